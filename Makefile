@@ -1,0 +1,135 @@
+# goscope — build, install, set-up and test.
+#   make            build build/goscope
+#   make run        install missing build deps (apt-get), build, list Go processes
+#   make test       install build+test deps, build fixtures, run every test
+#   make install    PREFIX=/usr/local DESTDIR=
+#   make V=1        show full commands
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CC      ?= cc
+CLANG   ?= clang
+BPFTOOL ?= bpftool
+PKG_CONFIG ?= pkg-config
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+PKGS := libbpf libelf jansson capstone
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+LIBS    := $(PKG_LIBS) -lz -lpthread
+
+# The library: classifier, Go structures in ELF, /proc reader, agent port files.
+LIB_SRC := $(wildcard user/lib/*.c) $(wildcard agent/*.c)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+LIB     := $(BUILD)/libgoscope.a
+
+CLI_SRC := $(wildcard user/*.c)
+CLI_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRC))
+
+BPF_SRC  := $(wildcard bpf/*.bpf.c)
+BPF_OBJ  := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRC))
+BPF_SKEL := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRC))
+VMLINUX  := $(BUILD)/vmlinux.h
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/goscope
+
+# vmlinux.h from the running kernel's BTF when there is one, else the committed copy.
+$(VMLINUX):
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)if [ -r /sys/kernel/btf/vmlinux ] && $(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp 2>/dev/null; \
+	then mv $@.tmp $@; else rm -f $@.tmp; cp vmlinux/$(ARCH)/vmlinux.h $@; fi
+
+BPF_ARCH := $(shell echo $(ARCH) | sed -e 's/x86/x86/' -e 's/arm64/arm64/')
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD) -Ibpf -c $< -o $@
+	$(Q)$(BPFTOOL) gen object $@.linked $@ >/dev/null && mv $@.linked $@
+
+$(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
+
+$(BUILD)/%.o: %.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+# The CLI includes the BPF skeletons.
+$(CLI_OBJ): $(BPF_SKEL)
+
+$(LIB): $(LIB_OBJ)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/goscope: $(CLI_OBJ) $(LIB)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LIBS) -lcmocka $(LDFLAGS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- set-up -------------------------------------------------------------
+deps:
+	$(Q)tools/deps.sh build
+
+test-deps:
+	$(Q)tools/deps.sh test
+
+run: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(BUILD)/goscope
+
+# ---- tests --------------------------------------------------------------
+fixtures: $(BUILD)/goscope
+	$(Q)tools/build-fixtures.sh $(BUILD)/fixtures
+
+corpus:
+	$(Q)tools/fetch-corpus.sh
+
+test: test-deps
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory fixtures
+	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
+	$(Q)BUILD=$(BUILD) tests/run.sh
+
+bench: all fixtures
+	$(Q)bench/run.sh
+
+install: $(BUILD)/goscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
+	$(Q)install -m 0755 $(BUILD)/goscope $(DESTDIR)$(PREFIX)/bin/goscope
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * goelf: the Go toolchain's own structures inside an ELF image — build info,
+ * modinfo, the Go build-ID note, symbols, pclntab, moduledata — and version
+ * recovery for binaries that lost their build info.
+ *
+ * Every function takes a parsed struct gs_elf (bounds-checked view) and never
+ * allocates. Returned pointers point into the image.
+ * Reference: shared/reference/go-binary-format.md (section numbers below).
+ */
+#ifndef GOSCOPE_GOELF_H
+#define GOSCOPE_GOELF_H
+
+#include "elfview.h"
+
+#define GS_VERSION_MAX 129		/* §4.1: a version string is at most 128 bytes */
+#define GS_MODINFO_MAX (4u << 20)	/* modinfo larger than this is rejected */
+#define GS_BUILDID_MAX 256
+
+/* ---- .go.buildinfo (§1) ---- */
+struct gs_buildinfo {
+	uint64_t vaddr;			/* address of the blob */
+	bool by_section;		/* found through the section header */
+	bool inline_fmt;		/* Go 1.18+ inline strings */
+	char version[GS_VERSION_MAX];
+	const uint8_t *modinfo;		/* raw, still framed by sentinels; may be NULL */
+	size_t modinfo_len;
+};
+/* 0 when found and valid, -1 otherwise. */
+int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi);
+
+/* The 16-byte sentinels that frame modinfo (§1.5). */
+extern const uint8_t gs_modinfo_start[16], gs_modinfo_end[16];
+/* Strip the 16-byte sentinels (§1.5). Returns false when there is no module info. */
+bool gs_modinfo_unframe(const uint8_t *raw, size_t len, const uint8_t **text, size_t *tlen);
+
+/* ---- version recovery without build info (§4) ---- */
+/* True when s[0..n) is a plausible runtime.buildVersion (§4.1 method 2 regex). */
+bool gs_version_plausible(const uint8_t *s, size_t n);
+/* String-header scan of writable PT_LOADs (§4.1 method 2). 0 on one match. */
+int gs_version_scan(const struct gs_elf *e, char *out, size_t outsz);
+/* Framed modinfo found by a string-header scan or sentinel search (§4.3). */
+int gs_modinfo_scan(const struct gs_elf *e, const uint8_t **raw, size_t *len);
+
+/* ---- Go build-ID note (§2.1) ---- */
+bool gs_go_buildid(const struct gs_elf *e, char *out, size_t outsz);
+
+/* ---- .symtab ---- */
+struct gs_sym_query {
+	const char *name;
+	bool found;
+	uint64_t value, size;
+};
+/* Fill every query found in .symtab. Returns -1 when there is no .symtab. */
+int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq);
+
+/* ---- pclntab (§3) ---- */
+enum gs_pcln_ver { GS_PCLN_NONE = 0, GS_PCLN_12, GS_PCLN_116, GS_PCLN_118, GS_PCLN_120 };
+
+struct gs_pclntab {
+	enum gs_pcln_ver ver;
+	bool by_section;		/* from .gopclntab (or .data.rel.ro.gopclntab) */
+	uint64_t vaddr;			/* address of the header */
+	const uint8_t *data;		/* header .. end of the containing segment */
+	size_t len;
+	uint8_t quantum, ptrsize;
+	uint64_t nfunc, nfiles;
+	uint64_t text_start;		/* header field, 1.18+ (0 in 1.26+) */
+	uint64_t funcname_off, cu_off, filetab_off, pctab_off, pcln_off;
+	uint64_t text;			/* base of 1.18+ entry offsets, valid if text_known */
+	bool text_known;
+};
+
+struct gs_moduledata {
+	uint64_t vaddr;
+	uint64_t text, etext, minpc, maxpc;
+	bool by_section;		/* .go.module (1.26+) */
+};
+
+/* Locate and validate pclntab: section first, else a validated magic scan. */
+int gs_pcln_find(const struct gs_elf *e, struct gs_pclntab *t);
+/* Locate moduledata that points back at t; sets t->text when the header lacks it. */
+int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_moduledata *md);
+
+struct gs_func {
+	uint64_t entry;			/* static virtual address */
+	uint64_t size;			/* up to the next function (approximate) */
+	uint64_t file_off;		/* for uprobes: entry - p_vaddr + p_offset */
+	unsigned candidates;		/* functions of that name seen (2 = ABI0 wrapper too) */
+};
+/* Name -> entry; picks the ABIInternal body over a same-named ABI0 wrapper (§3.5). */
+int gs_pcln_lookup(const struct gs_elf *e, const struct gs_pclntab *t, const char *name,
+		   struct gs_func *out);
+/* Name of function i (NUL-terminated inside the image), or NULL. */
+const char *gs_pcln_name(const struct gs_pclntab *t, uint64_t i);
+
+/* Version range implied by the formats (§4.1 method 4), e.g. "go1.20+". */
+const char *gs_version_range(const struct gs_elf *e, const struct gs_pclntab *t,
+			     bool has_go_module_section);
+
+#endif

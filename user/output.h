@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The one error path and the shared output switches. Commands print results
+ * through their own writers (text or JSON via jansson); errors only go
+ * through gs_error()/gs_usage_error(), like bpftool: `Error: ...` on stderr
+ * for people, or a JSON error object on stdout under --json.
+ */
+#ifndef GOSCOPE_OUTPUT_H
+#define GOSCOPE_OUTPUT_H
+
+#include <stdbool.h>
+
+/* Exit codes (documented in README and --help). */
+enum {
+	GS_EXIT_OK = 0,
+	GS_EXIT_ERROR = 1,	/* the command failed */
+	GS_EXIT_USAGE = 2,	/* bad command line */
+	GS_EXIT_NOCAP = 3,	/* missing privilege or kernel feature (BPF) */
+};
+
+struct gs_global_opts {
+	bool json;
+	bool pretty;
+	int verbose;
+};
+extern struct gs_global_opts gs_opts;
+
+/* Print an error (text or JSON) and return code, for `return gs_error(...)`. */
+int gs_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A usage error: the message plus "try 'goscope CMD --help'"; returns GS_EXIT_USAGE. */
+int gs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A warning on stderr (never JSON stdout); suppressed by nothing, printed once per call. */
+void gs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif
