@@ -110,7 +110,7 @@ run: deps
 	$(Q)$(BUILD)/goscope
 
 # ---- tests --------------------------------------------------------------
-fixtures: $(BUILD)/goscope
+fixtures:
 	$(Q)tools/build-fixtures.sh $(BUILD)/fixtures
 
 corpus:
@@ -122,8 +122,15 @@ test: test-deps
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-bench: all fixtures
-	$(Q)bench/run.sh
+BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
+
+bench: all $(BENCH_BIN)
+	$(Q)$(MAKE) --no-print-directory fixtures
+	$(Q)BUILD=$(BUILD) bench/list.sh
 
 install: $(BUILD)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)

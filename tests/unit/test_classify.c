@@ -61,7 +61,8 @@ static struct gs_class *fixture(const char *name)
 	return classify_path(path);
 }
 
-static void assert_module(const struct gs_class *c, const char *mod)
+/* Main module path, and the main package path when pkg is given. */
+static void assert_module2(const struct gs_class *c, const char *mod, const char *pkg)
 {
 	struct gs_span p, v;
 
@@ -70,7 +71,15 @@ static void assert_module(const struct gs_class *c, const char *mod)
 	assert_int_equal(p.n, strlen(mod));
 	assert_memory_equal(p.p, mod, p.n);
 	assert_true(gs_mi_path(c->modinfo, c->modinfo_len, &p));
-	assert_int_equal(p.n, strlen(mod));
+	if (pkg) {
+		assert_int_equal(p.n, strlen(pkg));
+		assert_memory_equal(p.p, pkg, p.n);
+	}
+}
+
+static void assert_module(const struct gs_class *c, const char *mod)
+{
+	assert_module2(c, mod, mod);
 }
 
 static void check_go_fixture(const char *name, unsigned want_flags, unsigned not_flags,
@@ -283,18 +292,18 @@ static void test_lookup(void **state)
 /* ---- the corpus: release binaries built by others ---- */
 
 struct corpus_case {
-	const char *file, *version, *module;
+	const char *file, *version, *module, *pkg;
 	uint64_t gcstart;
 };
 
 static const struct corpus_case corpus[] = {
-	{ "esbuild-0.8.57/esbuild", "go1.16", "github.com/evanw/esbuild", 0x41be80 },
-	{ "esbuild-0.13.15/esbuild", "go1.17.2", "github.com/evanw/esbuild", 0x418ea0 },
-	{ "esbuild-0.15.18/esbuild", "go1.19.3", "github.com/evanw/esbuild", 0x4197c0 },
-	{ "esbuild-0.19.12/esbuild", "go1.20.12", "github.com/evanw/esbuild", 0x418ea0 },
-	{ "buf-1.75.0/buf", "go1.27.3", "github.com/bufbuild/buf", 0x431580 },
-	{ "buf-1.75.0/protoc-gen-buf-breaking", "go1.27.3", "github.com/bufbuild/buf", 0x42d6a0 },
-	{ "buf-1.75.0/protoc-gen-buf-lint", "go1.27.3", "github.com/bufbuild/buf", 0x42d5c0 },
+	{ "esbuild-0.8.57/esbuild", "go1.16", "github.com/evanw/esbuild", "github.com/evanw/esbuild/cmd/esbuild", 0x41be80 },
+	{ "esbuild-0.13.15/esbuild", "go1.17.2", "github.com/evanw/esbuild", "github.com/evanw/esbuild/cmd/esbuild", 0x418ea0 },
+	{ "esbuild-0.15.18/esbuild", "go1.19.3", "github.com/evanw/esbuild", "github.com/evanw/esbuild/cmd/esbuild", 0x4197c0 },
+	{ "esbuild-0.19.12/esbuild", "go1.20.12", "github.com/evanw/esbuild", "github.com/evanw/esbuild/cmd/esbuild", 0x418ea0 },
+	{ "buf-1.75.0/buf", "go1.27.3", "github.com/bufbuild/buf", "github.com/bufbuild/buf/cmd/buf", 0x431580 },
+	{ "buf-1.75.0/protoc-gen-buf-breaking", "go1.27.3", "github.com/bufbuild/buf", "github.com/bufbuild/buf/cmd/protoc-gen-buf-breaking", 0x42d6a0 },
+	{ "buf-1.75.0/protoc-gen-buf-lint", "go1.27.3", "github.com/bufbuild/buf", "github.com/bufbuild/buf/cmd/protoc-gen-buf-lint", 0x42d5c0 },
 };
 
 static void test_corpus(void **state)
@@ -315,7 +324,7 @@ static void test_corpus(void **state)
 		assert_string_equal(c->version, cc->version);
 		assert_int_equal(c->vsrc, GS_VSRC_BUILDINFO);
 		assert_true(c->flags & GS_FL_STRIPPED);
-		assert_module(c, cc->module);
+		assert_module2(c, cc->module, cc->pkg);
 		gs_class_put(c);
 
 		fd = open(path, O_RDONLY);

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Build goscope's test fixtures into DIR (see notes: the test contract).
+#   tools/build-fixtures.sh build/fixtures
+#
+# Incremental: a target newer than all of its sources (and this script, and
+# the go binary) is left alone, and Go's build cache makes the rest cheap.
+# Offline by design: the only dependency is a local replace directive.
+set -euo pipefail
+
+die() { printf 'build-fixtures: %s\n' "$*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: $0 DIR"
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+src=$root/tests/fixtures
+self=$root/tools/build-fixtures.sh
+mkdir -p "$1"
+out=$(cd "$1" && pwd)
+# What the quiet lines show: DIR as given, so `make` output stays short.
+show=${1%/}
+
+command -v go >/dev/null 2>&1 ||
+	die "go not found: install golang-go (tools/deps.sh test)"
+command -v objcopy >/dev/null 2>&1 || die "objcopy not found: install binutils"
+CC=${CC:-cc}
+command -v "$CC" >/dev/null 2>&1 || die "C compiler '$CC' not found: install gcc"
+
+# Never touch the network, never stamp VCS data (the tree may be a bare
+# copy), never pick up a go.work from somewhere above.
+export GOPROXY=off GOFLAGS=-buildvcs=false GO111MODULE=on GOWORK=off
+export GOSUMDB=off
+unset GOOS GOARCH GOARM GO386 GOAMD64 GOEXPERIMENT 2>/dev/null || true
+# Keep the default cache so reruns are fast; only without HOME does go need
+# to be told where it is.
+if [ -z "$(go env GOCACHE 2>/dev/null)" ] || [ "$(go env GOCACHE 2>/dev/null)" = off ]; then
+	export GOCACHE=${TMPDIR:-/tmp}/goscope-go-build
+fi
+
+gobin=$(command -v go)
+gobin=$(readlink -f "$gobin")
+go_srcs=$(find "$src/hello" "$src/greet" -type f | sort)
+go_srcs="$go_srcs $self $gobin"
+
+# stale TARGET SRC... : true when TARGET is missing or older than any SRC.
+stale() {
+	local t=$1 s
+	shift
+	[ -e "$t" ] || return 0
+	for s in "$@"; do
+		[ "$s" -nt "$t" ] && return 0
+	done
+	return 1
+}
+
+say() { printf '  %-8s %s\n' "$1" "$show/$2"; }
+
+# gobuild NAME [env VAR=...] -- go build args...
+gobuild() {
+	local name=$1 envs=()
+	shift
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		envs+=("$1")
+		shift
+	done
+	shift
+	# shellcheck disable=SC2086
+	stale "$out/$name" $go_srcs || return 0
+	say GO "$name"
+	(cd "$src/hello" && env "${envs[@]}" go build -o "$out/$name.tmp" "$@") ||
+		die "go build of $name failed"
+	mv -f "$out/$name.tmp" "$out/$name"
+}
+
+gobuild hello -- .
+gobuild hello.stripped -- -ldflags='-s -w' .
+gobuild hello.pie -- -buildmode=pie .
+gobuild hello.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external .
+gobuild hello.386 CGO_ENABLED=0 GOARCH=386 -- .
+gobuild hello.arm64 CGO_ENABLED=0 GOARCH=arm64 -- .
+gobuild hello.ppc64 CGO_ENABLED=0 GOARCH=ppc64 -- .
+
+# c-shared writes a C header beside the library; the contract has no use
+# for it, so build in a scratch name and keep only the .so.
+# shellcheck disable=SC2086
+if stale "$out/libhello.so" $go_srcs; then
+	say GO libhello.so
+	(cd "$src/hello" && CGO_ENABLED=1 go build -buildmode=c-shared \
+		-o "$out/libhello.so.tmp" ./libhello) || die "go build of libhello.so failed"
+	rm -f "$out/libhello.so.h"
+	mv -f "$out/libhello.so.tmp" "$out/libhello.so"
+fi
+
+# The build info magic, as Go's linker writes it at the start of .go.buildinfo.
+magic='\xff Go buildinf:'
+magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }
+
+# hello without any build info: objcopy drops the sections, but the bytes may
+# survive inside the loadable segment, so zero every copy of the magic too.
+if stale "$out/hello.nobuildinfo" "$out/hello" "$self"; then
+	say OBJCOPY hello.nobuildinfo
+	tmp=$out/hello.nobuildinfo.tmp
+	objcopy --remove-section .go.buildinfo --remove-section .note.go.buildid \
+		"$out/hello" "$tmp" || die "objcopy failed on hello"
+	for off in $(magic_offsets "$tmp"); do
+		dd if=/dev/zero of="$tmp" bs=1 seek="$off" count=14 conv=notrunc \
+			status=none || die "cannot zero build info magic in $tmp"
+	done
+	[ -z "$(magic_offsets "$tmp")" ] || die "build info magic survived in $tmp"
+	chmod 0755 "$tmp"
+	mv -f "$tmp" "$out/hello.nobuildinfo"
+fi
+
+if stale "$out/cbin" "$src/cbin.c" "$self"; then
+	say CC cbin
+	"$CC" -O2 -Wall -Wextra -o "$out/cbin.tmp" "$src/cbin.c" || die "cc failed on cbin.c"
+	mv -f "$out/cbin.tmp" "$out/cbin"
+fi
+
+if stale "$out/script.sh" "$self"; then
+	say GEN script.sh
+	printf '#!/bin/sh\n# goscope fixture: an executable that is not ELF.\necho script\n' \
+		>"$out/script.sh"
+	chmod 0755 "$out/script.sh"
+fi
+
+if stale "$out/empty" "$self"; then
+	say GEN empty
+	: >"$out/empty"
+	chmod 0755 "$out/empty"
+fi
+
+if stale "$out/truncated" "$out/hello" "$self"; then
+	say GEN truncated
+	head -c 4096 "$out/hello" >"$out/truncated.tmp"
+	chmod 0755 "$out/truncated.tmp"
+	mv -f "$out/truncated.tmp" "$out/truncated"
+fi
+
+# Random once: later runs keep the same bytes, so a failure reproduces.
+if [ ! -e "$out/random.bin" ]; then
+	say GEN random.bin
+	head -c 65536 /dev/urandom >"$out/random.bin.tmp"
+	mv -f "$out/random.bin.tmp" "$out/random.bin"
+fi
+
+ver=$(go env GOVERSION) || die "go env GOVERSION failed"
+if [ "$(cat "$out/GOVERSION" 2>/dev/null || true)" != "$ver" ]; then
+	say GEN GOVERSION
+	printf '%s\n' "$ver" >"$out/GOVERSION"
+fi
