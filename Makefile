@@ -68,7 +68,7 @@ BPF_ARCH := $(shell echo $(ARCH) | sed -e 's/x86/x86/' -e 's/arm64/arm64/')
 $(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c bpf/%.h $(VMLINUX)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD) -Ibpf -c $< -o $@
+	$(Q)$(CLANG) -g -O2 -Wall -Wextra -Wno-unused-parameter -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD) -Ibpf -c $< -o $@
 	$(Q)$(BPFTOOL) gen object $@.linked $@ >/dev/null && mv $@.linked $@
 
 $(BUILD)/%.skel.h: $(BUILD)/bpf/%.bpf.o

@@ -92,6 +92,16 @@ if stale "$out/libhello.so" $go_srcs; then
 	mv -f "$out/libhello.so.tmp" "$out/libhello.so"
 fi
 
+# agentdemo: a program running goscope's Go agent (agent/go, a local replace).
+agent_srcs=$(find "$src/agentdemo" "$root/agent/go" -type f | sort)
+# shellcheck disable=SC2086
+if stale "$out/agentdemo" $agent_srcs "$self" "$gobin"; then
+	say GO agentdemo
+	(cd "$src/agentdemo" && go build -o "$out/agentdemo.tmp" .) ||
+		die "go build of agentdemo failed"
+	mv -f "$out/agentdemo.tmp" "$out/agentdemo"
+fi
+
 # The build info magic, as Go's linker writes it at the start of .go.buildinfo.
 magic='\xff Go buildinf:'
 magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }

@@ -1,0 +1,3 @@
+module example.com/goscope/agent
+
+go 1.19

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * goscope [list]: one line per Go process in gops' format,
+ *   PID PPID NAME[*| ] VERSION PATH
+ * columns padded to the widest value, sorted by PID, no header.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "golist.h"
+#include "output.h"
+
+static void help(void)
+{
+	printf("Usage: goscope [OPTIONS] [list]\n"
+	       "\n"
+	       "List Go processes, one per line, sorted by PID, in gops' format:\n"
+	       "  PID PPID NAME[*| ] VERSION PATH\n"
+	       "NAME is the kernel's comm, or argv[0]'s basename when the comm was cut at\n"
+	       "15 characters. '*' means a gops agent's port file exists for the PID in\n"
+	       "your gops config dir. VERSION is the Go version (\"devel +<hash>\" for\n"
+	       "development builds); for a process that is only probably Go it may be a\n"
+	       "range such as \"go1.20+\" or \"unknown\". PATH is the executable as the\n"
+	       "kernel reports it, with \" (deleted)\" for a removed binary.\n"
+	       "Processes in containers and with deleted binaries are included.\n"
+	       "\n"
+	       "With --json: {\"processes\": [...], \"uninspectable\": N} (docs/json.md).\n"
+	       "\n"
+	       "Processes that cannot be inspected (permission denied) are counted on\n"
+	       "stderr; run as root to see all.\n"
+	       "\n"
+	       "Exit codes: 0 success, 1 /proc could not be read, 2 bad command line.\n");
+}
+
+static size_t digits(int v)
+{
+	char b[16];
+
+	return (size_t)snprintf(b, sizeof(b), "%d", v);
+}
+
+static void pad(size_t have, size_t want)
+{
+	for (; have < want; have++)
+		putchar(' ');
+}
+
+static void print_text(const struct gs_golist *l)
+{
+	size_t wpid = 0, wppid = 0, wname = 0, wver = 0;
+	char ver[GS_VERSION_MAX];
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct gs_goproc *p = l->procs[i];
+		size_t n;
+
+		if ((n = digits(p->pid)) > wpid)
+			wpid = n;
+		if ((n = digits(p->ppid)) > wppid)
+			wppid = n;
+		if ((n = strlen(p->name)) > wname)
+			wname = n;
+		gs_short_version(gs_class_version(p->cls), ver, sizeof(ver));
+		if ((n = strlen(ver)) > wver)
+			wver = n;
+	}
+	for (size_t i = 0; i < l->n; i++) {
+		const struct gs_goproc *p = l->procs[i];
+
+		/* gops left-aligns the numbers too: "1     " */
+		printf("%d", p->pid);
+		pad(digits(p->pid), wpid);
+		putchar(' ');
+		printf("%d", p->ppid);
+		pad(digits(p->ppid), wppid);
+		putchar(' ');
+		gs_fputs_safe(p->name, stdout);
+		pad(strlen(p->name), wname);
+		fputs(p->agent ? "* " : "  ", stdout);
+		gs_short_version(gs_class_version(p->cls), ver, sizeof(ver));
+		gs_fputs_safe(ver, stdout);
+		pad(strlen(ver), wver);
+		putchar(' ');
+		gs_fputs_safe(p->exe, stdout);
+		putchar('\n');
+	}
+}
+
+int cmd_list(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct gs_err err = { 0 };
+	struct gs_golist l;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			help();
+			return GS_EXIT_OK;
+		}
+		if (optopt)
+			return gs_usage_error("list", "unknown option '-%c'", optopt);
+		return gs_usage_error("list", "unknown option '%s'", argv[optind - 1]);
+	}
+	if (optind < argc)
+		return gs_usage_error("list", "unexpected argument '%s'", argv[optind]);
+
+	if (gs_golist_scan(&l, gs_opts.json ? GS_SCAN_DETAIL : 0, &err))
+		return gs_error(GS_EXIT_ERROR, "%s", err.msg);
+	if (gs_opts.json) {
+		json_t *doc = gs_golist_json(&l);
+
+		gs_json_emit(doc);
+		json_decref(doc);
+	} else {
+		print_text(&l);
+		fflush(stdout);
+	}
+	gs_golist_report(&l);
+	gs_golist_free(&l);
+	return GS_EXIT_OK;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * golist: one pass over /proc that keeps the Go processes (list, tree), and
+ * the JSON shapes of a Go process and of a classification, shared by every
+ * command that prints them. The schema is documented in docs/json.md.
+ */
+#ifndef GOSCOPE_GOLIST_H
+#define GOSCOPE_GOLIST_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "classify.h"
+#include "proc.h"
+
+struct gs_goproc {
+	int pid, ppid;
+	const char *name;		/* gops' NAME: comm, or argv[0]'s basename */
+	char comm[GS_COMM_MAX];
+	const char *exe;		/* readlink of /proc/PID/exe, " (deleted)" kept */
+	bool deleted;			/* the executable's file was unlinked */
+	bool agent;			/* a gops port file exists for this PID */
+	struct gs_class *cls;		/* reference into the classifier's cache */
+
+	/* Filled only with GS_SCAN_DETAIL (the JSON output). */
+	bool detail;
+	bool has_uid, has_ns_pid, has_mnt_ns, has_pid_ns, has_cid;
+	uid_t uid;			/* real uid */
+	int ns_pid;			/* PID inside its own PID namespace */
+	uint64_t mnt_ns, pid_ns;	/* namespace inode numbers */
+	char container_id[GS_CONTAINER_ID_LEN + 1];
+};
+
+enum {
+	GS_SCAN_DETAIL = 1u << 0,	/* also read status, namespaces and cgroup */
+};
+
+struct gs_arena;
+
+struct gs_golist {
+	struct gs_goproc **procs;	/* sorted by PID after gs_golist_scan() */
+	size_t n, cap;
+	unsigned long denied;		/* EACCES/EPERM: could not inspect */
+	unsigned long failed;		/* other errors (shown with -v) */
+	struct gs_arena *arena;
+};
+
+/* Scan /proc. Fails only when /proc itself cannot be listed. */
+int gs_golist_scan(struct gs_golist *l, unsigned flags, struct gs_err *err);
+void gs_golist_free(struct gs_golist *l);
+/* Binary search in the sorted list. */
+struct gs_goproc *gs_golist_find(const struct gs_golist *l, int pid);
+/* The once-per-run stderr notes about processes we could not inspect. */
+void gs_golist_report(const struct gs_golist *l);
+
+/* gops' shortening of "devel +<hash> <date>" versions, into out. */
+void gs_short_version(const char *v, char *out, size_t outsz);
+/* Version text for people: exact, a range, or "unknown". */
+const char *gs_class_version(const struct gs_class *c);
+
+/* Write s with control characters shown as '?', so names cannot forge lines. */
+void gs_fputs_safe(const char *s, FILE *f);
+void gs_fwrite_safe(const char *s, size_t n, FILE *f);
+
+/* JSON. Strings that are not valid UTF-8 get '?' for each bad byte. */
+json_t *gs_json_str(const char *s);
+json_t *gs_json_strn(const char *s, size_t n);
+/* The "go" object of a classification. */
+json_t *gs_class_json(const struct gs_class *c);
+/* One process object (see docs/json.md); go, if given, is shared (not stolen). */
+json_t *gs_goproc_json(const struct gs_goproc *p, json_t *go);
+/* {"processes": [...], "uninspectable": N}: the document list prints. */
+json_t *gs_golist_json(const struct gs_golist *l);
+/* Print a document on stdout, compact or --pretty, with a final newline. */
+void gs_json_emit(json_t *doc);
+
+#endif

@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Readers for /proc. Each maps a vanished process to ESRCH and keeps
+ * EACCES/EPERM, so callers can tell "skip silently" from "count it".
+ */
+#include "proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const char *proc_root = "/proc";
+
+void gs_proc_set_root(const char *root)
+{
+	proc_root = root ? root : "/proc";
+}
+
+const char *gs_proc_root(void)
+{
+	return proc_root;
+}
+
+bool gs_proc_gone(const struct gs_err *err)
+{
+	return err->code == ESRCH;
+}
+
+bool gs_proc_denied(const struct gs_err *err)
+{
+	return err->code == EACCES || err->code == EPERM;
+}
+
+/* Turn errno from a /proc access into the error the caller acts on. */
+static int proc_errf(struct gs_err *err, int e, int pid, const char *what)
+{
+	if (e == ENOENT || e == ESRCH)
+		return gs_errf(err, ESRCH, "process %d has exited", pid);
+	return gs_errf(err, e, "%s/%d/%s: %s", proc_root, pid, what, strerror(e));
+}
+
+static int proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err)
+{
+	int n = snprintf(buf, sz, "%s/%d/%s", proc_root, pid, name);
+
+	if (n < 0 || (size_t)n >= sz)
+		return gs_errf(err, ENAMETOOLONG, "%s/%d/%s: path too long", proc_root, pid, name);
+	return 0;
+}
+
+int gs_pid_iter_open(struct gs_pid_iter *it, struct gs_err *err)
+{
+	DIR *d = opendir(proc_root);
+
+	it->dir = d;
+	if (!d)
+		return gs_errf(err, errno, "%s: %s", proc_root, strerror(errno));
+	return 0;
+}
+
+int gs_pid_iter_next(struct gs_pid_iter *it)
+{
+	struct dirent *de;
+
+	if (!it->dir)
+		return 0;
+	while ((de = readdir(it->dir))) {
+		const char *s = de->d_name;
+		long v = 0;
+
+		if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+			continue;
+		if (*s < '1' || *s > '9')
+			continue;
+		for (; *s >= '0' && *s <= '9'; s++) {
+			v = v * 10 + (*s - '0');
+			if (v > INT_MAX)
+				break;
+		}
+		if (*s == '\0' && v <= INT_MAX)
+			return (int)v;
+	}
+	return 0;
+}
+
+void gs_pid_iter_close(struct gs_pid_iter *it)
+{
+	if (it->dir)
+		closedir(it->dir);
+	it->dir = NULL;
+}
+
+ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *truncated,
+		     struct gs_err *err)
+{
+	char path[PATH_MAX];
+	size_t len = 0;
+	int fd, e = 0;
+
+	if (truncated)
+		*truncated = false;
+	if (cap == 0)
+		return gs_errf(err, EINVAL, "no buffer");
+	buf[0] = '\0';
+	if (proc_path(path, sizeof(path), pid, name, err))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return proc_errf(err, errno, pid, name);
+	/*
+	 * Read until EOF or the cap. The files this is for (stat, status,
+	 * cgroup) are generated whole on the first read, so a short read that
+	 * ends a line is the end: that saves the EOF read() per process.
+	 */
+	while (len < cap - 1) {
+		size_t want = cap - 1 - len;
+		ssize_t r = read(fd, buf + len, want);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+		if ((size_t)r < want && buf[len - 1] == '\n')
+			break;
+	}
+	if (!e && len == cap - 1 && truncated) {
+		char c;
+
+		*truncated = read(fd, &c, 1) > 0;
+	}
+	close(fd);
+	buf[len] = '\0';
+	if (e)
+		return proc_errf(err, e, pid, name);
+	return (ssize_t)len;
+}
+
+int gs_proc_open_exe(int pid, struct gs_err *err)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if (proc_path(path, sizeof(path), pid, "exe", err))
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return proc_errf(err, errno, pid, "exe");
+	return fd;
+}
+
+int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
+{
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (sz == 0)
+		return gs_errf(err, EINVAL, "no buffer");
+	if (proc_path(path, sizeof(path), pid, "exe", err))
+		return -1;
+	n = readlink(path, buf, sz);
+	if (n < 0)
+		return proc_errf(err, errno, pid, "exe");
+	if ((size_t)n >= sz) {
+		buf[sz - 1] = '\0';
+		return gs_errf(err, ENAMETOOLONG, "%s: link target too long", path);
+	}
+	buf[n] = '\0';
+	return 0;
+}
+
+bool gs_path_deleted_suffix(const char *path)
+{
+	static const char sfx[] = " (deleted)";
+	size_t n = strlen(path), k = sizeof(sfx) - 1;
+
+	return n >= k && memcmp(path + n - k, sfx, k) == 0;
+}
+
+int gs_proc_ns(int pid, const char *ns, uint64_t *ino, struct gs_err *err)
+{
+	char path[PATH_MAX], name[64];
+	struct stat sb;
+	int n = snprintf(name, sizeof(name), "ns/%s", ns);
+
+	if (n < 0 || (size_t)n >= sizeof(name))
+		return gs_errf(err, EINVAL, "namespace name too long");
+	if (proc_path(path, sizeof(path), pid, name, err))
+		return -1;
+	if (stat(path, &sb) < 0)
+		return proc_errf(err, errno, pid, name);
+	*ino = (uint64_t)sb.st_ino;
+	return 0;
+}

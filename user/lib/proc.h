@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc: reading /proc.
+ *
+ * Two halves. The parsers (procparse.c) take a text buffer and its length and
+ * never touch the file system, so unit tests and fuzzers can feed them
+ * anything. The readers (proc.c) open, read and stat files under /proc.
+ *
+ * A process can exit at any moment while we look at it. Every reader maps
+ * "it is gone" (ENOENT, ESRCH) to err->code == ESRCH so callers can skip it
+ * silently (gs_proc_gone), and keeps EACCES/EPERM (gs_proc_denied) so they
+ * can be counted and reported once.
+ */
+#ifndef GOSCOPE_PROC_H
+#define GOSCOPE_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gserr.h"
+
+/* The kernel's comm is 16 bytes, but /proc shows kworker names up to 63. */
+#define GS_COMM_MAX 64
+#define GS_CONTAINER_ID_LEN 64
+#define GS_PF_KTHREAD 0x00200000u	/* task flag: kernel thread */
+
+/* ---- parsers (procparse.c) ---- */
+
+/* /proc/PID/stat, the fields we use. Times are in clock ticks. */
+struct gs_proc_stat {
+	int pid;
+	char comm[GS_COMM_MAX];		/* raw bytes; truncated if longer */
+	char state;
+	int ppid;
+	unsigned long flags;		/* PF_* task flags */
+	unsigned long long utime, stime;
+	unsigned long long starttime;	/* ticks since boot */
+	long num_threads;
+	long rss;			/* pages */
+};
+
+/*
+ * The comm sits in parentheses and may itself contain ')', ' ' and '(',
+ * so the fields start after the LAST ')'. Fails with EINVAL when the buffer
+ * is cut before the rss field or a field is not a number.
+ */
+int gs_parse_stat(const char *buf, size_t len, struct gs_proc_stat *st, struct gs_err *err);
+
+/* /proc/PID/status, the fields we use. */
+struct gs_proc_status {
+	bool has_uid, has_tgid, has_nspid;
+	uid_t uid[4];			/* real, effective, saved, filesystem */
+	int tgid;
+	int nspid;			/* last NSpid value: the PID in its own namespace */
+	unsigned nspid_levels;		/* how many namespace levels NSpid listed */
+};
+/* Fails (EINVAL) only when none of the wanted lines is present. */
+int gs_parse_status(const char *buf, size_t len, struct gs_proc_status *st, struct gs_err *err);
+
+/*
+ * Container id from /proc/PID/cgroup: the innermost run of exactly 64
+ * lowercase hex digits bounded by non-alphanumerics in a cgroup path
+ * (docker-<id>.scope, /docker/<id>, cri-containerd-<id>.scope, crio-<id>,
+ * libpod-<id>, kubepods/.../<id>). out gets 64 chars + NUL.
+ */
+bool gs_parse_cgroup_id(const char *buf, size_t len, char out[GS_CONTAINER_ID_LEN + 1]);
+
+/* /proc/PID/cmdline: NUL-separated arguments, possibly cut short by the caller's cap. */
+/* argv[i] as a span (not NUL-terminated); false when there is no such argument. */
+bool gs_cmdline_arg(const char *buf, size_t len, unsigned idx, const char **arg, size_t *n);
+/* Arguments joined by single spaces into out (always NUL-terminated). Returns the length. */
+size_t gs_cmdline_join(const char *buf, size_t len, char *out, size_t outsz);
+
+/*
+ * The name gops shows: comm, except that a 15-character comm (the kernel
+ * truncated it) becomes the basename of argv[0] when that starts with comm.
+ */
+void gs_proc_name(const char *comm, const char *cmdline, size_t cmdline_len,
+		  char *out, size_t outsz);
+
+/* ---- readers (proc.c) ---- */
+
+/* Where /proc is ("/proc" unless a test points it elsewhere). */
+void gs_proc_set_root(const char *root);
+const char *gs_proc_root(void);
+
+/* The process exited while we looked (reported as ESRCH): skip it silently. */
+bool gs_proc_gone(const struct gs_err *err);
+/* We may not look (EACCES, EPERM): count it. */
+bool gs_proc_denied(const struct gs_err *err);
+
+struct gs_pid_iter {
+	void *dir;			/* DIR * */
+};
+int gs_pid_iter_open(struct gs_pid_iter *it, struct gs_err *err);
+/* Next numeric entry, or 0 at the end. */
+int gs_pid_iter_next(struct gs_pid_iter *it);
+void gs_pid_iter_close(struct gs_pid_iter *it);
+
+/*
+ * Read the small file /proc/PID/<name> ("stat", "status", "cgroup", "cmdline")
+ * into buf, at most cap-1 bytes, NUL-terminated. Returns the length or -1.
+ * *truncated (may be NULL) tells whether the file had more. A short read
+ * ending in '\n' is taken as the end: right for files the kernel generates
+ * in one piece (those above), not for record-by-record ones like mountinfo.
+ */
+ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *truncated,
+		     struct gs_err *err);
+
+/* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
+int gs_proc_open_exe(int pid, struct gs_err *err);
+
+/* readlink /proc/PID/exe, keeping the kernel's " (deleted)" suffix. */
+int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err);
+
+/* True when path ends with the kernel's " (deleted)" marker. */
+bool gs_path_deleted_suffix(const char *path);
+
+/* Namespace inode of /proc/PID/ns/<ns> ("mnt", "pid", ...). */
+int gs_proc_ns(int pid, const char *ns, uint64_t *ino, struct gs_err *err);
+
+#endif
