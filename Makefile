@@ -52,8 +52,9 @@ VMLINUX  := $(BUILD)/vmlinux.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench
+.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench fuzz fuzz-build
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(BUILD)/goscope
 
@@ -117,7 +118,7 @@ corpus:
 	$(Q)tools/fetch-corpus.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
@@ -131,6 +132,31 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 bench: all $(BENCH_BIN)
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) bench/list.sh
+
+# ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
+	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
+	$(call msg,FUZZLD,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) $(LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+# Run every target for FUZZ_SECONDS each (seeds from the fixtures and this host).
+fuzz: fuzz-build
+	$(Q)$(MAKE) --no-print-directory fixtures
+	$(Q)BUILD=$(BUILD) tools/fuzz.sh run $(FUZZ_SECONDS)
 
 install: $(BUILD)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)

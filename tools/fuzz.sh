@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# Run goscope's libFuzzer targets (build/fuzz/fuzz_*).
+#   tools/fuzz.sh run SECONDS      fuzz every target for SECONDS each
+#   tools/fuzz.sh one TARGET SECS  fuzz one target
+#   tools/fuzz.sh replay           run every regression input once
+# Seeds come from the Go fixtures and this host's /proc, into build/fuzz/
+# (never into the repo). Crashes land in build/fuzz/artifacts/TARGET/;
+# copy each one into tests/fuzz/regress/TARGET/ once fixed, so that
+# `make test` replays it from then on.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+FIX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
+OUT=$BUILD/fuzz
+# Limits every run holds: no allocation above 64 MiB, no input slower than 10 s.
+LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
+
+dict_for() {
+	case "$1" in
+	fuzz_classify | fuzz_goelf | fuzz_modinfo) echo tests/fuzz/goelf.dict ;;
+	fuzz_proc) echo tests/fuzz/proc.dict ;;
+	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
+	esac
+}
+
+# Seeds: with a one-byte selector prefix where the target takes one.
+seed() {
+	local t=$1 dir=$OUT/corpus/$1 f i
+	mkdir -p "$dir"
+	[ -n "$(ls -A "$dir")" ] && return 0
+	case "$t" in
+	fuzz_classify)
+		for f in hello.stripped hello.386 hello.ppc64 libhello.so hello.nobuildinfo truncated cbin; do
+			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
+		done ;;
+	fuzz_goelf)
+		for f in hello.stripped hello.ppc64 hello.nobuildinfo; do
+			[ -f "$FIX/$f" ] || continue
+			for i in 0 1 2 3 4 5; do
+				{ printf "\\x$i"; cat "$FIX/$f"; } >"$dir/$f.$i"
+			done
+		done ;;
+	fuzz_modinfo)
+		if [ -x "$BUILD/goscope" ] && [ -f "$FIX/hello" ]; then
+			"$BUILD/goscope" version -m "$FIX/hello" | tail -n +2 | sed 's/^\t//' >"$dir/hello" || true
+		fi
+		printf 'path\tx\nmod\tx\t(devel)\t\nbuild\t"a=b"="c\\td"\n' >"$dir/quoted" ;;
+	fuzz_proc)
+		i=0
+		for f in stat status cgroup cmdline; do
+			{ printf "\\x$i"; cat /proc/self/$f; } >"$dir/$f"
+			i=$((i + 1))
+		done
+		{ printf '\x04'; printf 'verylongcommand'; printf '/usr/bin/verylongcommandname\0--flag\0'; } >"$dir/name" ;;
+	*)
+		# A target added later: its own seeds dir in the repo, if any.
+		[ -d "tests/fuzz/seeds/$t" ] && cp -r "tests/fuzz/seeds/$t/." "$dir/" ;;
+	esac
+	# Regression inputs are seeds too.
+	[ -d "tests/fuzz/regress/$t" ] && cp "tests/fuzz/regress/$t"/* "$dir/" 2>/dev/null || true
+	return 0
+}
+
+fuzz_one() {
+	local t=$1 secs=$2 d args=()
+	seed "$t"
+	mkdir -p "$OUT/artifacts/$t"
+	d=$(dict_for "$t" || true)
+	[ -n "$d" ] && args+=(-dict="$d")
+	echo "  FUZZ     $t (${secs}s)"
+	if ! "$OUT/$t" "${LIMITS[@]}" "${args[@]}" -max_total_time="$secs" -print_final_stats=1 \
+		-artifact_prefix="$OUT/artifacts/$t/" "$OUT/corpus/$t" >"$OUT/$t.log" 2>&1; then
+		echo "FAIL: $t found a problem; see $OUT/$t.log and $OUT/artifacts/$t/" >&2
+		tail -40 "$OUT/$t.log" >&2
+		return 1
+	fi
+	grep -E '^stat::number_of_executed_units' "$OUT/$t.log" | sed "s/^/    /" || true
+}
+
+targets() {
+	local f
+	for f in "$OUT"/fuzz_*; do
+		[ -x "$f" ] && [ -f "$f" ] && basename "$f"
+	done
+}
+
+case "${1:-}" in
+run)
+	secs=${2:-60}
+	rc=0
+	for t in $(targets); do fuzz_one "$t" "$secs" || rc=1; done
+	exit $rc ;;
+one)
+	fuzz_one "$2" "${3:-60}" ;;
+replay)
+	rc=0
+	for t in $(targets); do
+		dir=tests/fuzz/regress/$t
+		[ -d "$dir" ] || continue
+		files=("$dir"/*)
+		[ -e "${files[0]}" ] || continue
+		if ! "$OUT/$t" "${LIMITS[@]}" "${files[@]}" >"$OUT/$t.replay.log" 2>&1; then
+			echo "FAIL: $t on a regression input; see $OUT/$t.replay.log" >&2
+			rc=1
+		fi
+	done
+	exit $rc ;;
+*)
+	echo "usage: $0 run SECONDS | one TARGET SECONDS | replay" >&2
+	exit 2 ;;
+esac
