@@ -238,12 +238,14 @@ static void fmt_ms(int ms, char *buf, size_t sz)
  */
 static void go_strerror(int e, char *buf, size_t sz)
 {
+	int saved = errno;	/* callers still pass errno on */
 	char tmp[128];
 	const char *s = strerror_r(e, tmp, sizeof(tmp));
 
 	snprintf(buf, sz, "%s", s);
 	if (isupper((unsigned char)buf[0]) && islower((unsigned char)buf[1]))
 		buf[0] = (char)tolower((unsigned char)buf[0]);
+	errno = saved;
 }
 
 /* "127.0.0.1:36473" or "[::1]:36473", numeric, for one resolved address. */
@@ -495,10 +497,11 @@ static int recv_report(int sock, int timeout_ms, struct dial_report *r,
 }
 
 /*
- * Dial from inside another network namespace (returns like recv_report). setns() would move the
- * calling thread for good, so a short-lived child enters the namespace,
- * connects, and hands the socket back over a socketpair (SCM_RIGHTS); a
- * socket stays in the namespace it was made in wherever its descriptor goes.
+ * Dial from inside another network namespace; returns like recv_report().
+ * setns() would move the calling thread for good, so a short-lived child
+ * enters the namespace, connects, and hands the socket back over a
+ * socketpair (SCM_RIGHTS); a socket stays in the namespace it was made in
+ * wherever its descriptor goes.
  */
 static int dial_in_netns(int nsfd, const struct addrinfo *list, int timeout_ms,
 			 struct dial_report *rep, struct gs_err *err)
@@ -599,10 +602,15 @@ static int dial(const struct gs_agent_addr *a, const struct addrinfo *list,
 
 		snprintf(path, sizeof(path), "/proc/%d/ns/net", a->netns_pid);
 		own = nsfd = open(path, O_RDONLY | O_CLOEXEC);
-		if (nsfd < 0)
-			return gs_errf(err, errno,
+		if (nsfd < 0) {
+			int e = errno;
+			char why[128];
+
+			go_strerror(e, why, sizeof(why));
+			return gs_errf(err, e,
 				       "cannot open the network namespace of pid %d: %s",
-				       a->netns_pid, strerror(errno));
+				       a->netns_pid, why);
+		}
 	}
 	/* Our own namespace needs neither a helper nor privileges. */
 	if (nsfd >= 0 && own_netns(nsfd)) {
@@ -672,6 +680,7 @@ static int send_request(int fd, const unsigned char *req, size_t len,
 	while (off < len) {
 		ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
 		char why[128];
+		int e;
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -686,8 +695,9 @@ static int send_request(int fd, const unsigned char *req, size_t len,
 					       peer);
 			continue;
 		}
-		go_strerror(errno, why, sizeof(why));
-		return gs_errf(err, errno, "agent at %s: write: %s", peer, why);
+		e = n < 0 ? errno : EIO;
+		go_strerror(e, why, sizeof(why));
+		return gs_errf(err, e, "agent at %s: write: %s", peer, why);
 	}
 	return 0;
 }
