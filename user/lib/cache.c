@@ -169,8 +169,8 @@ struct gs_class *gs_classify_fd(int fd, struct gs_err *err)
 	struct gs_class *c;
 	struct centry *ce;
 	struct stat st;
-	const void *data;
-	size_t size;
+	const void *data = NULL;
+	size_t size = 0;
 	unsigned b;
 
 	if (fstat(fd, &st) < 0) {
@@ -284,8 +284,8 @@ static int lookup_mem(const void *data, size_t size, const char *name, struct gs
 int gs_func_lookup_fd(int fd, const char *name, struct gs_func *out, struct gs_err *err)
 {
 	volatile int rc;
-	const void *data;
-	size_t size;
+	const void *data = NULL;
+	size_t size = 0;
 	sigjmp_buf jb;
 
 	if (gs_map_fd(fd, &data, &size, err) < 0)

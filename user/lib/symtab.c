@@ -9,7 +9,7 @@
 
 int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq)
 {
-	struct gs_shdr sym, str;
+	struct gs_shdr sym = { 0 }, str;
 	uint64_t entsize, count;
 	const uint8_t *syms, *strs;
 	unsigned left = nq;
