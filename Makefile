@@ -7,7 +7,11 @@
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
-BUILD   ?= build
+SANITIZE ?=
+# A sanitizer build lives beside the normal one; fixtures are shared.
+BUILD   ?= $(if $(filter 1,$(SANITIZE)),build/asan,build)
+FIXTURES_DIR ?= build/fixtures
+export GOSCOPE_FIXTURES ?= $(abspath $(FIXTURES_DIR))
 ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CC      ?= cc
@@ -112,7 +116,7 @@ run: deps
 
 # ---- tests --------------------------------------------------------------
 fixtures:
-	$(Q)tools/build-fixtures.sh $(BUILD)/fixtures
+	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
 
 corpus:
 	$(Q)tools/fetch-corpus.sh
