@@ -101,6 +101,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LIBS) -lcmocka $(LDFLAGS)
 
+# Allocation-failure injection for the fault tests (never sanitized: ASan owns malloc).
+build/tests/failmalloc.so: tests/tools/failmalloc.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -shared -fPIC -o $@ $< -ldl
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 # ---- set-up -------------------------------------------------------------
@@ -122,7 +128,7 @@ corpus:
 	$(Q)tools/fetch-corpus.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh

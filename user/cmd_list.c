@@ -14,13 +14,16 @@
 
 static void help(void)
 {
-	printf("Usage: goscope [OPTIONS] [list]\n"
+	printf("Usage: goscope [OPTIONS] [list] [--check-agents]\n"
 	       "\n"
 	       "List Go processes, one per line, sorted by PID, in gops' format:\n"
 	       "  PID PPID NAME[*| ] VERSION PATH\n"
 	       "NAME is the kernel's comm, or argv[0]'s basename when the comm was cut at\n"
-	       "15 characters. '*' means a gops agent's port file exists for the PID in\n"
-	       "your gops config dir. VERSION is the Go version (\"devel +<hash>\" for\n"
+	       "15 characters. '*' marks a live gops agent: a port file for the PID, in\n"
+	       "your gops config dir or (when readable) in the process's own, that belongs\n"
+	       "to the running process -- never a stale one. With --check-agents, goscope\n"
+	       "also connects to each (in parallel, 1 s at most) and marks only agents\n"
+	       "that accept. VERSION is the Go version (\"devel +<hash>\" for\n"
 	       "development builds); for a process that is only probably Go it may be a\n"
 	       "range such as \"go1.20+\" or \"unknown\". PATH is the executable as the\n"
 	       "kernel reports it, with \" (deleted)\" for a removed binary.\n"
@@ -92,17 +95,23 @@ int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "check-agents", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct gs_err err = { 0 };
 	struct gs_golist l;
-	int c;
+	bool check = false;
+	int c, rc = GS_EXIT_OK;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			help();
 			return GS_EXIT_OK;
+		}
+		if (c == 'C') {
+			check = true;
+			continue;
 		}
 		if (optopt)
 			return gs_usage_error("list", "unknown option '-%c'", optopt);
@@ -113,16 +122,19 @@ int cmd_list(int argc, char **argv)
 
 	if (gs_golist_scan(&l, gs_opts.json ? GS_SCAN_DETAIL : 0, &err))
 		return gs_error(GS_EXIT_ERROR, "%s", err.msg);
+	if (check)
+		gs_golist_check_agents(&l);
 	if (gs_opts.json) {
 		json_t *doc = gs_golist_json(&l);
 
-		gs_json_emit(doc);
+		rc = gs_json_emit(doc);
 		json_decref(doc);
 	} else {
 		print_text(&l);
 		fflush(stdout);
 	}
-	gs_golist_report(&l);
+	if (!rc)
+		rc = gs_golist_report(&l);
 	gs_golist_free(&l);
-	return GS_EXIT_OK;
+	return rc;
 }

@@ -278,13 +278,14 @@ int cmd_tree(int argc, char **argv)
 	if (gs_opts.json) {
 		json_t *doc = tree_json(&t, rv, nr);
 
-		gs_json_emit(doc);
+		rc = gs_json_emit(doc);
 		json_decref(doc);
 	} else {
 		print_text(&t, rv, nr);
 		fflush(stdout);
 	}
-	gs_golist_report(&l);
+	if (!rc)
+		rc = gs_golist_report(&l);
 out:
 	free(rv);
 	free(t.prefix);

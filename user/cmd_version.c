@@ -212,10 +212,10 @@ int cmd_version(int argc, char **argv)
 	for (int i = optind; i < argc; i++)
 		if (one(argv[i], modules, files))
 			rc = GS_EXIT_ERROR;
-	if (doc) {
-		gs_json_emit(doc);
+	if (gs_opts.json) {
+		if (gs_json_emit(doc))
+			rc = GS_EXIT_ERROR;
 		json_decref(doc);
 	}
-	fflush(stdout);
 	return rc;
 }

@@ -18,7 +18,7 @@
 
 #include "modinfo.h"
 #include "output.h"
-#include "portfile.h"
+#include "discover.h"
 
 #define ARENA_CHUNK (32u << 10)
 #define STAT_CAP 2048		/* a stat line is ~300 bytes; 52 fields of 20 digits fit */
@@ -68,20 +68,26 @@ static const char *arena_str(struct gs_arena **a, const char *s)
 
 /* ---- scan ---- */
 
-/* Sort out why a process could not be looked at. */
-static void note_error(struct gs_golist *l, int pid, const struct gs_err *err)
+/*
+ * Sort out why a process could not be looked at. Returns -1 when the scan
+ * must stop (out of memory: a list with silent holes is worse than none).
+ */
+static int note_error(struct gs_golist *l, int pid, const struct gs_err *err)
 {
+	if (err->code == ENOMEM)
+		return -1;
 	if (gs_proc_gone(err))
-		return;
+		return 0;
 	if (gs_proc_denied(err)) {
 		l->denied++;
 		if (gs_opts.verbose > 1)
 			gs_warn("pid %d: %s", pid, err->msg);
-		return;
+		return 0;
 	}
 	l->failed++;
 	if (gs_opts.verbose)
 		gs_warn("pid %d: %s", pid, err->msg);
+	return 0;
 }
 
 /*
@@ -102,7 +108,7 @@ static bool exe_deleted(int fd, const char *path)
 	return stat(path, &ps) < 0 || ps.st_dev != fs.st_dev || ps.st_ino != fs.st_ino;
 }
 
-static void read_detail(struct gs_goproc *p)
+static int read_detail(struct gs_goproc *p)
 {
 	char *buf = malloc(STATUS_CAP > CGROUP_CAP ? STATUS_CAP : CGROUP_CAP);
 	struct gs_proc_status ps;
@@ -111,7 +117,7 @@ static void read_detail(struct gs_goproc *p)
 
 	p->detail = true;
 	if (!buf)
-		return;
+		return -1;
 	n = gs_proc_read(p->pid, "status", buf, STATUS_CAP, NULL, &err);
 	if (n >= 0 && gs_parse_status(buf, (size_t)n, &ps, &err) == 0) {
 		p->has_uid = ps.has_uid;
@@ -125,6 +131,7 @@ static void read_detail(struct gs_goproc *p)
 	if (n >= 0)
 		p->has_cid = gs_parse_cgroup_id(buf, (size_t)n, p->container_id);
 	free(buf);
+	return 0;
 }
 
 static int push(struct gs_golist *l, struct gs_goproc *p)
@@ -150,10 +157,8 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	char path[PATH_MAX + 16], name[PATH_MAX];
 	struct gs_goproc *p;
 
-	if (gs_proc_exe_path(st->pid, path, sizeof(path), &err)) {
-		note_error(l, st->pid, &err);
-		return 0;
-	}
+	if (gs_proc_exe_path(st->pid, path, sizeof(path), &err))
+		return note_error(l, st->pid, &err);
 	p = arena_alloc(&l->arena, sizeof(*p));
 	if (!p)
 		return -1;
@@ -167,8 +172,11 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
 	if (strlen(st->comm) == 15) {
 		char *cmd = malloc(CMDLINE_CAP);
-		ssize_t n = cmd ? gs_proc_read(st->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err) : -1;
+		ssize_t n;
 
+		if (!cmd)
+			return -1;
+		n = gs_proc_read(st->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err);
 		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, name, sizeof(name));
 		free(cmd);
 	} else {
@@ -178,9 +186,9 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	p->exe = arena_str(&l->arena, path);
 	if (!p->name || !p->exe)
 		return -1;
-	p->agent = gs_agent_present(st->pid);
-	if (flags & GS_SCAN_DETAIL)
-		read_detail(p);
+	p->agent = gs_agent_live(st->pid);
+	if ((flags & GS_SCAN_DETAIL) && read_detail(p))
+		return -1;
 	if (push(l, p))
 		return -1;
 	return 1;
@@ -197,27 +205,20 @@ static int scan_one(struct gs_golist *l, int pid, unsigned flags)
 	int fd, r;
 
 	n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, &err);
-	if (n < 0) {
-		note_error(l, pid, &err);
-		return 0;
-	}
-	if (gs_parse_stat(buf, (size_t)n, &st, &err)) {
-		note_error(l, pid, &err);
-		return 0;
-	}
+	if (n < 0)
+		return note_error(l, pid, &err);
+	if (gs_parse_stat(buf, (size_t)n, &st, &err))
+		return note_error(l, pid, &err);
 	/* Kernel threads have no executable: not even worth an open(). */
 	if (st.flags & GS_PF_KTHREAD)
 		return 0;
 	fd = gs_proc_open_exe(pid, &err);
-	if (fd < 0) {
-		note_error(l, pid, &err);
-		return 0;
-	}
+	if (fd < 0)
+		return note_error(l, pid, &err);
 	c = gs_classify_fd(fd, &err);
 	if (!c) {
 		close(fd);
-		note_error(l, pid, &err);
-		return 0;
+		return note_error(l, pid, &err);
 	}
 	if (c->verdict == GS_NOT_GO) {
 		gs_class_put(c);
@@ -290,7 +291,7 @@ struct gs_goproc *gs_golist_find(const struct gs_golist *l, int pid)
 	return NULL;
 }
 
-void gs_golist_report(const struct gs_golist *l)
+int gs_golist_report(const struct gs_golist *l)
 {
 	/* Root can still be refused (another user namespace, LSM): no hint then. */
 	if (l->denied)
@@ -300,6 +301,7 @@ void gs_golist_report(const struct gs_golist *l)
 	if (l->failed && !gs_opts.verbose)
 		gs_warn("%lu process%s skipped after errors; use -v for details",
 			l->failed, l->failed == 1 ? " was" : "es were");
+	return l->failed ? GS_EXIT_ERROR : GS_EXIT_OK;
 }
 
 /* ---- text helpers ---- */
@@ -610,13 +612,4 @@ json_t *gs_golist_json(const struct gs_golist *l)
 	json_object_set_new(doc, "processes", arr);
 	json_object_set_new(doc, "uninspectable", json_integer((json_int_t)l->denied));
 	return doc;
-}
-
-void gs_json_emit(json_t *doc)
-{
-	size_t flags = gs_opts.pretty ? JSON_INDENT(2) : JSON_COMPACT;
-
-	json_dumpf(doc, stdout, flags);
-	fputc('\n', stdout);
-	fflush(stdout);
 }

@@ -16,6 +16,7 @@
 
 #include "classify.h"
 #include "proc.h"
+#include "output.h"	/* gs_json_emit */
 
 struct gs_goproc {
 	int pid, ppid;
@@ -54,8 +55,12 @@ int gs_golist_scan(struct gs_golist *l, unsigned flags, struct gs_err *err);
 void gs_golist_free(struct gs_golist *l);
 /* Binary search in the sorted list. */
 struct gs_goproc *gs_golist_find(const struct gs_golist *l, int pid);
-/* The once-per-run stderr notes about processes we could not inspect. */
-void gs_golist_report(const struct gs_golist *l);
+/*
+ * The once-per-run stderr notes about processes we could not inspect.
+ * Returns the exit code they imply: an error when processes were skipped
+ * after unexpected errors (permission denied alone is not an error).
+ */
+int gs_golist_report(const struct gs_golist *l);
 
 /* gops' shortening of "devel +<hash> <date>" versions, into out. */
 void gs_short_version(const char *v, char *out, size_t outsz);
@@ -76,6 +81,5 @@ json_t *gs_goproc_json(const struct gs_goproc *p, json_t *go);
 /* {"processes": [...], "uninspectable": N}: the document list prints. */
 json_t *gs_golist_json(const struct gs_golist *l);
 /* Print a document on stdout, compact or --pretty, with a final newline. */
-void gs_json_emit(json_t *doc);
 
 #endif

@@ -21,8 +21,18 @@ struct command {
 static const struct command commands[] = {
 	{ "list", cmd_list, NULL },	/* the default, also reachable by name */
 	{ "tree", cmd_tree, "Go processes as a tree under their parents" },
-	{ "version", cmd_version, "Go version and build info of processes or files" },
+	{ "version", cmd_version_any, "Go version and build info of processes or files" },
+	{ "process", cmd_process, "details of a process: CPU, memory, sockets, Go facts" },
+	{ "stack", cmd_agent, "agent: every goroutine's stack" },
+	{ "gc", cmd_agent, "agent: run a garbage collection" },
+	{ "setgc", cmd_agent, "agent: set the GC target percentage" },
+	{ "memstats", cmd_agent, "agent: memory allocator and GC statistics" },
+	{ "trace", cmd_agent, "agent: record a 5 s runtime trace" },
+	{ "pprof-heap", cmd_agent, "agent: save a heap profile" },
+	{ "pprof-cpu", cmd_agent, "agent: record a 30 s CPU profile" },
+	{ "agent", cmd_agent, "agent: run any agent command by name (stats, version too)" },
 	{ "selftest", cmd_selftest, "check what this host and kernel support" },
+	{ "audit", cmd_audit, "Go versions, modules and support status of processes or files" },
 };
 
 static void usage(FILE *f)
@@ -32,7 +42,8 @@ static void usage(FILE *f)
 		"\n"
 		"Find Go processes from their executables alone: no agent needed.\n"
 		"With no command, list Go processes, one per line:\n"
-		"  PID PPID NAME[*] VERSION PATH   (* = a gops agent's port file exists)\n"
+		"  PID PPID NAME[*] VERSION PATH   (* = a live gops agent)\n"
+		"'goscope PID [PERIOD]' is 'goscope process PID [PERIOD]'.\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -46,6 +57,8 @@ static void usage(FILE *f)
 		"  -v, --verbose   say more on stderr; repeat for more\n"
 		"  -h, --help      print this help\n"
 		"      --version   print goscope's version\n"
+		"      --check-agents  the list, with '*' only for agents that accept a\n"
+		"                  connection (same as 'goscope list --check-agents')\n"
 		"\n"
 		"Exit codes: 0 success, 1 the command failed, 2 bad command line,\n"
 		"3 missing privilege or kernel feature.\n"
@@ -60,12 +73,15 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "check-agents", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char *list_argv[] = { "list", NULL };
+	static char *list_argv[] = { "list", NULL, NULL };
+	bool check_agents = false;
 	const char *name;
 	int c;
 
+	gs_output_init();
 	opterr = 0;
 	/* '+': stop at the command; what follows is the command's. */
 	while ((c = getopt_long(argc, argv, "+jpvh", opts, NULL)) != -1) {
@@ -86,6 +102,9 @@ int main(int argc, char **argv)
 		case 'V':
 			printf("goscope %s\n", GOSCOPE_VERSION);
 			return GS_EXIT_OK;
+		case 'C':
+			check_agents = true;
+			break;
 		default:
 			if (optopt)
 				return gs_usage_error(NULL, "unknown option '-%c'", optopt);
@@ -96,12 +115,21 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	optind = 0;	/* commands run getopt again from their own argv[1] */
+	if (check_agents) {
+		if (argc > 1 || (argc == 1 && strcmp(argv[0], "list") != 0))
+			return gs_usage_error(NULL, "--check-agents goes with the process list only");
+		list_argv[1] = "--check-agents";
+		return gs_output_finish(cmd_list(2, list_argv));
+	}
 	if (argc == 0)
-		return cmd_list(1, list_argv);
+		return gs_output_finish(cmd_list(1, list_argv));
 
 	name = argv[0];
+	/* gops' `gops <pid> [period]` */
+	if (name[0] >= '0' && name[0] <= '9')
+		return gs_output_finish(cmd_process(argc, argv));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(name, commands[i].name) == 0)
-			return commands[i].fn(argc, argv);
+			return gs_output_finish(commands[i].fn(argc, argv));
 	return gs_usage_error(NULL, "unknown command '%s'", name);
 }

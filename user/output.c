@@ -3,11 +3,76 @@
 
 #include <jansson.h>
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "golist.h"
 
 struct gs_global_opts gs_opts;
+
+/* Set when a JSON allocation failed or output could not be written. */
+static bool json_oom, output_failed;
+
+static void *json_track_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (!p)
+		json_oom = true;
+	return p;
+}
+
+void gs_output_init(void)
+{
+	json_set_alloc_funcs(json_track_malloc, free);
+}
+
+int gs_json_emit(json_t *doc)
+{
+	size_t flags = gs_opts.pretty ? JSON_INDENT(2) : JSON_COMPACT;
+	char *text;
+	size_t len;
+
+	if (!doc || json_oom) {
+		output_failed = true;
+		json_oom = false;
+		fprintf(stderr, "Error: out of memory while building JSON output\n");
+		return GS_EXIT_ERROR;
+	}
+	/* Render fully before writing, so a failure never leaves half a document. */
+	text = json_dumps(doc, flags);
+	if (!text || json_oom) {
+		free(text);
+		output_failed = true;
+		json_oom = false;
+		fprintf(stderr, "Error: out of memory while rendering JSON output\n");
+		return GS_EXIT_ERROR;
+	}
+	len = strlen(text);
+	if (fwrite(text, 1, len, stdout) != len || fputc('\n', stdout) == EOF ||
+	    fflush(stdout) == EOF) {
+		output_failed = true;
+		fprintf(stderr, "Error: writing JSON output: %s\n", strerror(errno));
+		free(text);
+		return GS_EXIT_ERROR;
+	}
+	free(text);
+	return 0;
+}
+
+int gs_output_finish(int code)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		if (!output_failed)
+			fprintf(stderr, "Error: writing output: %s\n", strerror(errno));
+		output_failed = true;
+	}
+	if (output_failed && code == GS_EXIT_OK)
+		return GS_EXIT_ERROR;
+	return code;
+}
 
 static void __attribute__((format(printf, 3, 0)))
 verror(const char *hint_cmd, bool hint, const char *fmt, va_list ap)

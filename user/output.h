@@ -25,6 +25,26 @@ struct gs_global_opts {
 };
 extern struct gs_global_opts gs_opts;
 
+/*
+ * Call first in main: JSON documents are built through an allocator that
+ * notices failure, so that a document with silently missing parts is never
+ * printed.
+ */
+void gs_output_init(void);
+/*
+ * Print a JSON document as one line (indented with --pretty). Returns 0, or
+ * GS_EXIT_ERROR after reporting when building (out of memory) or writing the
+ * document failed. A failure is also remembered for gs_output_finish().
+ */
+struct json_t;
+int gs_json_emit(struct json_t *doc);
+/*
+ * Call last in main with the command's exit code: flushes stdout and turns a
+ * write error (disk full, closed pipe) or an earlier output failure into a
+ * reported error, so output is never silently incomplete.
+ */
+int gs_output_finish(int code);
+
 /* Print an error (text or JSON) and return code, for `return gs_error(...)`. */
 int gs_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error: the message plus "try 'goscope CMD --help'"; returns GS_EXIT_USAGE. */

@@ -201,6 +201,11 @@ struct gs_class *gs_classify_fd(int fd, struct gs_err *err)
 	}
 	classify_guarded(data, size, c);
 	gs_unmap(data, size);
+	if (c->error) {
+		gs_errf(err, c->error, "%s", strerror(c->error));
+		class_free(c);
+		return NULL;
+	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
 	c->size = st.st_size;

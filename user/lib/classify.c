@@ -13,6 +13,7 @@
 #include "modinfo.h"
 
 #include <elf.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,8 +99,10 @@ static void take_modinfo(struct gs_class *c, const uint8_t *raw, size_t len)
 	if (!gs_modinfo_unframe(raw, len, &t, &tl) || tl > GS_MODINFO_MAX)
 		return;
 	c->modinfo = malloc(tl + 1);
-	if (!c->modinfo)
+	if (!c->modinfo) {
+		c->error = ENOMEM;	/* never report a binary without its modinfo silently */
 		return;
+	}
 	memcpy(c->modinfo, t, tl);
 	c->modinfo[tl] = 0;
 	c->modinfo_len = tl;

@@ -49,6 +49,7 @@ enum gs_vsrc { GS_VSRC_NONE = 0, GS_VSRC_BUILDINFO, GS_VSRC_SYMTAB, GS_VSRC_SCAN
 
 struct gs_class {
 	enum gs_verdict verdict;
+	int error;			/* errno when the result is incomplete (ENOMEM) */
 	char reason[128];		/* why not Go, or why only probably */
 	char version[GS_VERSION_MAX];	/* exact, or a range like "go1.20+" (vsrc RANGE) */
 	enum gs_vsrc vsrc;
