@@ -14,7 +14,7 @@ export DEBIAN_FRONTEND=noninteractive
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libjansson-dev libcapstone-dev)
 test_pkgs=(golang-go bats libcmocka-dev npm binutils util-linux iproute2
-	procps file jq libclang-rt-dev)
+	procps file jq libclang-rt-dev valgrind)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;
