@@ -197,18 +197,25 @@ check_nested() {
 	[ "$(jq -r .deleted <<<"$p")" = false ]
 }
 
-@test "list: '*' marks a process with a gops port file in the caller's config dir" {
+@test "list: '*' marks a live gops agent, never a stale port file" {
+	require_fixture agentdemo
 	start_fixture hello sleep 60
 	local plain=$BG_PID
+	# A port file for a process that listens on no such port: stale.
 	start_fixture hello sleep 60
-	printf 36473 >"$GOPS_CONFIG_DIR/$BG_PID"
+	local stale=$BG_PID
+	printf 36473 >"$GOPS_CONFIG_DIR/$stale"
+	start_fixture agentdemo
+	wait_for 10 test -s "$GOPS_CONFIG_DIR/$BG_PID"
 	run --separate-stderr "$GOSCOPE"
 	[ "$status" -eq 0 ]
-	[[ $(grep -E "^$BG_PID " <<<"$output") =~ ^$BG_PID\ +[0-9]+\ +hello\ *\*\ $GOVER\ / ]]
+	[[ $(grep -E "^$BG_PID " <<<"$output") =~ ^$BG_PID\ +[0-9]+\ +agentdemo\ *\*\ $GOVER\ / ]]
 	[[ $(grep -E "^$plain " <<<"$output") =~ ^$plain\ +[0-9]+\ +hello\ +$GOVER\ / ]]
+	[[ $(grep -E "^$stale " <<<"$output") =~ ^$stale\ +[0-9]+\ +hello\ +$GOVER\ / ]]
 	run --separate-stderr "$GOSCOPE" tree
-	tree_line "$BG_PID" | grep -qF "[*]  $BG_PID (hello) {$GOVER}"
+	tree_line "$BG_PID" | grep -qF "[*]  $BG_PID (agentdemo) {$GOVER}"
 	tree_line "$plain" | grep -qE "── $plain \(hello\)"
+	tree_line "$stale" | grep -qE "── $stale \(hello\)"
 }
 
 @test "tree: gops' shape, and a Go child nests under its Go parent" {
@@ -343,9 +350,10 @@ check_nested() {
 	[[ ${stderr_lines[0]} == "Error: unknown command 'frobnicate'" ]]
 	[[ $stderr == *"goscope --help"* ]]
 
-	run --separate-stderr "$GOSCOPE" 12345
-	[ "$status" -eq 2 ]
-	[[ $stderr == *"unknown command '12345'"* ]]
+	# A number is not a command but a PID: process details (cmd_process).
+	run --separate-stderr "$GOSCOPE" 999999999
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"no such process"* ]]
 
 	run --separate-stderr "$GOSCOPE" --frob
 	[ "$status" -eq 2 ]

@@ -80,6 +80,17 @@ size_t gs_cmdline_join(const char *buf, size_t len, char *out, size_t outsz);
 void gs_proc_name(const char *comm, const char *cmdline, size_t cmdline_len,
 		  char *out, size_t outsz);
 
+/*
+ * /proc/PID/environ: NUL-separated NAME=value entries. The value of name
+ * as a span (not NUL-terminated); the first entry wins, as in Go's
+ * os.Getenv. False when the variable is absent.
+ */
+bool gs_environ_get(const char *buf, size_t len, const char *name, const char **val,
+		    size_t *n);
+
+/* /proc/meminfo: MemTotal in bytes. False when missing or malformed. */
+bool gs_parse_meminfo_total(const char *buf, size_t len, uint64_t *bytes);
+
 /* ---- readers (proc.c) ---- */
 
 /* Where /proc is ("/proc" unless a test points it elsewhere). */

@@ -321,3 +321,46 @@ void gs_proc_name(const char *comm, const char *cmdline, size_t cmdline_len,
 	}
 	copy_str(out, outsz, comm, cl);
 }
+
+bool gs_environ_get(const char *buf, size_t len, const char *name, const char **val,
+		    size_t *n)
+{
+	size_t nl = strlen(name);
+	const char *a;
+	size_t an;
+
+	if (nl == 0)
+		return false;
+	for (unsigned i = 0; gs_cmdline_arg(buf, len, i, &a, &an); i++) {
+		if (an > nl && a[nl] == '=' && memcmp(a, name, nl) == 0) {
+			*val = a + nl + 1;
+			*n = an - nl - 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool gs_parse_meminfo_total(const char *buf, size_t len, uint64_t *bytes)
+{
+	const char *p = buf, *end = buf + len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *le = nl ? nl : end, *v, *tok;
+		size_t tn;
+		unsigned long long kb;
+
+		if (line_key(p, (size_t)(le - p), "MemTotal:", &v)) {
+			if (!next_token(&v, le, &tok, &tn) || !span_ull(tok, tn, &kb) ||
+			    kb > UINT64_MAX / 1024)
+				return false;
+			if (next_token(&v, le, &tok, &tn) && !(tn == 2 && memcmp(tok, "kB", 2) == 0))
+				return false;
+			*bytes = (uint64_t)kb * 1024;
+			return true;
+		}
+		p = nl ? nl + 1 : end;
+	}
+	return false;
+}

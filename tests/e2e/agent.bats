@@ -1,0 +1,736 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# The gops agent commands against live agentdemo processes (goscope's Go
+# agent, wire-compatible with gops'): every command and its reply, as the
+# same user, as another user (root running goscope), inside a new mount+PID
+# namespace and a new network namespace; agent discovery and its refusals
+# (stale, garbage and symlinked port files, a hostile GOPS_CONFIG_DIR);
+# timeouts; `version`'s choice between the agent and the binary; the list's
+# '*' and --check-agents.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+AGENT_USER=gsagent
+
+setup() {
+	require_goscope
+	require_fixture agentdemo hello GOVERSION
+	GOVER=$(cat "$FIXTURES/GOVERSION")
+	DEMO=$(readlink -f "$FIXTURES/agentdemo")
+	HELLO=$(readlink -f "$FIXTURES/hello")
+	T=$BATS_TEST_TMPDIR
+	# goscope's own (the caller's) gops config dir: empty unless a test fills it.
+	export GOPS_CONFIG_DIR=$T/cfg
+	mkdir -p "$GOPS_CONFIG_DIR"
+	# Temporary profile and trace files land here, and go with the test.
+	export TMPDIR=$T
+	OTHER_HOME=
+}
+
+teardown() {
+	stop_fixtures
+	if [ -n "$OTHER_HOME" ]; then
+		rm -rf "$OTHER_HOME"
+	fi
+}
+
+# start_demo LOG CMD...: run CMD, which ends up running agentdemo (possibly
+# as a child), in the background; wait for its "ready PORT". Sets BG_PID (the
+# launcher) and DEMO_PORT.
+start_demo() {
+	local log=$1
+	shift
+	"$@" </dev/null >"$log" 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	if ! wait_for 15 grep -q '^ready ' "$log"; then
+		echo "agentdemo did not start; its output:" >&2
+		cat "$log" >&2
+		return 1
+	fi
+	DEMO_PORT=$(sed -n 's/^ready //p' "$log")
+}
+
+# A demo as ourselves, its port file in our config dir. Sets DEMO_PID.
+start_same_user() {
+	start_demo "$T/demo.log" env GOPS_CONFIG_DIR="$GOPS_CONFIG_DIR" "$DEMO" "$@"
+	DEMO_PID=$BG_PID
+	[ -s "$GOPS_CONFIG_DIR/$DEMO_PID" ]
+}
+
+ensure_user() {
+	require_root || return 1
+	require_cmd setpriv || return 1
+	id -u "$AGENT_USER" >/dev/null 2>&1 ||
+		useradd --system --no-create-home --shell /usr/sbin/nologin "$AGENT_USER"
+}
+
+# A demo as $AGENT_USER with only HOME in its environment: its port file is
+# in its own HOME, which goscope (root, empty config dir) must find itself.
+start_other_user() {
+	ensure_user || return 1
+	OTHER_HOME=$(mktemp -d /tmp/gs-agent-home.XXXXXX)
+	chown "$AGENT_USER:" "$OTHER_HOME"
+	start_demo "$T/demo.log" setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" \
+		--clear-groups env -i HOME="$OTHER_HOME" "$DEMO" "$@"
+	DEMO_PID=$BG_PID
+	[ "$(stat -c %U "/proc/$DEMO_PID")" = "$AGENT_USER" ]
+}
+
+# child_runs PARENT PROGRAM: PARENT's first child runs PROGRAM; sets CHILD.
+child_runs() {
+	local c
+	c=$(awk '{print $1}' "/proc/$1/task/$1/children" 2>/dev/null)
+	[ -n "$c" ] && gs_pid_runs "$c" "$2" && CHILD=$c
+}
+
+# start_in_ns "UNSHARE OPTIONS" [DEMO ARGS...]: a demo in new namespaces, its
+# HOME on a tmpfs only its mount namespace sees. NS_LO=1 brings the new
+# network namespace's loopback up, NS_ADDR=IP adds IP to it. --kill-child:
+# killing unshare in teardown kills the demo. Sets DEMO_PID, NS_HOME.
+start_in_ns() {
+	local opts=$1
+	shift
+	require_root || return 1
+	require_cmd unshare || return 1
+	NS_HOME=$T/nshome
+	mkdir -p "$NS_HOME"
+	# shellcheck disable=SC2086
+	start_demo "$T/demo.log" unshare $opts --fork --kill-child --mount sh -c '
+		set -e
+		[ -z "$2" ] || ip link set lo up
+		[ -z "$3" ] || ip addr add "$3/32" dev lo
+		mount -t tmpfs tmpfs "$1"
+		h=$1
+		shift 3
+		exec env -i HOME="$h" "$@"' sh "$NS_HOME" "${NS_LO:-}" "${NS_ADDR:-}" "$DEMO" "$@"
+	wait_for 10 child_runs "$BG_PID" "$DEMO"
+	DEMO_PID=$CHILD
+	BG_PIDS+=("$DEMO_PID")
+}
+
+# The agent's runtime.Version() must be what the program was built with.
+check_agent_commands() {
+	local pid=$1
+
+	run --separate-stderr "$GOSCOPE" stack "$pid"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^goroutine\ [0-9]+\ \[ ]]
+	[[ $output == *"main.churn"* ]]
+
+	run --separate-stderr "$GOSCOPE" gc "$pid"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+
+	run --separate-stderr "$GOSCOPE" setgc "$pid" 77
+	[ "$status" -eq 0 ]
+	[[ $output =~ ^New\ GC\ percent\ set\ to\ 77\.\ Previous\ value\ was\ -?[0-9]+\.$ ]]
+	run --separate-stderr "$GOSCOPE" setgc "$pid" 100
+	[ "$output" = "New GC percent set to 100. Previous value was 77." ]
+
+	run --separate-stderr "$GOSCOPE" memstats "$pid"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^alloc:\  ]]
+	[[ $output == *$'\nnum-gc: '* ]]
+
+	run --separate-stderr "$GOSCOPE" agent stats "$pid"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[0]} =~ ^goroutines:\ [0-9]+$ ]]
+	[[ ${lines[1]} =~ ^OS\ threads:\ [0-9]+$ ]]
+	[[ ${lines[2]} =~ ^GOMAXPROCS:\ [0-9]+$ ]]
+	[[ ${lines[3]} =~ ^num\ CPU:\ [0-9]+$ ]]
+
+	run --separate-stderr "$GOSCOPE" agent version "$pid"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$GOVER" ]
+
+	run --separate-stderr "$GOSCOPE" pprof-heap "$pid" --no-launch -o "$T/heap.$pid" \
+		--binary-output "$T/bin.$pid"
+	[ "$status" -eq 0 ]
+	[ "$(od -An -tx1 -N3 "$T/heap.$pid" | tr -d ' ')" = 1f8b08 ]
+	cmp -s "$T/bin.$pid" "$DEMO"
+}
+
+# ---- every command, same user ----
+
+@test "stack: every goroutine's stack, streamed" {
+	start_same_user -goroutines 50
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} =~ ^goroutine\ [0-9]+\ \[running\]:$ ]]
+	[ "$(grep -c '^goroutine ' <<<"$output")" -ge 50 ]
+	[[ $output == *"main.main()"* ]]
+	[ -z "$stderr" ]
+}
+
+@test "gc: runs, prints nothing, exit 0" {
+	start_same_user
+	run --separate-stderr "$GOSCOPE" gc "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	[ -z "$stderr" ]
+	# The collection happened: num-gc moved.
+	local before after
+	before=$("$GOSCOPE" memstats "$DEMO_PID" | sed -n 's/^num-forced-gc: //p')
+	"$GOSCOPE" gc "$DEMO_PID"
+	after=$("$GOSCOPE" memstats "$DEMO_PID" | sed -n 's/^num-forced-gc: //p')
+	[ "$after" -gt "$before" ]
+}
+
+@test "setgc: gops' reply, the percent really changes, negatives need no --" {
+	start_same_user
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" 50
+	[ "$status" -eq 0 ]
+	[ "$output" = "New GC percent set to 50. Previous value was 100." ]
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" -5
+	[ "$output" = "New GC percent set to -5. Previous value was 50." ]
+	# Go stores any negative percent as -1.
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" off
+	[ "$output" = "New GC percent set to -1. Previous value was -1." ]
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" OFF
+	[ "$output" = "New GC percent set to -1. Previous value was -1." ]
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" 1000
+	[ "$output" = "New GC percent set to 1000. Previous value was -1." ]
+	run --separate-stderr "$GOSCOPE" -j setgc "$DEMO_PID" 100
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .reply <<<"$output")" = "New GC percent set to 100. Previous value was 1000." ]
+	[ "$(jq -r .percent <<<"$output")" = 100 ]
+
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: missing gc percentage" ]
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" 5x
+	[ "$status" -eq 1 ]
+	run --separate-stderr "$GOSCOPE" setgc "$DEMO_PID" 1 2
+	[ "$status" -eq 2 ]
+}
+
+@test "memstats: gops' keys in gops' order" {
+	start_same_user
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	local keys
+	keys=$(cut -d: -f1 <<<"$output" | tr '\n' ' ')
+	[ "$keys" = "alloc total-alloc sys lookups mallocs frees heap-alloc heap-sys heap-idle heap-in-use heap-released heap-objects stack-in-use stack-sys mspan-in-use mspan-sys mcache-in-use mcache-sys buck-hash-sys other-sys gc-sys next-gc last-gc gc-pause-total gc-pause gc-pause-end num-gc num-forced-gc gc-cpu-fraction enable-gc debug-gc " ]
+	[[ ${lines[0]} =~ ^alloc:\ [0-9.]+[KMG]B\ \([0-9]+\ bytes\)$ ]]
+	run --separate-stderr "$GOSCOPE" -j memstats "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.fields."enable-gc"' <<<"$output")" = true ]
+	[ "$(jq -r '.fields."num-gc" | type' <<<"$output")" = number ]
+}
+
+@test "stats (goscope agent stats): the four keys" {
+	start_same_user -goroutines 20
+	run --separate-stderr "$GOSCOPE" agent stats "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[0]} =~ ^goroutines:\ ([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" -ge 20 ]
+	[[ ${lines[1]} =~ ^OS\ threads:\ [0-9]+$ ]]
+	[[ ${lines[2]} =~ ^GOMAXPROCS:\ [0-9]+$ ]]
+	[ "${lines[3]}" = "num CPU: $(nproc --all)" ] || [[ ${lines[3]} =~ ^num\ CPU:\ [0-9]+$ ]]
+	run --separate-stderr "$GOSCOPE" -j agent stats "$DEMO_PID"
+	[ "$(jq -r '.fields | keys_unsorted | join(",")' <<<"$output")" = "goroutines,OS threads,GOMAXPROCS,num CPU" ]
+	[ "$(jq -r .pid <<<"$output")" = "$DEMO_PID" ]
+	[ "$(jq -r .addr <<<"$output")" = "127.0.0.1:$DEMO_PORT" ]
+}
+
+@test "version: the agent's runtime.Version() is the program's; the rule for PID, file, -m" {
+	start_same_user
+	# One PID with a live agent, no -m: the agent answers, as `gops version PID`.
+	run --separate-stderr "$GOSCOPE" version "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$GOVER" ]
+	run --separate-stderr "$GOSCOPE" agent version "$DEMO_PID"
+	[ "$output" = "$GOVER" ]
+	run --separate-stderr "$GOSCOPE" version --agent "$DEMO_PID"
+	[ "$output" = "$GOVER" ]
+	# HOST:PORT always means the agent.
+	run --separate-stderr "$GOSCOPE" version "127.0.0.1:$DEMO_PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$GOVER" ]
+	run --separate-stderr "$GOSCOPE" -j version "$DEMO_PID"
+	[ "$(jq -r .version <<<"$output")" = "$GOVER" ]
+	[ "$(jq -r .command <<<"$output")" = version ]
+	# --no-agent, -m, a file, or several arguments: the binary, as `go version`.
+	run --separate-stderr "$GOSCOPE" version --no-agent "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$DEMO: $GOVER" ]
+	run --separate-stderr "$GOSCOPE" version -m "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$DEMO: $GOVER" ]
+	[[ ${lines[1]} == $'\tpath\texample.com/goscope/agentdemo' ]]
+	run --separate-stderr "$GOSCOPE" version "$DEMO"
+	[ "$output" = "$DEMO: $GOVER" ]
+	run --separate-stderr "$GOSCOPE" version "$DEMO_PID" "$DEMO"
+	[ "${lines[0]}" = "$DEMO: $GOVER" ]
+	[ "${lines[1]}" = "$DEMO: $GOVER" ]
+	# A PID without an agent: the binary, quietly.
+	start_fixture hello sleep 30
+	run --separate-stderr "$GOSCOPE" version "$BG_PID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$HELLO: $GOVER" ]
+	[ -z "$stderr" ]
+	# ... unless the agent is demanded: then gops' error.
+	run --separate-stderr "$GOSCOPE" version --agent "$BG_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: couldn't resolve addr or pid $BG_PID to TCPAddress: couldn't get port for PID $BG_PID: open $GOPS_CONFIG_DIR/$BG_PID: no such file or directory"* ]]
+	run --separate-stderr "$GOSCOPE" version --agent -m "$BG_PID"
+	[ "$status" -eq 2 ]
+	# goscope's own version is still there.
+	run --separate-stderr "$GOSCOPE" version
+	[[ $output == "goscope "* ]]
+	run --separate-stderr "$GOSCOPE" version --help
+	[[ $output == *"--agent"* && $output == *"--no-agent"* ]]
+}
+
+@test "pprof-heap: gops' messages, a gzip'd profile and the binary in new 0600 files" {
+	start_same_user
+	run --separate-stderr "$GOSCOPE" pprof-heap "$DEMO_PID" --no-launch
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} =~ ^Profile\ dump\ saved\ to:\ ($T/heap_profile.+)$ ]]
+	local prof=${BASH_REMATCH[1]}
+	[[ ${lines[1]} =~ ^Binary\ file\ saved\ to:\ ($T/binary.+)$ ]]
+	local bin=${BASH_REMATCH[1]}
+	[ "$(stat -c %a "$prof")" = 600 ]
+	[ "$(stat -c %a "$bin")" = 600 ]
+	[ -s "$prof" ]
+	[ "$(od -An -tx1 -N3 "$prof" | tr -d ' ')" = 1f8b08 ]
+	gzip -t "$prof"
+	cmp -s "$bin" "$DEMO"
+	# -o FILE, and -o - for stdout (messages then go to stderr).
+	run --separate-stderr "$GOSCOPE" pprof-heap "$DEMO_PID" --no-launch -o "$T/h.pb.gz" --binary-output "$T/h.bin"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Profile dump saved to: $T/h.pb.gz" ]
+	[ "${lines[1]}" = "Binary file saved to: $T/h.bin" ]
+	gzip -t "$T/h.pb.gz"
+	"$GOSCOPE" pprof-heap "$DEMO_PID" -o - >"$T/stdout.pb.gz" 2>"$T/stderr"
+	gzip -t "$T/stdout.pb.gz"
+	[ ! -s "$T/stderr" ]
+	run --separate-stderr "$GOSCOPE" -j pprof-heap "$DEMO_PID" -o "$T/j.pb.gz"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .file <<<"$output")" = "$T/j.pb.gz" ]
+	[ "$(jq -r .file_bytes <<<"$output")" = "$(stat -c %s "$T/j.pb.gz")" ]
+	[ "$(jq -r .binary_bytes <<<"$output")" = "$(stat -c %s "$DEMO")" ]
+}
+
+@test "pprof-cpu: 30 s profile (run once), gzip magic, the binary fetched" {
+	start_same_user
+	local t0=$SECONDS
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$DEMO_PID" --no-launch -o "$T/cpu.pb.gz" --binary-output "$T/cpu.bin"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Profiling CPU now, will take 30 secs..." ]
+	[ "${lines[1]}" = "Profile dump saved to: $T/cpu.pb.gz" ]
+	[ "${lines[2]}" = "Binary file saved to: $T/cpu.bin" ]
+	[ $((SECONDS - t0)) -ge 29 ]
+	[ -s "$T/cpu.pb.gz" ]
+	[ "$(od -An -tx1 -N3 "$T/cpu.pb.gz" | tr -d ' ')" = 1f8b08 ]
+	gzip -t "$T/cpu.pb.gz"
+	[ "$(stat -c %a "$T/cpu.pb.gz")" = 600 ]
+	cmp -s "$T/cpu.bin" "$DEMO"
+}
+
+@test "trace: 5 s, gops' messages, a non-empty 0600 file" {
+	start_same_user
+	local t0=$SECONDS
+	run --separate-stderr "$GOSCOPE" trace "$DEMO_PID" --no-launch
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "Tracing now, will take 5 secs..." ]
+	[[ ${lines[1]} =~ ^Trace\ dump\ saved\ to:\ ($T/trace.+)$ ]]
+	local f=${BASH_REMATCH[1]}
+	[ "${#lines[@]}" -eq 2 ]
+	[ $((SECONDS - t0)) -ge 4 ]
+	[ -s "$f" ]
+	[ "$(stat -c %a "$f")" = 600 ]
+	# runtime/trace data starts with its header, "go 1.19 trace"
+	[ "$(head -c 3 "$f")" = "go " ]
+}
+
+@test "trace, pprof: --seconds is refused with the reason; --help says so" {
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 --seconds 5
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"a CPU profile always takes 30 s, a trace 5 s"* ]]
+	run --separate-stderr "$GOSCOPE" trace 1 --seconds=5
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" pprof-cpu --help
+	[ "$status" -eq 0 ]
+	[[ $output == *"--seconds N"*"always takes 30 s"* ]]
+	run --separate-stderr "$GOSCOPE" trace --help
+	[[ $output == *"always takes 5 s"* ]]
+	[[ $output == *"--no-launch"* ]]
+}
+
+@test "pprof, trace: 'go tool' is launched when go is on PATH, and not with --no-launch" {
+	start_same_user
+	# A stand-in 'go' that records its arguments.
+	mkdir -p "$T/bin"
+	printf '#!/bin/sh\necho "$@" >"%s/go.args"\n' "$T" >"$T/bin/go"
+	chmod +x "$T/bin/go"
+	PATH=$T/bin:$PATH run --separate-stderr "$GOSCOPE" pprof-heap "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	read -r tool sub bin prof <"$T/go.args"
+	[ "$tool $sub" = "tool pprof" ]
+	[[ $bin == $T/binary* && $prof == $T/heap_profile* ]]
+	# Temporary files are gone after the tool ran, as with gops.
+	[ ! -e "$bin" ] && [ ! -e "$prof" ]
+	rm -f "$T/go.args"
+	PATH=$T/bin:$PATH run --separate-stderr "$GOSCOPE" pprof-heap "$DEMO_PID" --no-launch
+	[ ! -e "$T/go.args" ]
+}
+
+@test "JSON: stack as one document, streamed" {
+	start_same_user
+	run --separate-stderr "$GOSCOPE" -j stack "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .command <<<"$output")" = stack ]
+	[[ $(jq -r .reply <<<"$output") == goroutine\ * ]]
+	run --separate-stderr "$GOSCOPE" -p stack "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	jq -e .reply <<<"$output" >/dev/null
+	run --separate-stderr "$GOSCOPE" -j gc "$DEMO_PID"
+	[ "$(jq -r .reply <<<"$output")" = ok ]
+	run --separate-stderr "$GOSCOPE" -j stack 999999999
+	[ "$status" -eq 1 ]
+	[[ $(jq -r .error <<<"$output") == "couldn't resolve addr or pid 999999999"* ]]
+}
+
+# ---- another user; other namespaces ----
+
+@test "another user's agent: root finds its port file in the process's own HOME" {
+	start_other_user
+	# Not in root's config dir, as gops would look: found anyway.
+	[ ! -e "$GOPS_CONFIG_DIR/$DEMO_PID" ]
+	[ -s "$OTHER_HOME/.config/gops/$DEMO_PID" ]
+	check_agent_commands "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" -v agent version "$DEMO_PID"
+	[[ $stderr == *"port file /proc/$DEMO_PID/root$OTHER_HOME/.config/gops/$DEMO_PID"* ]]
+	run --separate-stderr "$GOSCOPE" trace "$DEMO_PID" --no-launch -o "$T/other.trace"
+	[ "$status" -eq 0 ]
+	[ -s "$T/other.trace" ]
+	run --separate-stderr "$GOSCOPE"
+	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\ *\*\  ]]
+}
+
+@test "another user's agent: a port file turned into a symlink is refused" {
+	start_other_user
+	local f=$OTHER_HOME/.config/gops/$DEMO_PID
+	printf '%s' "$DEMO_PORT" >"$T/elsewhere"
+	chmod 644 "$T/elsewhere"
+	rm -f "$f"
+	ln -s "$T/elsewhere" "$f"
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"port file /proc/$DEMO_PID/root$f is unusable: it is a symbolic link"* ]]
+	run --separate-stderr "$GOSCOPE"
+	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\ +go ]]
+}
+
+@test "mount+PID namespace: the port file named by the in-namespace PID, on a private tmpfs" {
+	start_in_ns "--pid"
+	grep -qE "^NSpid:[[:space:]]+$DEMO_PID[[:space:]]+1$" "/proc/$DEMO_PID/status"
+	# The agent wrote .../gops/1 on a tmpfs we cannot see from here.
+	[ ! -e "$NS_HOME/.config/gops/1" ]
+	[ -e "/proc/$DEMO_PID/root$NS_HOME/.config/gops/1" ]
+	check_agent_commands "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" trace "$DEMO_PID" --no-launch -o "$T/ns.trace"
+	[ "$status" -eq 0 ]
+	[ -s "$T/ns.trace" ]
+	run --separate-stderr "$GOSCOPE" -j process "$DEMO_PID"
+	[ "$(jq -r .agent.state <<<"$output")" = live ]
+	[ "$(jq -r .agent.view <<<"$output")" = target ]
+	[ "$(jq -r .agent.port_file <<<"$output")" = "/proc/$DEMO_PID/root$NS_HOME/.config/gops/1" ]
+}
+
+@test "network namespace: goscope dials the agent's 127.0.0.1 from inside it" {
+	require_cmd ip
+	NS_LO=1 start_in_ns "--pid --net"
+	# Our own loopback has no such listener.
+	run --separate-stderr "$GOSCOPE" agent version "127.0.0.1:$DEMO_PORT"
+	[ "$status" -eq 1 ]
+	check_agent_commands "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" process "$DEMO_PID"
+	[[ $output == *$'\nagent:\t127.0.0.1:'"$DEMO_PORT (in the process's network namespace)"* ]]
+	[[ $output == *$'local/remote:\t127.0.0.1:'"$DEMO_PORT <-> 0.0.0.0:0 (LISTEN)"* ]]
+}
+
+# ---- discovery: refusals ----
+
+@test "stale port file: the PID is dead" {
+	"$HELLO" exit 0 </dev/null >/dev/null 2>&1 3>&- &
+	local dead=$!
+	wait "$dead" || true
+	printf 36473 >"$GOPS_CONFIG_DIR/$dead"
+	run --separate-stderr "$GOSCOPE" stack "$dead"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: couldn't resolve addr or pid $dead to TCPAddress: couldn't get port for PID $dead: port file $GOPS_CONFIG_DIR/$dead is stale: process $dead is not running" ]
+}
+
+@test "stale port file: the PID was reused by another process" {
+	# A Go process that is no agent, with a port file an earlier process left.
+	start_fixture hello sleep 30
+	printf 36473 >"$GOPS_CONFIG_DIR/$BG_PID"
+	touch -d '1 hour ago' "$GOPS_CONFIG_DIR/$BG_PID"
+	run --separate-stderr "$GOSCOPE" gc "$BG_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"port file $GOPS_CONFIG_DIR/$BG_PID is stale: process $BG_PID does not listen on port 36473"* ]]
+	run --separate-stderr "$GOSCOPE"
+	[[ $(grep -E "^$BG_PID " <<<"$output") =~ hello\ +go ]]
+	run --separate-stderr "$GOSCOPE" -j
+	[ "$(jq ".processes[] | select(.pid == $BG_PID) | .agent" <<<"$output")" = false ]
+}
+
+@test "stale port file, judged by age where the sockets cannot be read (non-root caller)" {
+	ensure_user
+	start_fixture hello sleep 30
+	local ucfg
+	ucfg=$(mktemp -d /tmp/gs-agent-cfg.XXXXXX)
+	OTHER_HOME=$ucfg
+	chown "$AGENT_USER:" "$ucfg"
+	printf 1 >"$ucfg/$BG_PID"
+	chown "$AGENT_USER:" "$ucfg/$BG_PID"
+	touch -d '1 hour ago' "$ucfg/$BG_PID"
+	run --separate-stderr setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
+		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"is stale: written "*", before process $BG_PID started ("*"): the PID was reused"* ]]
+	# A fresh file cannot be judged: it is dialled, as by gops, and refused.
+	touch "$ucfg/$BG_PID"
+	run --separate-stderr setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
+		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: couldn't get port by PID: dial tcp 127.0.0.1:1: connect: connection refused" ]
+}
+
+@test "garbage port file: refused, its content never shown" {
+	start_fixture hello sleep 30
+	printf 'root:$6$secret' >"$GOPS_CONFIG_DIR/$BG_PID"
+	run --separate-stderr "$GOSCOPE" memstats "$BG_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"port file $GOPS_CONFIG_DIR/$BG_PID is unusable: garbage: not a port number"* ]]
+	[[ $stderr != *secret* ]]
+}
+
+@test "symlinked port file in the caller's dir: never followed" {
+	start_same_user
+	mv "$GOPS_CONFIG_DIR/$DEMO_PID" "$T/real"
+	ln -s "$T/real" "$GOPS_CONFIG_DIR/$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"is unusable: it is a symbolic link (never followed)"* ]]
+}
+
+@test "a symlink in the target's root does not lead out of it" {
+	require_root
+	require_cmd unshare ldd
+	# A minimal root: agentdemo and its libraries.
+	local R=$T/root lib
+	mkdir -p "$R/bin" "$R/tmp" "$R$T/decoy"
+	cp "$DEMO" "$R/bin/agentdemo"
+	for lib in $(ldd "$DEMO" | grep -oE '/[^ ]+'); do
+		mkdir -p "$R$(dirname "$lib")"
+		cp "$lib" "$R$lib"
+	done
+	# Its config dir is a symlink to an absolute path: inside its root that is
+	# $R$T/decoy, where it writes; followed from outside, it would be $T/decoy.
+	ln -s "$T/decoy" "$R/cfg"
+	mkdir -p "$T/decoy"
+	printf 1 >"$T/decoy/1"
+	start_demo "$T/demo.log" env -i GOPS_CONFIG_DIR=/cfg \
+		unshare --pid --fork --kill-child --mount --root="$R" /bin/agentdemo
+	wait_for 10 child_runs "$BG_PID" "$R/bin/agentdemo"
+	DEMO_PID=$CHILD
+	BG_PIDS+=("$DEMO_PID")
+	[ -s "$R$T/decoy/1" ]
+	run --separate-stderr "$GOSCOPE" -v agent version "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$GOVER" ]
+	[[ $stderr == *"port file /proc/$DEMO_PID/root/cfg/1, 127.0.0.1:$DEMO_PORT"* ]]
+	# Its port file replaced by a symlink that points out of its root.
+	rm "$R$T/decoy/1"
+	ln -s "$T/decoy/1" "$R$T/decoy/1"
+	run --separate-stderr "$GOSCOPE" agent version "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"is unusable: it is a symbolic link"* ]]
+}
+
+@test "GOPS_CONFIG_DIR=/etc in the target's environment: a root-owned file there is not its port file" {
+	ensure_user
+	require_cmd unshare
+	# The target's own /etc (a tmpfs in its mount namespace) holds a root-owned
+	# file named by its PID; the target itself runs as $AGENT_USER.
+	unshare --mount --fork --kill-child sh -c '
+		mount -t tmpfs tmpfs /etc
+		printf "root:x:0:0:secret" >/etc/$$
+		exec env -i GOPS_CONFIG_DIR=/etc setpriv --reuid="$1" --regid="$1" --clear-groups "$2" sleep 60' \
+		sh "$(id -u "$AGENT_USER")" "$HELLO" </dev/null >/dev/null 2>&1 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 10 child_runs "$!" "$HELLO"
+	local pid=$CHILD
+	BG_PIDS+=("$pid")
+	[ -e "/proc/$pid/root/etc/$pid" ]
+	run --separate-stderr "$GOSCOPE" stack "$pid"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"port file /proc/$pid/root/etc/$pid is unusable: owned by uid 0, not by the process's user"* ]]
+	[[ $stderr != *secret* ]]
+	run --separate-stderr "$GOSCOPE"
+	[[ $(grep -E "^$pid " <<<"$output") =~ hello\ +go ]]
+}
+
+# ---- errors and timeouts ----
+
+@test "errors: gops' words, exit 1" {
+	run --separate-stderr "$GOSCOPE" stack 999999999
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: couldn't resolve addr or pid 999999999 to TCPAddress: couldn't get port for PID 999999999: open $GOPS_CONFIG_DIR/999999999: no such file or directory" ]
+	run --separate-stderr "$GOSCOPE" stack abc
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: couldn't resolve addr or pid abc to TCPAddress: couldn't parse PID: strconv.Atoi: parsing \"abc\": invalid syntax" ]
+	run --separate-stderr "$GOSCOPE" memstats
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: missing PID or address" ]
+	# Nothing listens on port 1.
+	run --separate-stderr "$GOSCOPE" stack 127.0.0.1:1
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: couldn't get port by PID: dial tcp 127.0.0.1:1: connect: connection refused" ]
+	run --separate-stderr "$GOSCOPE" stack 1:2:3
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: couldn't resolve addr or pid 1:2:3 to TCPAddress: couldn't parse dst address"* ]]
+	run --separate-stderr "$GOSCOPE" stack 1 --frob
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" stack 1 2
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" agent frob 1
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" agent --help
+	[ "$status" -eq 0 ]
+	[[ $output == *stats* ]]
+}
+
+@test "timeouts: a wedged agent gives a clear error within the limit" {
+	require_cmd python3
+	# A fake agent that accepts and never answers.
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+conns = []
+while True:
+    c, _ = s.accept(); conns.append(c)
+' >"$T/silent.port" 2>/dev/null </dev/null 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 10 test -s "$T/silent.port"
+	local port t0
+	port=$(cat "$T/silent.port")
+	t0=$(date +%s%N)
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1s
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: agent at 127.0.0.1:$port sent nothing for 1s" ]
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
+	# A duration has a unit; a bare number is whole seconds; 1.5 is neither.
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1.5
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 0s
+	[ "$status" -eq 2 ]
+	# A stopped agentdemo: connects (the kernel accepts), never answers.
+	start_same_user
+	kill -STOP "$DEMO_PID"
+	t0=$(date +%s%N)
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms
+	kill -CONT "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"sent nothing for 500ms"* ]]
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
+}
+
+# ---- the list ----
+
+@test "list: '*' for live agents only; --check-agents keeps it for agents that accept" {
+	require_cmd ip
+	start_same_user
+	local live=$DEMO_PID
+	# An agent in another network namespace listening on 10.9.9.9 only: its
+	# port file is its own, but 127.0.0.1:PORT (gops' dial) is refused.
+	NS_LO=1 NS_ADDR=10.9.9.9 start_in_ns "--pid --net" -addr 10.9.9.9:0
+	local unreachable=$DEMO_PID
+	start_fixture hello sleep 30
+	local stale=$BG_PID
+	printf 36473 >"$GOPS_CONFIG_DIR/$stale"
+
+	run --separate-stderr "$GOSCOPE"
+	[ "$status" -eq 0 ]
+	[[ $(grep -E "^$live " <<<"$output") =~ agentdemo\ *\*\  ]]
+	[[ $(grep -E "^$unreachable " <<<"$output") =~ agentdemo\ *\*\  ]]
+	[[ $(grep -E "^$stale " <<<"$output") =~ hello\ +go ]]
+
+	local t0=$SECONDS
+	run --separate-stderr "$GOSCOPE" --check-agents
+	[ "$status" -eq 0 ]
+	[ $((SECONDS - t0)) -le 5 ]
+	[[ $(grep -E "^$live " <<<"$output") =~ agentdemo\ *\*\  ]]
+	[[ $(grep -E "^$unreachable " <<<"$output") =~ agentdemo\ +go ]]
+	[[ $(grep -E "^$stale " <<<"$output") =~ hello\ +go ]]
+	run --separate-stderr "$GOSCOPE" list --check-agents
+	[[ $(grep -E "^$unreachable " <<<"$output") =~ agentdemo\ +go ]]
+	run --separate-stderr "$GOSCOPE" -j --check-agents
+	[ "$(jq ".processes[] | select(.pid == $live) | .agent" <<<"$output")" = true ]
+	[ "$(jq ".processes[] | select(.pid == $unreachable) | .agent" <<<"$output")" = false ]
+	run --separate-stderr "$GOSCOPE" --check-agents tree
+	[ "$status" -eq 2 ]
+}
+
+# ---- streaming ----
+
+# start_fake_agent SCRIPT: a Python fake agent on 127.0.0.1; for each
+# connection it reads the command byte and runs SCRIPT with `c` the socket.
+# Sets FAKE_PORT.
+start_fake_agent() {
+	require_cmd python3 || return 1
+	python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept()
+    c.recv(1)
+    exec(sys.argv[1])
+    c.close()
+' "$1" >"$T/fake.port" 2>"$T/fake.err" </dev/null 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 10 test -s "$T/fake.port"
+	FAKE_PORT=$(cat "$T/fake.port")
+}
+
+@test "a 200 MB stack dump is streamed: goscope's memory stays flat (text and JSON)" {
+	require_cmd python3
+	start_fake_agent '
+chunk = (b"goroutine 1 [running]:\nmain.main()\n\t/src/main.go:1 +0x1\n\n" * 20000)[:1 << 20]
+for i in range(200):
+    c.sendall(chunk)'
+	local rss
+	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" sh -c '"$1" stack "127.0.0.1:$2" | wc -c' sh "$GOSCOPE" "$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" -eq $((200 << 20)) ]
+	rss=$(tail -n 1 "$T/rss")
+	echo "peak RSS ${rss} KiB"
+	[ "$rss" -lt 100000 ]
+	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" sh -c '"$1" -j stack "127.0.0.1:$2" | wc -c' sh "$GOSCOPE" "$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	[ "$output" -gt $((200 << 20)) ]
+	rss=$(tail -n 1 "$T/rss")
+	[ "$rss" -lt 100000 ]
+}
+
+@test "JSON: a streamed reply stays valid UTF-8 across chunk boundaries" {
+	start_fake_agent '
+c.sendall(b"caf\xc3"); time.sleep(0.2)
+c.sendall(b"\xa9 \xff \xe2\x82"); time.sleep(0.2)
+c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
+	run --separate-stderr "$GOSCOPE" -j stack "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	[ "$(jq .reply <<<"$output")" = '"café ? € ??? \"q\" \\ tab\t ctl\u0001 end\n?"' ]
+	[ "$(jq -r .pid <<<"$output")" = null ]
+}
