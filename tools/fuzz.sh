@@ -20,7 +20,7 @@ LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 dict_for() {
 	case "$1" in
 	fuzz_classify | fuzz_goelf | fuzz_modinfo) echo tests/fuzz/goelf.dict ;;
-	fuzz_proc) echo tests/fuzz/proc.dict ;;
+	fuzz_proc | fuzz_sockets | fuzz_agentfiles) echo tests/fuzz/proc.dict ;;
 	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
 	esac
 }
@@ -54,6 +54,21 @@ seed() {
 			i=$((i + 1))
 		done
 		{ printf '\x04'; printf 'verylongcommand'; printf '/usr/bin/verylongcommandname\0--flag\0'; } >"$dir/name" ;;
+	fuzz_sockets)
+		i=0
+		for f in tcp tcp6 udp udp6 unix; do
+			[ -r /proc/self/net/$f ] && { printf "\\x$i"; cat /proc/self/net/$f; } >"$dir/$f"
+			i=$((i + 1))
+		done
+		printf '\x00socket:[12345]' >"$dir/link" ;;
+	fuzz_agentfiles)
+		{ printf '\x00'; cat /proc/self/environ; } >"$dir/environ"
+		printf '\x01 40123\n' >"$dir/port"
+		{ printf '\x02'; head -c 2000 /etc/passwd; } >"$dir/passwd"
+		{ printf '\x02'; head -c 200 /proc/meminfo; } >"$dir/meminfo"
+		printf '\x03[::1]:6060' >"$dir/addr"
+		printf '\x04off' >"$dir/gc"
+		printf '\x051h2m3.5s' >"$dir/dur" ;;
 	*)
 		# A target added later: its own seeds dir in the repo, if any.
 		[ -d "tests/fuzz/seeds/$t" ] && cp -r "tests/fuzz/seeds/$t/." "$dir/" ;;
