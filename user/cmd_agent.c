@@ -646,6 +646,52 @@ struct outfile {
 	uint64_t bytes;
 };
 
+/*
+ * -o FILE, opened the way a root-run tool must in a shared directory: a new
+ * file is created 0600 without following links; an existing one is reused
+ * only when it is a regular file of ours. A symlink or another user's file
+ * planted at that name (in /tmp, say) is refused, never followed or
+ * truncated.
+ */
+static int open_named(const char *named, struct outfile *f, struct gs_err *err)
+{
+	const int base = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;
+	struct stat st;
+
+	f->fd = open(named, base | O_CREAT | O_EXCL, 0600);
+	if (f->fd >= 0) {
+		f->created = true;
+		return 0;
+	}
+	if (errno != EEXIST)
+		goto fail;
+	f->fd = open(named, base | O_NONBLOCK);
+	if (f->fd < 0)
+		goto fail;
+	if (fstat(f->fd, &st) < 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+		close(f->fd);
+		f->fd = -1;
+		return gs_errf(err, EPERM, "%s: refusing to write: not a regular file owned by you",
+			       named);
+	}
+	if (fcntl(f->fd, F_SETFL, 0) < 0 || ftruncate(f->fd, 0) < 0)
+		goto fail;
+	return 0;
+fail:
+	if (errno == ELOOP)
+		return gs_errf(err, ELOOP, "%s: refusing to follow a symbolic link", named);
+	{
+		int e = errno;
+
+		if (f->fd >= 0)
+			close(f->fd);
+		f->fd = -1;
+		return gs_errf(err, e, "%s: %s", named, strerror(e));
+	}
+}
+
 static int open_out(const char *named, const char *prefix, struct outfile *f, struct gs_err *err)
 {
 	const char *dir = getenv("TMPDIR");
@@ -662,11 +708,7 @@ static int open_out(const char *named, const char *prefix, struct outfile *f, st
 		if (strlen(named) >= sizeof(f->path))
 			return gs_errf(err, ENAMETOOLONG, "%s: name too long", named);
 		strcpy(f->path, named);
-		f->fd = open(named, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-		if (f->fd < 0)
-			return gs_errf(err, errno, "%s: %s", named, strerror(errno));
-		f->created = true;
-		return 0;
+		return open_named(named, f, err);
 	}
 	if (!dir || !*dir)
 		dir = "/tmp";
