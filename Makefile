@@ -149,6 +149,7 @@ bench: all $(BENCH_BIN)
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) bench/list.sh
 	$(Q)BUILD=$(BUILD) bench/watch.sh
+	$(Q)BUILD=$(BUILD) bench/audit.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60

@@ -51,6 +51,48 @@ struct {
 	__type(value, __u64);
 } gs_exec_lost SEC(".maps");
 
+/*
+ * The inode's mtime moved twice: a timespec64 i_mtime until 6.6, __i_mtime
+ * in 6.6-6.10, then i_mtime_sec and i_mtime_nsec. CO-RE picks the layout
+ * this kernel has (the ___suffix names are stripped when matching).
+ */
+struct inode___mtime_ts {
+	struct timespec64 i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___mtime_priv {
+	struct timespec64 __i_mtime;
+} __attribute__((preserve_access_index));
+
+struct inode___mtime_split {
+	time64_t i_mtime_sec;
+	u32 i_mtime_nsec;
+} __attribute__((preserve_access_index));
+
+static __always_inline bool inode_mtime_ns(struct inode *inode, __u64 *ns)
+{
+	struct inode___mtime_split *split = (void *)inode;
+	struct inode___mtime_priv *priv = (void *)inode;
+	struct inode___mtime_ts *ts = (void *)inode;
+	__s64 sec;
+	__u32 nsec;
+
+	if (bpf_core_field_exists(split->i_mtime_sec)) {
+		sec = BPF_CORE_READ(split, i_mtime_sec);
+		nsec = BPF_CORE_READ(split, i_mtime_nsec);
+	} else if (bpf_core_field_exists(priv->__i_mtime)) {
+		sec = BPF_CORE_READ(priv, __i_mtime.tv_sec);
+		nsec = (__u32)BPF_CORE_READ(priv, __i_mtime.tv_nsec);
+	} else if (bpf_core_field_exists(ts->i_mtime)) {
+		sec = BPF_CORE_READ(ts, i_mtime.tv_sec);
+		nsec = (__u32)BPF_CORE_READ(ts, i_mtime.tv_nsec);
+	} else {
+		return false;
+	}
+	*ns = (__u64)(sec * 1000000000 + nsec);
+	return true;
+}
+
 static __always_inline bool wanted(struct task_struct *task)
 {
 	if (targ_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) != targ_tgid)
@@ -112,8 +154,13 @@ static __always_inline void fill_task(struct gs_exec_event *e, struct task_struc
 	/* At exit the mm may already be gone (exit_mm runs before the tracepoint). */
 	exe = BPF_CORE_READ(task, mm, exe_file);
 	if (exe) {
-		e->exe_ino = BPF_CORE_READ(exe, f_inode, i_ino);
-		e->exe_dev = BPF_CORE_READ(exe, f_inode, i_sb, s_dev);
+		struct inode *inode = BPF_CORE_READ(exe, f_inode);
+
+		e->exe_ino = BPF_CORE_READ(inode, i_ino);
+		e->exe_dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		e->exe_size = BPF_CORE_READ(inode, i_size);
+		if (!inode_mtime_ns(inode, &e->exe_mtime_ns))
+			e->flags |= GS_EVF_NO_MTIME;
 	} else {
 		e->flags |= GS_EVF_NO_EXE;
 	}

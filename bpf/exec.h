@@ -26,6 +26,7 @@ enum gs_exec_event_type {
 enum {
 	GS_EVF_NO_EXE = 1u << 0,	/* no mm or exe_file: exe_dev/exe_ino are 0 */
 	GS_EVF_FILENAME_TRUNC = 1u << 1, /* filename filled the buffer: may be cut */
+	GS_EVF_NO_MTIME = 1u << 2,	/* this kernel's inode mtime was not found: exe_mtime_ns is 0 */
 };
 
 /*
@@ -45,6 +46,8 @@ struct gs_exec_event {
 	gs_u64 start_ns;	/* the process's (group leader's) start, CLOCK_BOOTTIME */
 	gs_u64 cgroup_id;	/* cgroup v2 id (bpf_get_current_cgroup_id) */
 	gs_u64 exe_ino;		/* inode of mm->exe_file */
+	gs_u64 exe_size;	/* its size (i_size) and modification time: with dev and */
+	gs_u64 exe_mtime_ns;	/* inode, the identity stat() gives (signed ns since 1970) */
 	gs_u32 exe_dev;		/* its super_block's s_dev, kernel encoding: see GS_KDEV_* */
 	gs_u32 type;		/* enum gs_exec_event_type */
 	gs_u32 tgid;		/* process id (initial PID namespace) */

@@ -102,6 +102,27 @@ if stale "$out/agentdemo" $agent_srcs "$self" "$gobin"; then
 	mv -f "$out/agentdemo.tmp" "$out/agentdemo"
 fi
 
+# gcload: the GC-heavy fixture of the probe and stats tests, in the variants
+# they compare (.nodwarf keeps .symtab but drops DWARF: the offset table path).
+gcload_srcs=$(find "$src/gcload" -type f | sort)
+gcbuild() {
+	local name=$1 envs=()
+	shift
+	while [ "$1" != -- ]; do envs+=("$1"); shift; done
+	shift
+	# shellcheck disable=SC2086
+	stale "$out/$name" $gcload_srcs "$self" "$gobin" || return 0
+	say GO "$name"
+	(cd "$src/gcload" && env "${envs[@]}" go build -o "$out/$name.tmp" "$@") ||
+		die "go build of $name failed"
+	mv -f "$out/$name.tmp" "$out/$name"
+}
+gcbuild gcload -- .
+gcbuild gcload.stripped -- -ldflags='-s -w' .
+gcbuild gcload.nodwarf -- -ldflags=-w .
+gcbuild gcload.pie -- -buildmode=pie .
+gcbuild gcload.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external .
+
 # The build info magic, as Go's linker writes it at the start of .go.buildinfo.
 magic='\xff Go buildinf:'
 magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }
@@ -126,6 +147,14 @@ if stale "$out/cbin" "$src/cbin.c" "$self"; then
 	say CC cbin
 	"$CC" -O2 -Wall -Wextra -o "$out/cbin.tmp" "$src/cbin.c" || die "cc failed on cbin.c"
 	mv -f "$out/cbin.tmp" "$out/cbin"
+fi
+
+# watchdemo: Go programs that exec another, or end threads before themselves (watch tests).
+if stale "$out/watchdemo" "$src/watchdemo/main.go" "$src/watchdemo/go.mod" "$self" "$gobin"; then
+	say GO watchdemo
+	(cd "$src/watchdemo" && go build -o "$out/watchdemo.tmp" .) ||
+		die "go build of watchdemo failed"
+	mv -f "$out/watchdemo.tmp" "$out/watchdemo"
 fi
 
 if stale "$out/script.sh" "$self"; then

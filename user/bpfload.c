@@ -31,7 +31,7 @@
 #endif
 
 /* The sum of its fields: no padding the BPF compiler might lay out differently. */
-_Static_assert(sizeof(struct gs_exec_event) == 4 * 8 + 14 * 4 + GS_COMM_LEN + GS_FILENAME_LEN,
+_Static_assert(sizeof(struct gs_exec_event) == 6 * 8 + 14 * 4 + GS_COMM_LEN + GS_FILENAME_LEN,
 	       "struct gs_exec_event has implicit padding");
 
 #define KERNEL_BTF		"/sys/kernel/btf/vmlinux"
@@ -338,10 +338,11 @@ static int load_mode(struct gs_exec_tracer *t, const struct gs_exec_tracer_opts 
 		return gs_errf(err, -ret, "loading the BPF exec programs (%s): %s%s",
 			       tp_btf ? "tp_btf" : "tracepoint", strerror(-ret),
 			       gs_opts.verbose ? "" : "; -v shows libbpf's log");
-	if (attach_one(skel->progs.gs_exec_btf, &skel->links.gs_exec_btf, err) ||
-	    attach_one(skel->progs.gs_exit_btf, &skel->links.gs_exit_btf, err) ||
-	    attach_one(skel->progs.gs_exec_tp, &skel->links.gs_exec_tp, err) ||
-	    attach_one(skel->progs.gs_exit_tp, &skel->links.gs_exit_tp, err))
+	/* Exits first: then every exec reported has its exit reported too. */
+	if (attach_one(skel->progs.gs_exit_btf, &skel->links.gs_exit_btf, err) ||
+	    attach_one(skel->progs.gs_exit_tp, &skel->links.gs_exit_tp, err) ||
+	    attach_one(skel->progs.gs_exec_btf, &skel->links.gs_exec_btf, err) ||
+	    attach_one(skel->progs.gs_exec_tp, &skel->links.gs_exec_tp, err))
 		return -1;
 	t->mode = tp_btf ? "tp_btf" : "tracepoint";
 	return 0;

@@ -8,5 +8,18 @@ int cmd_list(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
+/* user/cmd_agent.c: the gops agent commands (argv[0] = stack, gc, ..., or "agent"). */
+int cmd_agent(int argc, char **argv);
+/* user/cmd_agent.c: version, routed to the agent or to cmd_version. */
+int cmd_version_any(int argc, char **argv);
+/* user/cmd_agent.c: --check-agents: keep the '*' only for agents that accept a connection. */
+struct gs_golist;
+void gs_golist_check_agents(struct gs_golist *l);
+/* user/cmd_process.c: process details; argv[0] = "process" or the PID itself. */
+int cmd_process(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
 
 #endif

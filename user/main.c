@@ -33,6 +33,9 @@ static const struct command commands[] = {
 	{ "agent", cmd_agent, "agent: run any agent command by name (stats, version too)" },
 	{ "selftest", cmd_selftest, "check what this host and kernel support" },
 	{ "audit", cmd_audit, "Go versions, modules and support status of processes or files" },
+	{ "watch", cmd_watch, "stream Go process starts and exits as they happen (BPF)" },
+	{ "probe", cmd_probe, "GC cycles and stop-the-world pauses of running programs (BPF)" },
+	{ "stats", cmd_stats, "goroutines, OS threads, GOMAXPROCS, num CPU: agent or agentless" },
 };
 
 static void usage(FILE *f)
