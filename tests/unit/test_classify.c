@@ -7,6 +7,7 @@
 #include "testlib.h"
 
 #include "classify.h"
+#include "mapguard.h"
 #include "modinfo.h"
 
 #include <elf.h>
@@ -484,6 +485,35 @@ static void test_random_corruption(void **state)
 	free(img);
 }
 
+/* ---- a file truncated while mapped ---- */
+
+static int touch_last_page(void *arg)
+{
+	const volatile uint8_t *p = arg;
+
+	return p[8192];		/* beyond the new end of file: SIGBUS */
+}
+
+static void test_truncated_while_mapped(void **state)
+{
+	char path[] = "/tmp/goscope-test-XXXXXX";
+	struct gs_err err = { 0 };
+	const void *data;
+	size_t size;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	unlink(path);
+	assert_int_equal(ftruncate(fd, 16384), 0);
+	assert_int_equal(gs_map_fd(fd, &data, &size, &err), 0);
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(gs_map_guarded(touch_last_page, (void *)data), -1);
+	/* and the guard is reusable: the same again */
+	assert_int_equal(gs_map_guarded(touch_last_page, (void *)data), -1);
+	gs_unmap(data, size);
+	close(fd);
+}
+
 /* ---- modinfo text ---- */
 
 static void test_modinfo_lines(void **state)
@@ -578,6 +608,7 @@ int main(void)
 		cmocka_unit_test(test_extended_numbering),
 		cmocka_unit_test(test_hostile_headers),
 		cmocka_unit_test(test_random_corruption),
+		cmocka_unit_test(test_truncated_while_mapped),
 		cmocka_unit_test(test_modinfo_lines),
 		cmocka_unit_test(test_unquote),
 		cmocka_unit_test(test_version_plausible),

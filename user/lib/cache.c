@@ -9,11 +9,10 @@
  * turn into "file changed while reading" instead of dying.
  */
 #include "classify.h"
+#include "mapguard.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,51 +52,32 @@ void gs_unmap(const void *data, size_t size)
 		munmap((void *)data, size);
 }
 
-/* ---- SIGBUS guard ---- */
+/* ---- guarded parsing ---- */
 
-static __thread sigjmp_buf *guard_jb;
-static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static struct sigaction prev_bus;
+struct classify_job {
+	const void *data;
+	size_t size;
+	struct gs_class *c;
+};
 
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
+static int classify_job(void *arg)
 {
-	if (guard_jb)
-		siglongjmp(*guard_jb, 1);
-	/* Not ours: behave as before we were installed. */
-	sigaction(SIGBUS, &prev_bus, NULL);
-	raise(sig);
-	(void)si;
-	(void)uc;
+	struct classify_job *j = arg;
+
+	gs_classify_mem(j->data, j->size, j->c);
+	return 0;
 }
 
-static void guard_install(void)
+static void classify_guarded(const void *data, size_t size, struct gs_class *c)
 {
-	struct sigaction sa;
+	struct classify_job j = { data, size, c };
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &prev_bus);
-}
-
-static int classify_guarded(const void *data, size_t size, struct gs_class *c)
-{
-	sigjmp_buf jb;
-
-	pthread_once(&guard_once, guard_install);
-	if (sigsetjmp(jb, 1)) {
-		guard_jb = NULL;
+	if (gs_map_guarded(classify_job, &j) < 0) {
 		gs_class_fini(c);
 		memset(c, 0, sizeof(*c));
 		c->verdict = GS_NOT_GO;
 		strcpy(c->reason, "file changed while reading (truncated)");
-		return -1;
 	}
-	guard_jb = &jb;
-	gs_classify_mem(data, size, c);
-	guard_jb = NULL;
-	return 0;
 }
 
 /* ---- cache ---- */
@@ -286,24 +266,31 @@ static int lookup_mem(const void *data, size_t size, const char *name, struct gs
 	return 0;
 }
 
+struct lookup_job {
+	const void *data;
+	size_t size;
+	const char *name;
+	struct gs_func *out;
+	struct gs_err *err;
+};
+
+static int lookup_job(void *arg)
+{
+	struct lookup_job *j = arg;
+
+	return lookup_mem(j->data, j->size, j->name, j->out, j->err) < 0 ? -2 : 0;
+}
+
 int gs_func_lookup_fd(int fd, const char *name, struct gs_func *out, struct gs_err *err)
 {
-	volatile int rc;
-	const void *data = NULL;
-	size_t size = 0;
-	sigjmp_buf jb;
+	struct lookup_job j = { NULL, 0, name, out, err };
+	int rc;
 
-	if (gs_map_fd(fd, &data, &size, err) < 0)
+	if (gs_map_fd(fd, &j.data, &j.size, err) < 0)
 		return -1;
-	pthread_once(&guard_once, guard_install);
-	if (sigsetjmp(jb, 1)) {
-		guard_jb = NULL;
-		gs_unmap(data, size);
+	rc = gs_map_guarded(lookup_job, &j);
+	gs_unmap(j.data, j.size);
+	if (rc == -1)
 		return gs_errf(err, EIO, "file changed while reading (truncated)");
-	}
-	guard_jb = &jb;
-	rc = lookup_mem(data, size, name, out, err);
-	guard_jb = NULL;
-	gs_unmap(data, size);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
