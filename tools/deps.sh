@@ -14,7 +14,8 @@ export DEBIAN_FRONTEND=noninteractive
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libjansson-dev libcapstone-dev)
 test_pkgs=(golang-go bats libcmocka-dev npm binutils util-linux iproute2
-	procps file jq libclang-rt-dev valgrind)
+	procps file jq libclang-rt-dev valgrind
+	prometheus)	# promtool and the server for the exporter/audit tests (~19 MB, 96 MB installed)
 
 case "${1:-}" in
 build) want=("${build_pkgs[@]}") ;;
@@ -30,7 +31,7 @@ esac
 # Debian's npm. Libraries count only when dpkg has them.
 declare -A provides=([make]=make [gcc]=gcc [clang]=clang [llvm]=llvm-strip
 	[pkg-config]=pkg-config [golang-go]=go [bats]=bats [npm]=npm
-	[binutils]=objcopy [file]=file)
+	[binutils]=objcopy [file]=file [prometheus]=promtool)
 
 installed() {
 	[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$1" 2>/dev/null)" = "ii " ] && return 0

@@ -241,7 +241,11 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		c->evidence |= GS_EV_VERSION_SCAN;
 		set_version(c, buf, GS_VSRC_SCAN);
 	}
-	if (c->evidence && !c->modinfo) {
+	/*
+	 * Valid build info with no modinfo means the binary has none (a GOPATH
+	 * build): only a binary that lost its build info is worth the scan.
+	 */
+	if (c->evidence && !c->modinfo && c->vsrc != GS_VSRC_BUILDINFO) {
 		const uint8_t *raw;
 		size_t len;
 
