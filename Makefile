@@ -5,6 +5,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=
 #   make V=1        show full commands
 
+SHELL := /bin/bash
 PREFIX  ?= /usr/local
 DESTDIR ?=
 SANITIZE ?=
@@ -56,7 +57,7 @@ VMLINUX  := $(BUILD)/vmlinux.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench fuzz fuzz-build
+.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench fuzz fuzz-build lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -175,6 +176,22 @@ fuzz-build: $(FUZZ_BIN)
 fuzz: fuzz-build
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) tools/fuzz.sh run $(FUZZ_SECONDS)
+
+# ---- static analysis ---------------------------------------------------
+LINT_SRC := $(LIB_SRC) $(CLI_SRC)
+LINT_INC := -Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+CLANG_TIDY ?= clang-tidy
+CPPCHECK ?= cppcheck
+
+lint: $(BPF_SKEL)
+	$(call msg,CPPCHECK,user agent)
+	$(Q)$(CPPCHECK) --quiet --error-exitcode=1 --enable=warning,portability,performance \
+		--std=c11 --inline-suppr -D__linux__ -D_GNU_SOURCE \
+		"-DLIBBPF_OPTS(TYPE,NAME,...)=struct TYPE NAME" \
+		--suppress=missingIncludeSystem $(LINT_INC) $(LINT_SRC)
+	$(call msg,TIDY,user agent)
+	$(Q)$(CLANG_TIDY) --quiet $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) 2>&1 | \
+		grep -v '^[0-9]* warnings\? generated\.$$' ; exit $${PIPESTATUS[0]}
 
 install: $(BUILD)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)

@@ -890,7 +890,7 @@ ssize_t gs_agent_call(const struct gs_agent_addr *addr, int cmd, int64_t arg,
 	unsigned char req[GS_AGENT_REQ_MAX];
 	struct gs_agent_timeouts lim;
 	char peer[NI_MAXHOST + 16];
-	struct addrinfo *list;
+	struct addrinfo *list = NULL;
 	int len, fd, idx = 0;
 	ssize_t n;
 

@@ -179,7 +179,8 @@ static char *join(const char *dir, const char *name)
 	memcpy(p, dir, a);
 	if (a && dir[a - 1] != '/')
 		p[a++] = '/';
-	memcpy(p + a, name, b + 1);
+	memcpy(p + a, name, b);
+	p[a + b] = 0;
 	return p;
 }
 

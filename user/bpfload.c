@@ -57,8 +57,14 @@ static bool kernel_charges_memlock(void)
 	struct utsname u;
 	unsigned int major = 0, minor = 0;
 
-	if (uname(&u) != 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+	char *end;
+
+	if (uname(&u) != 0)
 		return true;
+	major = (unsigned int)strtoul(u.release, &end, 10);
+	if (end == u.release || *end != '.')
+		return true;
+	minor = (unsigned int)strtoul(end + 1, NULL, 10);
 	return major < 5 || (major == 5 && minor < 11);
 }
 
@@ -88,6 +94,20 @@ static bool has_cap(const struct caps *c, unsigned int cap)
 	return c->data[cap / 32].effective & (1u << (cap % 32));
 }
 
+/* A small text file (a /proc knob) into buf; false when unreadable. */
+static bool read_knob(const char *path, char *buf, size_t sz)
+{
+	FILE *f = fopen(path, "re");
+	size_t n;
+
+	if (!f)
+		return false;
+	n = fread(buf, 1, sz - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	return n > 0;
+}
+
 /* Kernels before 5.8 know neither CAP_BPF nor CAP_PERFMON. */
 static bool kernel_knows_cap_bpf(void)
 {
@@ -95,7 +115,12 @@ static bool kernel_knows_cap_bpf(void)
 	int last = CAP_BPF;
 
 	if (f) {
-		if (fscanf(f, "%d", &last) != 1)
+		char buf[32], *end;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+		buf[n] = 0;
+		last = (int)strtol(buf, &end, 10);
+		if (end == buf)
 			last = CAP_BPF;
 		fclose(f);
 	}
@@ -132,14 +157,21 @@ static int check_caps(struct gs_err *err)
  * uid_map is the identity over the whole range. */
 static int check_userns(struct gs_err *err)
 {
-	FILE *f = fopen("/proc/self/uid_map", "re");
 	unsigned long inner, outer, count;
-	int n;
+	char buf[256], *p, *end;
+	int n = 0;
 
-	if (!f)
+	if (!read_knob("/proc/self/uid_map", buf, sizeof(buf)))
 		return 0;	/* no /proc: let the load itself fail */
-	n = fscanf(f, "%lu %lu %lu", &inner, &outer, &count);
-	fclose(f);
+	p = buf;
+	inner = strtoul(p, &end, 10);
+	n += end != p;
+	p = end;
+	outer = strtoul(p, &end, 10);
+	n += end != p;
+	p = end;
+	count = strtoul(p, &end, 10);
+	n += end != p;
 	if (n == 3 && inner == 0 && outer == 0 && count == 4294967295ul)
 		return 0;
 	return gs_errf(err, EPERM,
@@ -400,7 +432,7 @@ struct gs_exec_tracer *gs_exec_tracer_open(const struct gs_exec_tracer_opts *opt
 		t->skel = NULL;
 		ret = load_mode(t, opts, false, err);
 	}
-	if (ret)
+	if (ret || !t->skel)
 		goto fail;
 
 	t->rb = ring_buffer__new(bpf_map__fd(t->skel->maps.gs_exec_events), on_sample, t, NULL);

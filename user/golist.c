@@ -473,7 +473,7 @@ static void modinfo_json(json_t *go, const char *text, size_t len)
 			break;
 		case GS_MI_REPL:
 			/* "=>" amends the mod/dep line just before it. */
-			if (last && json_is_object(last))
+			if (json_is_object(last))
 				json_object_set_new(last, "replace", module_json(&ln));
 			last = NULL;
 			break;

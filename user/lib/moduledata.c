@@ -194,6 +194,8 @@ static bool md_scan(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t
 	const uint8_t *q = p, *end = p + n;
 	uint8_t needle[8];
 
+	if (ps != 4 && ps != 8)
+		return false;
 	for (unsigned i = 0; i < ps; i++) {
 		unsigned shift = 8 * (e->be ? ps - 1 - i : i);
 
