@@ -99,7 +99,9 @@ start_demo() {
 	local target=$BG_PID
 	# another user's own agent, whose port they copy into a file named for our target
 	mkdir -p "$T/evilcfg" && chown "$EVIL:" "$T/evilcfg"
-	as_evil env GOPS_CONFIG_DIR="$T/evilcfg" "$FIXTURES/agentdemo" </dev/null \
+	# setpriv itself, not a shell function: $! must be the agent's own PID
+	setpriv --reuid="$EVIL" --regid="$EVIL" --clear-groups \
+		env GOPS_CONFIG_DIR="$T/evilcfg" "$FIXTURES/agentdemo" </dev/null \
 		>"$BATS_TEST_TMPDIR/evil.log" 2>&1 3>&- &
 	BG_PIDS+=($!)
 	wait_for 15 grep -q '^ready ' "$BATS_TEST_TMPDIR/evil.log"
