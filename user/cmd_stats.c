@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * goscope stats PID: gops' four lines (goroutines, OS threads, GOMAXPROCS,
+ * num CPU) for any Go process: from its gops agent when one answers, else
+ * read from the process's memory (liveread.h), which needs no agent at all.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "commands.h"
+#include "discover.h"
+#include "golist.h"
+#include "liveread.h"
+#include "output.h"
+#include "proc.h"
+
+/* The four values gops prints, in its order and words. */
+static const enum gs_live_value gops_four[4] = {
+	GS_LV_GOROUTINES, GS_LV_THREADS, GS_LV_GOMAXPROCS, GS_LV_NCPU,
+};
+
+#define AGENT_CONNECT_MS 1000	/* when falling back is allowed, do not wait long */
+
+static void help(void)
+{
+	printf("Usage: goscope [OPTIONS] stats [--agent | --agentless] PID\n"
+	       "\n"
+	       "Print what `gops stats` prints, for any Go process:\n"
+	       "  goroutines: 7\n"
+	       "  OS threads: 6\n"
+	       "  GOMAXPROCS: 2\n"
+	       "  num CPU: 2\n"
+	       "from the process's gops agent when one answers, else agentless: read from\n"
+	       "its memory (process_vm_readv; same user with ptrace access, or\n"
+	       "CAP_SYS_PTRACE), with addresses from the symbol table and struct offsets\n"
+	       "from DWARF (or goscope's table). In stripped binaries GOMAXPROCS and num CPU\n"
+	       "are found in the runtime's code, OS threads is the thread count of\n"
+	       "/proc/PID/status, and the goroutine count cannot be found: it shows as\n"
+	       "\"unavailable\" with the reason, never a guess.\n"
+	       "\n"
+	       "  --agent        only ask the agent (fail without one)\n"
+	       "  --agentless    never ask the agent\n"
+	       "  -h, --help     print this help\n"
+	       "\n"
+	       "With --json: each value with its source (\"agent\", \"symtab+dwarf\",\n"
+	       "\"symtab+table\", \"symtab\", \"code\", \"proc\"), and agentless also numgc,\n"
+	       "heap_inuse and heap_live (docs/json.md).\n"
+	       "\n"
+	       "Exit codes: 0 printed, 1 no such Go process or no answer, 2 bad command line,\n"
+	       "3 not allowed to read the process's memory.\n");
+}
+
+static bool parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return false;
+	*pid = (int)v;
+	return true;
+}
+
+/* "key: N" lines of the agent's stats reply into st (source agent). */
+static int parse_agent(const char *buf, struct gs_live_stats *st, struct gs_err *err)
+{
+	static const char *const keys[4] = { "goroutines", "OS threads", "GOMAXPROCS", "num CPU" };
+	const char *p = buf;
+	int seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->proc_threads = -1;
+	for (int v = 0; v < GS_LV_COUNT; v++)
+		snprintf(st->v[v].why, sizeof(st->v[v].why), "not in the agent's stats");
+	while (*p) {
+		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+
+		if (colon && (size_t)(colon - p) < len) {
+			for (int k = 0; k < 4; k++) {
+				struct gs_live_val *lv = &st->v[gops_four[k]];
+				char *end;
+				long long x;
+
+				if ((size_t)(colon - p) != strlen(keys[k]) ||
+				    strncmp(p, keys[k], strlen(keys[k])) != 0)
+					continue;
+				errno = 0;
+				x = strtoll(colon + 1, &end, 10);
+				if (errno || end == colon + 1 || (*end != '\n' && *end != '\0'))
+					return gs_errf(err, EPROTO, "agent sent a bad '%s' line", keys[k]);
+				lv->ok = true;
+				lv->v = x;
+				lv->src = GS_LSRC_AGENT;
+				lv->why[0] = '\0';
+				seen |= 1 << k;
+			}
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	if (seen != 0xf)
+		return gs_errf(err, EPROTO, "agent's stats reply lacks some of the four lines");
+	return 0;
+}
+
+static int from_agent(int pid, bool forced, struct gs_live_stats *st, struct gs_err *err)
+{
+	struct gs_agent_timeouts tm = { 0 };
+	struct gs_agent_addr a;
+	struct gs_agent_loc *loc;
+	char buf[1024];
+	int rc = -1;
+
+	loc = malloc(sizeof(*loc));
+	if (!loc)
+		return gs_errf(err, ENOMEM, "out of memory");
+	if (gs_agent_locate(pid, 0, loc, err) < 0)
+		goto out;
+	if (loc->state != GS_AGENT_LIVE) {
+		gs_errf(err, ENOENT, "no agent: %s", loc->why[0] ? loc->why : gs_agent_state_name(loc->state));
+		goto out;
+	}
+	gs_agent_loc_addr(loc, &a);
+	gs_agent_default_timeouts(GS_AGENT_STATS, &tm);
+	if (!forced)
+		tm.connect_ms = AGENT_CONNECT_MS;
+	if (gs_agent_call_buf(&a, GS_AGENT_STATS, 0, buf, sizeof(buf), &tm, err) < 0)
+		goto out;
+	rc = parse_agent(buf, st, err);
+out:
+	free(loc);
+	return rc;
+}
+
+static int agentless(int pid, struct gs_live_stats *st, struct gs_err *err)
+{
+	struct gs_rt_layout *lay;
+	struct gs_live lv;
+	int fd, rc = -1;
+
+	fd = gs_proc_open_exe(pid, err);
+	if (fd < 0)
+		return -1;
+	lay = malloc(sizeof(*lay));
+	if (!lay) {
+		close(fd);
+		return gs_errf(err, ENOMEM, "out of memory");
+	}
+	if (gs_rt_layout_load(fd, lay, err) < 0 || gs_live_attach(&lv, pid, lay, err) < 0)
+		goto out;
+	rc = gs_live_sample(&lv, st, err);
+out:
+	close(fd);
+	free(lay);
+	return rc;
+}
+
+static void print_text(const struct gs_live_stats *st)
+{
+	for (int k = 0; k < 4; k++) {
+		const struct gs_live_val *lv = &st->v[gops_four[k]];
+
+		if (lv->ok) {
+			printf("%s: %" PRId64 "\n", gs_live_value_name(gops_four[k]), lv->v);
+		} else {
+			printf("%s: unavailable (", gs_live_value_name(gops_four[k]));
+			gs_fputs_safe(lv->why, stdout);
+			printf(")\n");
+		}
+	}
+}
+
+static void print_json(int pid, bool agent, const char *agent_err, const struct gs_live_stats *st)
+{
+	json_t *doc = json_object(), *vals = json_object();
+
+	json_object_set_new(doc, "pid", json_integer(pid));
+	json_object_set_new(doc, "source", json_string(agent ? "agent" : "agentless"));
+	json_object_set_new(doc, "agent_error", agent_err ? gs_json_str(agent_err) : json_null());
+	for (int v = 0; v < GS_LV_COUNT; v++) {
+		const struct gs_live_val *lv = &st->v[v];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "value", lv->ok ? json_integer(lv->v) : json_null());
+		json_object_set_new(o, "source", json_string(gs_live_src_name(lv->ok ? lv->src :
+									      GS_LSRC_NONE)));
+		json_object_set_new(o, "why", lv->ok ? json_null() : gs_json_str(lv->why));
+		json_object_set_new(vals, gs_live_value_key(v), o);
+	}
+	json_object_set_new(doc, "values", vals);
+	gs_json_emit(doc);
+	json_decref(doc);
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	enum { OPT_AGENT = 256, OPT_AGENTLESS };
+	static const struct option opts[] = {
+		{ "agent", no_argument, NULL, OPT_AGENT },
+		{ "agentless", no_argument, NULL, OPT_AGENTLESS },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool want_agent = true, need_agent = false, used_agent = false;
+	struct gs_live_stats st;
+	struct gs_err err = { 0 }, aerr = { 0 };
+	int c, pid;
+
+	memset(&st, 0, sizeof(st));
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_AGENT:
+			need_agent = true;
+			break;
+		case OPT_AGENTLESS:
+			want_agent = false;
+			break;
+		case 'h':
+			help();
+			return GS_EXIT_OK;
+		default:
+			if (optopt)
+				return gs_usage_error("stats", "unknown option '-%c'", optopt);
+			return gs_usage_error("stats", "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (need_agent && !want_agent)
+		return gs_usage_error("stats", "--agent and --agentless exclude each other");
+	if (optind + 1 != argc)
+		return gs_usage_error("stats", "expected one PID");
+	if (!parse_pid(argv[optind], &pid))
+		return gs_usage_error("stats", "'%s' is not a PID", argv[optind]);
+
+	if (want_agent) {
+		if (from_agent(pid, need_agent, &st, &aerr) == 0)
+			used_agent = true;
+		else if (need_agent)
+			return gs_error(GS_EXIT_ERROR, "stats: PID %d: agent: %s", pid, aerr.msg);
+		else if (gs_opts.verbose)
+			gs_warn("PID %d: no agent answered (%s); reading memory", pid, aerr.msg);
+	}
+	if (!used_agent && agentless(pid, &st, &err) < 0) {
+		if (gs_proc_gone(&err))
+			return gs_error(GS_EXIT_ERROR, "stats: PID %d: no such process", pid);
+		if (err.code == EPERM || err.code == EACCES)
+			return gs_error(GS_EXIT_NOCAP,
+					"stats: PID %d: cannot read it (%s): needs the same "
+					"user with ptrace access, or CAP_SYS_PTRACE", pid, err.msg);
+		return gs_error(GS_EXIT_ERROR, "stats: PID %d: %s", pid, err.msg);
+	}
+	if (gs_opts.json)
+		print_json(pid, used_agent, want_agent && !used_agent ? aerr.msg : NULL, &st);
+	else
+		print_text(&st);
+	return GS_EXIT_OK;
+}

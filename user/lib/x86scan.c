@@ -1,0 +1,440 @@
+/* SPDX-License-Identifier: MIT */
+/* Runtime globals from the machine code of runtime functions (linux/amd64). */
+#include "x86scan.h"
+
+#include <capstone/capstone.h>
+#include <elf.h>
+#include <errno.h>
+#include <string.h>
+
+/* Prologue plus the pattern: the statements sit at the top of both functions. */
+#define OSINIT_WINDOW		256
+#define OSINIT_MAX_INSNS	40
+#define PROCRESIZE_PREFIX	24	/* instructions in which the pattern must start */
+#define PROCRESIZE_MAX		16384	/* bytes decoded looking for the second use */
+#define PROCRESIZE_PAIR		8	/* instructions between `jl T` and `jle T` */
+
+struct dec {
+	csh h;
+	const uint8_t *code;
+	size_t left;
+	uint64_t pc;
+	cs_insn *insn;
+};
+
+static int dec_open(struct dec *d, const uint8_t *code, size_t len, uint64_t pc,
+		    struct gs_err *err)
+{
+	memset(d, 0, sizeof(*d));
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->h) != CS_ERR_OK)
+		return gs_errf(err, ENOMEM, "capstone: cannot open an x86-64 decoder");
+	if (cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
+		cs_close(&d->h);
+		return gs_errf(err, ENOMEM, "capstone: no instruction details");
+	}
+	d->insn = cs_malloc(d->h);
+	if (!d->insn) {
+		cs_close(&d->h);
+		return gs_errf(err, ENOMEM, "out of memory");
+	}
+	d->code = code;
+	d->left = len;
+	d->pc = pc;
+	return 0;
+}
+
+static bool dec_next(struct dec *d)
+{
+	return d->left && cs_disasm_iter(d->h, &d->code, &d->left, &d->pc, d->insn);
+}
+
+static void dec_close(struct dec *d)
+{
+	if (d->insn)
+		cs_free(d->insn, 1);
+	cs_close(&d->h);
+}
+
+static const cs_x86 *x86(const cs_insn *i)
+{
+	return &i->detail->x86;
+}
+
+/* The absolute address of a [rip + disp] operand. */
+static uint64_t rip_target(const cs_insn *i, const cs_x86_op *op)
+{
+	return i->address + i->size + (uint64_t)op->mem.disp;
+}
+
+static bool is_rip_mem(const cs_x86_op *op)
+{
+	return op->type == X86_OP_MEM && op->mem.base == X86_REG_RIP &&
+	       op->mem.index == X86_REG_INVALID && op->mem.segment == X86_REG_INVALID;
+}
+
+static bool is_reg(const cs_x86_op *op, x86_reg r)
+{
+	return op->type == X86_OP_REG && op->reg == r;
+}
+
+/* Does instruction i use the RIP-relative address addr in any operand? */
+static bool refers_to(const cs_insn *i, uint64_t addr)
+{
+	const cs_x86 *x = x86(i);
+
+	for (uint8_t k = 0; k < x->op_count; k++)
+		if (is_rip_mem(&x->operands[k]) && rip_target(i, &x->operands[k]) == addr)
+			return true;
+	return false;
+}
+
+/* A writable PT_LOAD covers [addr, addr+len) in memory (data or bss). */
+static bool in_writable_segment(const struct gs_elf *e, uint64_t addr, uint64_t len)
+{
+	for (unsigned k = 0; k < e->nphdr; k++) {
+		const struct gs_phdr *ph = &e->ph[k];
+
+		if (ph->type == PT_LOAD && (ph->flags & PF_W) && addr >= ph->vaddr &&
+		    gs_fits(addr - ph->vaddr, len, ph->memsz))
+			return true;
+	}
+	return false;
+}
+
+/* The code of a runtime function, clamped to max bytes. */
+static int func_code(const struct gs_elf *e, const struct gs_pclntab *t, const char *name,
+		     size_t max, struct gs_func *f, const uint8_t **code, size_t *len,
+		     struct gs_err *err)
+{
+	*code = NULL;
+	*len = 0;
+	if (e->machine != EM_X86_64 || !e->is64)
+		return gs_errf(err, ENOTSUP, "machine-code scan is for x86-64 only");
+	if (gs_pcln_lookup(e, t, name, f) < 0)
+		return gs_errf(err, ENOENT, "%s not in pclntab", name);
+	*len = f->size < max ? (size_t)f->size : max;
+	*code = *len ? gs_elf_vaddr(e, f->entry, *len) : NULL;
+	if (!*code)
+		return gs_errf(err, EINVAL, "%s: code outside the file", name);
+	return 0;
+}
+
+int gs_x86_find_ncpu(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t *addr,
+		     struct gs_err *err)
+{
+	struct gs_func osinit = { 0 }, gpc = { 0 };
+	const uint8_t *code = NULL;
+	size_t len = 0;
+	struct dec d;
+	int after_call = -1, n = 0, rc = -1;
+
+	if (func_code(e, t, "runtime.osinit", OSINIT_WINDOW, &osinit, &code, &len, err) < 0)
+		return -1;
+	/* Renamed getCPUCount in Go 1.25, when GOMAXPROCS learnt cgroup limits. */
+	if (gs_pcln_lookup(e, t, "runtime.getproccount", &gpc) < 0 &&
+	    gs_pcln_lookup(e, t, "runtime.getCPUCount", &gpc) < 0)
+		return gs_errf(err, ENOENT, "neither runtime.getproccount nor getCPUCount in pclntab");
+	if (dec_open(&d, code, len, osinit.entry, err) < 0)
+		return -1;
+	gs_errf(err, ENOENT, "runtime.osinit: no `ncpu = getproccount()` store");
+	while (n++ < OSINIT_MAX_INSNS && dec_next(&d)) {
+		const cs_insn *i = d.insn;
+		const cs_x86 *x = x86(i);
+
+		if (i->id == X86_INS_CALL) {
+			after_call = x->op_count == 1 && x->operands[0].type == X86_OP_IMM &&
+				     (uint64_t)x->operands[0].imm == gpc.entry ? 0 : -1;
+			continue;
+		}
+		if (after_call < 0)
+			continue;
+		/* Go 1.16 returns on the stack: `mov eax, dword ptr [rsp]` first. */
+		if (after_call == 0 && i->id == X86_INS_MOV && x->op_count == 2 &&
+		    is_reg(&x->operands[0], X86_REG_EAX) && x->operands[1].type == X86_OP_MEM &&
+		    x->operands[1].mem.base == X86_REG_RSP && x->operands[1].mem.disp == 0 &&
+		    x->operands[1].mem.index == X86_REG_INVALID) {
+			after_call = 1;
+			continue;
+		}
+		if (i->id == X86_INS_MOV && x->op_count == 2 && is_rip_mem(&x->operands[0]) &&
+		    x->operands[0].size == 4 && is_reg(&x->operands[1], X86_REG_EAX)) {
+			uint64_t a = rip_target(i, &x->operands[0]);
+
+			if (!in_writable_segment(e, a, 4)) {
+				gs_errf(err, EINVAL, "runtime.osinit: store target %#llx not in data",
+					(unsigned long long)a);
+				break;
+			}
+			*addr = a;
+			rc = 0;
+			break;
+		}
+		/* Anything else between the call and the store: not our pattern. */
+		break;
+	}
+	dec_close(&d);
+	return rc;
+}
+
+int gs_x86_find_gomaxprocs(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t *addr,
+			   struct gs_err *err)
+{
+	struct gs_func pr = { 0 };
+	const uint8_t *code = NULL;
+	size_t len = 0;
+	struct dec d;
+	uint64_t cand = 0, throw_at = 0;
+	x86_reg reg = X86_REG_INVALID;
+	/* 0: looking for the load; 1: want test; 2: want jl; 3: want jle T; 4: want 2nd use */
+	int stage = 0, n = 0, since_jl = 0;
+
+	if (func_code(e, t, "runtime.procresize", PROCRESIZE_MAX, &pr, &code, &len, err) < 0)
+		return -1;
+	if (dec_open(&d, code, len, pr.entry, err) < 0)
+		return -1;
+	while (dec_next(&d)) {
+		const cs_insn *i = d.insn;
+		const cs_x86 *x = x86(i);
+
+		n++;
+		switch (stage) {
+		case 0:
+			if (n > PROCRESIZE_PREFIX)
+				goto out;
+			if (i->id == X86_INS_MOV && x->op_count == 2 &&
+			    x->operands[0].type == X86_OP_REG && x->operands[0].size == 4 &&
+			    is_rip_mem(&x->operands[1]) && x->operands[1].size == 4) {
+				reg = x->operands[0].reg;
+				cand = rip_target(i, &x->operands[1]);
+				stage = 1;
+			}
+			break;
+		case 1:
+			stage = i->id == X86_INS_TEST && x->op_count == 2 &&
+				is_reg(&x->operands[0], reg) && is_reg(&x->operands[1], reg) ? 2 : 0;
+			break;
+		case 2:
+			if (i->id == X86_INS_JL && x->op_count == 1 &&
+			    x->operands[0].type == X86_OP_IMM) {
+				throw_at = (uint64_t)x->operands[0].imm;
+				stage = 3;
+				since_jl = 0;
+			} else {
+				stage = 0;
+			}
+			break;
+		case 3:
+			if (++since_jl > PROCRESIZE_PAIR)
+				goto out;
+			if (i->id == X86_INS_JLE && x->op_count == 1 &&
+			    x->operands[0].type == X86_OP_IMM &&
+			    (uint64_t)x->operands[0].imm == throw_at)
+				stage = 4;
+			break;
+		case 4:
+			if (refers_to(i, cand)) {
+				if (!in_writable_segment(e, cand, 4)) {
+					dec_close(&d);
+					return gs_errf(err, EINVAL,
+						       "runtime.procresize: %#llx not in data",
+						       (unsigned long long)cand);
+				}
+				dec_close(&d);
+				*addr = cand;
+				return 0;
+			}
+			break;
+		}
+	}
+out:
+	dec_close(&d);
+	return gs_errf(err, ENOENT, "runtime.procresize: gomaxprocs pattern not found%s",
+		       stage == 4 ? " (no second use)" : "");
+}
+
+#define PROLOGUE_INSNS	4
+#define MORESTACK_BLOCK	48	/* spills, call, reloads, jmp */
+
+/* [base + 0x10] or [base + 0x18]: g.stackguard0 / stackguard1. */
+static bool is_stackguard(const cs_x86_op *op, x86_reg base)
+{
+	return op->type == X86_OP_MEM && op->mem.base == base && op->mem.index == X86_REG_INVALID &&
+	       op->mem.segment == X86_REG_INVALID && (op->mem.disp == 0x10 || op->mem.disp == 0x18);
+}
+
+/* The jmp target of a short ABI0-to-ABIInternal wrapper at addr, or 0. */
+static uint64_t wrapper_target(const struct gs_elf *e, uint64_t addr, struct gs_err *err)
+{
+	const uint8_t *code = gs_elf_vaddr(e, addr, 32);
+	uint64_t to = 0;
+	struct dec d;
+
+	if (!code || dec_open(&d, code, 32, addr, err) < 0)
+		return 0;
+	/* xorps xmm15, xmm15; mov r14, fs:[-8] (PIE: two movs); jmp body */
+	for (int n = 0; n < 5 && dec_next(&d); n++) {
+		const cs_x86 *x = x86(d.insn);
+
+		if (d.insn->id == X86_INS_JMP) {
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM)
+				to = (uint64_t)x->operands[0].imm;
+			break;
+		}
+		if (d.insn->id != X86_INS_XORPS && d.insn->id != X86_INS_MOV)
+			break;
+	}
+	dec_close(&d);
+	return to;
+}
+
+/* A call target that is runtime.morestack*, directly or through its ABI0 wrapper. */
+static bool is_morestack(const struct gs_elf *e, uint64_t target, const uint64_t *ms,
+			 unsigned nms, struct gs_err *err)
+{
+	uint64_t via = wrapper_target(e, target, err);
+
+	for (unsigned k = 0; k < nms; k++)
+		if (target == ms[k] || (via && via == ms[k]))
+			return true;
+	return false;
+}
+
+/* The morestack block at l: no branch but one call to morestack, then `jmp entry`. */
+static bool morestack_block(const struct gs_elf *e, const struct gs_pclntab *t,
+			    const struct gs_func *f, uint64_t l, struct gs_err *err)
+{
+	/* morestackc: for //go:systemstack code, which must never grow a user stack. */
+	static const char *const names[] = {
+		"runtime.morestack", "runtime.morestack_noctxt", "runtime.morestackc",
+	};
+	uint64_t ms[3], end = f->entry + f->size;
+	unsigned nms = 0;
+	const uint8_t *code;
+	bool called = false, ok = false;
+	struct dec d;
+	int n = 0;
+
+	for (unsigned k = 0; k < 3; k++) {
+		struct gs_func m;
+
+		if (gs_pcln_lookup(e, t, names[k], &m) == 0)
+			ms[nms++] = m.entry;
+	}
+	if (!nms || l >= end)
+		return false;
+	code = gs_elf_vaddr(e, l, end - l);
+	if (!code || dec_open(&d, code, (size_t)(end - l), l, err) < 0)
+		return false;
+	while (n++ < MORESTACK_BLOCK && dec_next(&d)) {
+		const cs_insn *i = d.insn;
+		const cs_x86 *x = x86(i);
+		uint64_t target = x->op_count == 1 && x->operands[0].type == X86_OP_IMM ?
+				  (uint64_t)x->operands[0].imm : 0;
+
+		if (i->id == X86_INS_CALL) {
+			if (called || !target || !is_morestack(e, target, ms, nms, err))
+				break;
+			called = true;
+			continue;
+		}
+		if (i->id == X86_INS_JMP) {
+			ok = called && target == f->entry;
+			break;
+		}
+		if (cs_insn_group(d.h, i, CS_GRP_JUMP) || cs_insn_group(d.h, i, CS_GRP_RET) ||
+		    cs_insn_group(d.h, i, CS_GRP_CALL) || cs_insn_group(d.h, i, CS_GRP_INT))
+			break;
+	}
+	dec_close(&d);
+	return ok;
+}
+
+int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const struct gs_func *f,
+		    struct gs_x86_prologue *out, struct gs_err *err)
+{
+	x86_reg g = X86_REG_R14, frame = X86_REG_RSP;
+	const uint8_t *code;
+	size_t len;
+	struct dec d;
+	int stage = 0;	/* 0: tls/lea/cmp; 1: want jbe */
+	bool touched_g = false;
+
+	if (e->machine != EM_X86_64 || !e->is64)
+		return gs_errf(err, ENOTSUP, "machine-code scan is for x86-64 only");
+	len = f->size < 64 ? (size_t)f->size : 64;
+	code = len ? gs_elf_vaddr(e, f->entry, len) : NULL;
+	if (!code)
+		return gs_errf(err, EINVAL, "function code outside the file");
+	if (dec_open(&d, code, len, f->entry, err) < 0)
+		return -1;
+	for (int n = 0; n < PROLOGUE_INSNS && dec_next(&d); n++) {
+		const cs_insn *i = d.insn;
+		const cs_x86 *x = x86(i);
+
+		if (stage == 1) {
+			uint64_t l;
+
+			if (i->id != X86_INS_JBE || x->op_count != 1 || x->operands[0].type != X86_OP_IMM)
+				break;
+			l = (uint64_t)x->operands[0].imm;
+			out->branch = i->address;
+			out->body = i->address + i->size;
+			dec_close(&d);
+			if (l <= out->body || !morestack_block(e, t, f, l, err))
+				return gs_errf(err, EINVAL, "stack-check branch does not lead to morestack");
+			return 0;
+		}
+		/* Go 1.16 and earlier: g from thread-local storage. */
+		if (i->id == X86_INS_MOV && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.segment == X86_REG_FS &&
+		    x->operands[1].mem.disp == -8) {
+			g = x->operands[0].reg;
+			touched_g = true;
+			continue;
+		}
+		if (i->id == X86_INS_LEA && x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+		    x->operands[1].type == X86_OP_MEM && x->operands[1].mem.base == X86_REG_RSP &&
+		    x->operands[1].mem.index == X86_REG_INVALID) {
+			frame = x->operands[0].reg;
+			continue;
+		}
+		if (i->id == X86_INS_CMP && x->op_count == 2 && is_reg(&x->operands[0], frame) &&
+		    is_stackguard(&x->operands[1], g)) {
+			stage = 1;
+			continue;
+		}
+		for (uint8_t k = 0; k < x->op_count; k++)
+			if (is_stackguard(&x->operands[k], g))
+				touched_g = true;
+		break;
+	}
+	dec_close(&d);
+	if (stage == 0 && !touched_g) {
+		/* No stack check (nosplit): nothing jumps back to the entry. */
+		out->branch = 0;
+		out->body = f->entry;
+		return 0;
+	}
+	return gs_errf(err, EINVAL, "unrecognised stack-check prologue");
+}
+
+int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, unsigned max,
+		struct gs_err *err)
+{
+	struct dec d;
+	unsigned n = 0;
+
+	if (dec_open(&d, code, len, vaddr, err) < 0)
+		return -1;
+	while (dec_next(&d))
+		if (d.insn->id == X86_INS_RET && n < max)
+			out[n++] = d.insn->address;
+	if (d.left) {
+		/* Go pads functions with int3, which decodes; anything else stops us. */
+		dec_close(&d);
+		return gs_errf(err, EINVAL, "undecodable byte at %#llx",
+			       (unsigned long long)d.pc);
+	}
+	dec_close(&d);
+	return (int)n;
+}

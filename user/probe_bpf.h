@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The BPF side of `goscope probe`: the bpf/goruntime.bpf.c skeleton, its
+ * uprobes attached once per executable (dev, inode) at the entry of each
+ * runtime function that pclntab names, and the per-process state reads.
+ */
+#ifndef GOSCOPE_PROBE_BPF_H
+#define GOSCOPE_PROBE_BPF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "goruntime.h"
+#include "gserr.h"
+
+struct gs_rtprobe;
+
+struct gs_rtprobe_opts {
+	bool goroutines;	/* also newproc1 / goexit1 (costly: one hit per goroutine) */
+	bool filter;		/* count only tracked tgids (else every process of a probed binary) */
+};
+
+/* One probed executable. */
+struct gs_rtbin {
+	dev_t dev;
+	ino_t ino;
+	unsigned attached;			/* bit (1 << GS_RTP_*) per attached probe */
+	char note[GS_RTP_COUNT][160];		/* why a probe is missing, or a caveat ("" otherwise) */
+	void *links[GS_RTP_COUNT];		/* struct bpf_link * */
+	int attach_errno;			/* of the first refused uprobe (0: none) */
+};
+
+/* The runtime function behind a probe, e.g. "runtime.gcMarkTermination". */
+const char *gs_rtprobe_func(enum gs_rt_probe p);
+/* What is lost without it, e.g. "GC cycle count". */
+const char *gs_rtprobe_loses(enum gs_rt_probe p);
+
+/*
+ * Check privileges, load the programs. NULL with err on failure; *nocap
+ * then says whether a privilege or kernel feature is missing (exit 3).
+ */
+struct gs_rtprobe *gs_rtprobe_open(const struct gs_rtprobe_opts *o, bool *nocap,
+				   struct gs_err *err);
+void gs_rtprobe_close(struct gs_rtprobe *p);
+
+/*
+ * Attach to pid's executable unless that (dev, inode) is already probed;
+ * *bin gets its record either way. Fails (ENOENT) when not even
+ * runtime.gcMarkTermination can be probed; ESRCH when pid is gone.
+ */
+int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, struct gs_rtbin **bin, bool *fresh,
+		      struct gs_err *err);
+
+/*
+ * New uprobes can take a few milliseconds to fire on every CPU: on this
+ * project's VM, about one attach in twenty missed 10-20 ms of events when
+ * the target was released at once; none did after a 100 ms wait. Wait
+ * until GS_RTPROBE_SETTLE_NS after the last fresh attach.
+ */
+#define GS_RTPROBE_SETTLE_NS 150000000ull
+void gs_rtprobe_settle(struct gs_rtprobe *p);
+
+/* With opts.filter: start / stop counting tgid. */
+int gs_rtprobe_track(struct gs_rtprobe *p, int tgid, struct gs_err *err);
+
+/* tgid's cumulative state; -1 (ENOENT) when it has had no event yet. */
+int gs_rtprobe_read(struct gs_rtprobe *p, int tgid, struct gs_rt_state *st);
+/* The longest pause since the last call (0 when none), and reset it. */
+uint64_t gs_rtprobe_take_imax(struct gs_rtprobe *p, int tgid);
+/* Drop tgid's state (after its last read) and its filter entry. */
+void gs_rtprobe_forget(struct gs_rtprobe *p, int tgid);
+/* Drop the state of every tgid for which keep(ctx, tgid) is false. */
+void gs_rtprobe_prune(struct gs_rtprobe *p, bool (*keep)(void *ctx, int tgid), void *ctx);
+/* Global counters (enum gs_rt_stat), summed over CPUs. */
+void gs_rtprobe_stats(struct gs_rtprobe *p, uint64_t out[GS_RTS_COUNT]);
+/* Binaries probed, and uprobe links in place. */
+void gs_rtprobe_counts(const struct gs_rtprobe *p, unsigned *bins, unsigned *links);
+/*
+ * Detach bin's uprobes and free its record, for a binary no process of
+ * interest runs any more (a long-running caller must not keep uprobes on
+ * every binary it ever saw). bin is invalid afterwards; a later attach to
+ * the same executable starts afresh.
+ */
+void gs_rtprobe_detach(struct gs_rtprobe *p, struct gs_rtbin *bin);
+
+#endif
