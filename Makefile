@@ -28,7 +28,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf jansson capstone
+PKGS := libbpf libelf jansson capstone libmicrohttpd
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -151,6 +151,7 @@ bench: all $(BENCH_BIN)
 	$(Q)BUILD=$(BUILD) bench/list.sh
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
+	$(Q)BUILD=$(BUILD) bench/exporter.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60
@@ -179,7 +180,7 @@ fuzz: fuzz-build
 
 # ---- static analysis ---------------------------------------------------
 LINT_SRC := $(LIB_SRC) $(CLI_SRC)
-LINT_INC := -Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
+LINT_INC := -Iuser -Iuser/lib -Iagent -Ibpf $(PKG_CFLAGS)
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck
 
@@ -188,10 +189,9 @@ lint: $(BPF_SKEL)
 	$(Q)$(CPPCHECK) --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__linux__ -D_GNU_SOURCE \
 		"-DLIBBPF_OPTS(TYPE,NAME,...)=struct TYPE NAME" \
-		--suppress=missingIncludeSystem $(LINT_INC) $(LINT_SRC)
+		--suppress=missingIncludeSystem $(LINT_INC) -I$(BUILD) $(LINT_SRC)
 	$(call msg,TIDY,user agent)
-	$(Q)$(CLANG_TIDY) --quiet $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) 2>&1 | \
-		grep -v '^[0-9]* warnings\? generated\.$$' ; exit $${PIPESTATUS[0]}
+	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)
 
 install: $(BUILD)/goscope
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)

@@ -12,7 +12,8 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
-	libjansson-dev libcapstone-dev)
+	libjansson-dev libcapstone-dev
+	libmicrohttpd-dev)	# the exporter's HTTP server
 test_pkgs=(golang-go bats libcmocka-dev npm binutils util-linux iproute2
 	procps file jq libclang-rt-dev valgrind
 	prometheus)	# promtool and the server for the exporter/audit tests (~19 MB, 96 MB installed)

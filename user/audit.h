@@ -127,7 +127,4 @@ void audit_print_prom(const struct audit_run *r);
 /* 0, or GS_EXIT_ERROR when the document could not be built or written (reported). */
 int audit_print_json(const struct audit_run *r);
 
-/* A Prometheus label value, escaped (\\, \", \n) and made valid UTF-8. */
-void audit_prom_label(FILE *f, const char *s);
-
 #endif

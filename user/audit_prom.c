@@ -10,68 +10,15 @@
  * label sets that come out identical are written once.
  */
 #include "audit.h"
+#include "promtext.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-/* Length of the valid UTF-8 sequence at s (1..4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	unsigned c = s[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f))
-			return 0;	/* overlong, or a surrogate */
-		return 3;
-	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		if ((s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 || (s[3] & 0xc0) != 0x80)
-			return 0;
-		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-void audit_prom_label(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-
-	while (*p) {
-		size_t n = utf8_len(p);
-
-		if (n == 0) {
-			fputc('?', f);
-			p++;
-			continue;
-		}
-		if (n == 1) {
-			if (*p == '\\')
-				fputs("\\\\", f);
-			else if (*p == '"')
-				fputs("\\\"", f);
-			else if (*p == '\n')
-				fputs("\\n", f);
-			else
-				fputc(*p, f);
-		} else {
-			fwrite(p, 1, n, f);
-		}
-		p += n;
-	}
-}
-
 static void label(FILE *f, const char *name, const char *value, bool first)
 {
 	fprintf(f, "%s%s=\"", first ? "" : ",", name);
-	audit_prom_label(f, value);
+	gs_prom_label(f, value);
 	fputc('"', f);
 }
 
@@ -247,7 +194,7 @@ void audit_print_prom(const struct audit_run *r)
 						continue;
 					printf("goscope_audit_go_binary_vulnerability_info"
 					       "{%s,id=\"", rows[i].key);
-					audit_prom_label(stdout, h->ids[v]);
+					gs_prom_label(stdout, h->ids[v]);
 					printf("\"} 1\n");
 				}
 			}
@@ -266,7 +213,7 @@ void audit_print_prom(const struct audit_run *r)
 	       "Go binaries built with a Go older than the --min-go policy.");
 	if (r->have_min) {
 		printf("goscope_audit_policy_violations{min_go=\"");
-		audit_prom_label(stdout, r->min_text);
+		gs_prom_label(stdout, r->min_text);
 		printf("\"} %lu\n", r->violations);
 	} else {
 		printf("goscope_audit_policy_violations 0\n");

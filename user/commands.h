@@ -21,5 +21,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_exporter(int argc, char **argv);
 
 #endif

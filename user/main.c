@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "watch", cmd_watch, "stream Go process starts and exits as they happen (BPF)" },
 	{ "probe", cmd_probe, "GC cycles and stop-the-world pauses of running programs (BPF)" },
 	{ "stats", cmd_stats, "goroutines, OS threads, GOMAXPROCS, num CPU: agent or agentless" },
+	{ "exporter", cmd_exporter, "serve Go process metrics to Prometheus over HTTP" },
 };
 
 static void usage(FILE *f)

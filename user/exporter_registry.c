@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: MIT
+/*
+ * goscope exporter: the registry of tracked Go processes.
+ *
+ * Sources. Exec and exit events from the BPF tracer keep it current within
+ * one poll; a /proc rescan every --rescan (and at once after lost events)
+ * adds what the events missed and drops what is gone. Everything here runs
+ * on the collector thread: the ring-buffer callback only queues, so a new
+ * big binary being parsed delays the events behind it, never the kernel's
+ * ring buffer or a scrape.
+ *
+ * Identity. A process is (PID, start time in clock ticks); its binary is the
+ * (dev, inode) of /proc/PID/exe. An exec event for a tracked PID with the
+ * same start time and binary is the start-up overlap of tracer and first
+ * scan (or an exec of itself) and changes nothing; with another binary the
+ * old entry and its BPF state go and the new image is examined afresh.
+ *
+ * Per binary, once: uprobes (probe_bpf.h, attached with pid -1, so every
+ * process of the binary counts from its first GC on, including ones
+ * started later) and the live-read layout (liveread.h). A binary no
+ * tracked process runs any more keeps them for BIN_LINGER_NS, for programs
+ * that run again and again, then its uprobes are detached: a long-lived
+ * exporter on a host that builds and runs `go test` binaries all day must
+ * not collect uprobes on deleted inodes.
+ */
+#include "exporter.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bpfload.h"
+#include "classify.h"
+#include "golist.h"
+#include "modinfo.h"
+#include "output.h"
+
+#define BIN_LINGER_NS	(60 * 1000000000ull)
+#define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
+#define STAT_CAP	2048
+#define CMDLINE_CAP	4096
+#define CGROUP_CAP	8192
+#define MAX_BINS	4096		/* as probe_bpf.c */
+
+uint64_t exporter_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int exporter_init(struct exporter *x, const struct exporter_opts *o)
+{
+	long hz = sysconf(_SC_CLK_TCK);
+
+	memset(x, 0, sizeof(*x));
+	x->o = *o;
+	x->bpf_mode = "off";
+	x->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	if (pthread_mutex_init(&x->snap_lock, NULL))
+		return -1;
+	if (pthread_mutex_init(&x->scrape_lock, NULL)) {
+		pthread_mutex_destroy(&x->snap_lock);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- binaries ---------------------------------------------------------- */
+
+static struct xbin *bin_get(struct exporter *x, dev_t dev, ino_t ino)
+{
+	struct xbin *b;
+
+	for (size_t i = 0; i < x->nbins; i++) {
+		if (x->bins[i]->dev == dev && x->bins[i]->ino == ino) {
+			x->bins[i]->refs++;
+			return x->bins[i];
+		}
+	}
+	if (x->nbins == x->capbins) {
+		size_t cap = x->capbins ? x->capbins * 2 : 16;
+		struct xbin **nb;
+
+		if (cap > MAX_BINS)
+			return NULL;
+		nb = realloc(x->bins, cap * sizeof(*nb));
+		if (!nb)
+			return NULL;
+		x->bins = nb;
+		x->capbins = cap;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->dev = dev;
+	b->ino = ino;
+	b->refs = 1;
+	x->bins[x->nbins++] = b;
+	return b;
+}
+
+static void bin_put(struct xbin *b)
+{
+	if (b && b->refs && --b->refs == 0)
+		b->unused_since = exporter_now_ns();
+}
+
+static void bin_free(struct exporter *x, struct xbin *b)
+{
+	if (b->rtbin && x->rp)
+		gs_rtprobe_detach(x->rp, b->rtbin);
+	free(b->lay);
+	free(b);
+}
+
+/* Binaries unused for long enough: uprobes off, layout freed. */
+static void bins_release(struct exporter *x, uint64_t now, bool all)
+{
+	size_t i = 0;
+
+	while (i < x->nbins) {
+		struct xbin *b = x->bins[i];
+
+		if (!all && (b->refs || now - b->unused_since < BIN_LINGER_NS)) {
+			i++;
+			continue;
+		}
+		bin_free(x, b);
+		x->bins[i] = x->bins[--x->nbins];
+	}
+}
+
+static void note_probe(const struct xproc *p, const struct gs_rtbin *rb)
+{
+	if (!gs_opts.verbose)
+		return;
+	for (int k = 0; k < GS_RTP_COUNT; k++)
+		if (rb->note[k][0])
+			gs_warn("exporter: %s (PID %d, %s): %s", p->exe, p->pid,
+				p->version[0] ? p->version : "unknown Go version", rb->note[k]);
+}
+
+/* Uprobes and layout of p's binary, the first time a process of it is seen. */
+static void bin_setup(struct exporter *x, struct xproc *p)
+{
+	struct xbin *b = p->bin;
+	struct gs_err err = { 0 };
+
+	if (x->rp && !x->uprobes_denied && !b->probe_tried) {
+		struct gs_rtbin *rb = NULL;
+		bool fresh = false;
+
+		if (gs_rtprobe_attach(x->rp, p->pid, &rb, &fresh, &err) < 0) {
+			if (gs_proc_gone(&err) && !rb)
+				goto layout;	/* try again with another process of it */
+			if (gs_opts.verbose)
+				gs_warn("exporter: %s (PID %d): no GC probes: %s", p->exe, p->pid,
+					err.msg);
+		}
+		b->probe_tried = true;
+		b->rtbin = rb;
+		if (rb && fresh)
+			note_probe(p, rb);
+		/*
+		 * Refused for want of privilege, not for this binary: since the
+		 * fix of CVE-2025-38466 (Linux 6.16, and the stable kernels from
+		 * July 2025) a uprobe perf event needs CAP_SYS_ADMIN, CAP_PERFMON
+		 * no longer suffices. Say so once, stop trying.
+		 */
+		if (rb && !rb->attached &&
+		    (rb->attach_errno == EACCES || rb->attach_errno == EPERM)) {
+			x->uprobes_denied = true;
+			gs_warn("exporter: the kernel refused uprobes (%s): no GC or stop-the-world "
+				"metrics; uprobes need CAP_SYS_ADMIN on recent kernels "
+				"(docs/deploy.md)", strerror(rb->attach_errno));
+		}
+	}
+layout:
+	if (x->o.live && !b->lay_tried) {
+		int fd = gs_proc_open_exe(p->pid, &err);
+
+		if (fd < 0) {
+			if (!gs_proc_gone(&err))
+				b->lay_tried = true;
+			return;
+		}
+		b->lay_tried = true;
+		b->lay = malloc(sizeof(*b->lay));
+		if (b->lay && gs_rt_layout_load(fd, b->lay, &err) < 0) {
+			if (gs_opts.verbose)
+				gs_warn("exporter: %s: no live reads: %s", p->exe, err.msg);
+			free(b->lay);
+			b->lay = NULL;
+		}
+		close(fd);
+	}
+}
+
+/* ---- processes ---------------------------------------------------------- */
+
+/* What /proc says about a PID that may be a Go process. */
+struct xfound {
+	int pid;
+	struct gs_proc_stat st;
+	struct gs_class *cls;		/* a reference; NULL: not Go or unreadable */
+	dev_t dev;
+	ino_t ino;
+};
+
+enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO };
+
+static int read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err)
+{
+	char buf[STAT_CAP];
+	ssize_t n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, err);
+
+	if (n < 0)
+		return -1;
+	return gs_parse_stat(buf, (size_t)n, st, err);
+}
+
+/* Classify pid's executable (through the cache). f->cls is set for XF_GO only. */
+static int examine_exe(struct xfound *f)
+{
+	struct gs_err err = { 0 };
+	struct stat sb;
+	int fd;
+
+	f->cls = NULL;
+	fd = gs_proc_open_exe(f->pid, &err);
+	if (fd < 0)
+		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
+	if (fstat(fd, &sb) < 0) {
+		close(fd);
+		return XF_OTHER;
+	}
+	f->dev = sb.st_dev;
+	f->ino = sb.st_ino;
+	f->cls = gs_classify_fd(fd, &err);
+	close(fd);
+	if (!f->cls)
+		return XF_OTHER;
+	if (f->cls->verdict == GS_NOT_GO) {
+		gs_class_put(f->cls);
+		f->cls = NULL;
+		return XF_OTHER;
+	}
+	return XF_GO;
+}
+
+static int examine(int pid, struct xfound *f)
+{
+	struct gs_err err = { 0 };
+
+	memset(f, 0, sizeof(*f));
+	f->pid = pid;
+	if (read_stat(pid, &f->st, &err) < 0)
+		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
+	if (f->st.state == 'Z' || f->st.state == 'X')
+		return XF_GONE;
+	if (f->st.flags & GS_PF_KTHREAD)
+		return XF_OTHER;
+	return examine_exe(f);
+}
+
+static void set_module(struct xproc *p, const struct gs_class *c)
+{
+	struct gs_span path, ver;
+	size_t n;
+
+	p->module[0] = '\0';
+	if (!c->modinfo || !c->modinfo_len)
+		return;
+	if (!gs_mi_main(c->modinfo, c->modinfo_len, &path, &ver) || !path.n)
+		if (!gs_mi_path(c->modinfo, c->modinfo_len, &path))
+			return;
+	n = path.n < sizeof(p->module) - 1 ? path.n : sizeof(p->module) - 1;
+	memcpy(p->module, path.p, n);
+	p->module[n] = '\0';
+}
+
+static void set_name(struct xproc *p, const struct gs_proc_stat *st)
+{
+	struct gs_err err = { 0 };
+
+	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
+	if (strlen(st->comm) == 15) {
+		char *cmd = malloc(CMDLINE_CAP);
+		ssize_t n = cmd ? gs_proc_read(p->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err) : -1;
+
+		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, p->name, sizeof(p->name));
+		free(cmd);
+	} else {
+		gs_proc_name(st->comm, NULL, 0, p->name, sizeof(p->name));
+	}
+}
+
+static void set_container(struct xproc *p)
+{
+	char *buf = malloc(CGROUP_CAP);
+	struct gs_err err = { 0 };
+	ssize_t n;
+
+	p->container_id[0] = '\0';
+	if (!buf)
+		return;
+	n = gs_proc_read(p->pid, "cgroup", buf, CGROUP_CAP, NULL, &err);
+	if (n < 0 || !gs_parse_cgroup_id(buf, (size_t)n, p->container_id))
+		p->container_id[0] = '\0';
+	free(buf);
+}
+
+static void proc_free(struct xproc *p)
+{
+	free(p->exe);
+	free(p);
+}
+
+/* Start tracking f (its class reference is released here). */
+static void proc_add(struct exporter *x, struct xfound *f)
+{
+	char path[PATH_MAX + 16];
+	struct gs_err err = { 0 };
+	struct xproc *p = calloc(1, sizeof(*p));
+	const char *v;
+
+	if (!p)
+		goto out;
+	p->pid = f->pid;
+	p->starttime = f->st.starttime;
+	p->gen = x->gen;
+	v = gs_class_version(f->cls);
+	snprintf(p->version, sizeof(p->version), "%s", strcmp(v, "unknown") ? v : "");
+	p->support = gs_go_support(f->cls->version);
+	set_module(p, f->cls);
+	if (gs_proc_exe_path(f->pid, path, sizeof(path), &err) < 0)
+		path[0] = '\0';
+	p->exe = strdup(path);
+	set_name(p, &f->st);
+	set_container(p);
+	p->bin = bin_get(x, f->dev, f->ino);
+	if (!p->exe || !p->bin || wmap_put(&x->procs, (uint64_t)p->pid, p) < 0) {
+		bin_put(p->bin);
+		proc_free(p);
+		goto out;
+	}
+	bin_setup(x, p);
+	x->dirty = true;
+out:
+	gs_class_put(f->cls);
+	f->cls = NULL;
+}
+
+static void proc_remove(struct exporter *x, struct xproc *p)
+{
+	wmap_del(&x->procs, (uint64_t)p->pid);
+	/* Its BPF state goes too: a later process with this PID starts from zero. */
+	if (x->rp)
+		gs_rtprobe_forget(x->rp, p->pid);
+	bin_put(p->bin);
+	proc_free(p);
+	x->dirty = true;
+}
+
+/* Is p (same PID and start time) still running? */
+static bool proc_alive(const struct xproc *p)
+{
+	struct gs_proc_stat st;
+	struct gs_err err = { 0 };
+
+	if (read_stat(p->pid, &st, &err) < 0)
+		return !gs_proc_gone(&err);
+	return st.starttime == p->starttime && st.state != 'Z' && st.state != 'X';
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+int exporter_on_event(void *ctx, const struct gs_exec_event *ev)
+{
+	struct exporter *x = ctx;
+
+	if (ev->type == GS_EV_EXEC)
+		x->n_exec++;
+	else
+		x->n_exit++;
+	if (x->qn == x->qcap) {
+		size_t cap = x->qcap ? x->qcap * 2 : 256;
+		struct xevent *nq;
+
+		if (cap > XQ_MAX || !(nq = realloc(x->q, cap * sizeof(*nq)))) {
+			/* Dropped: the rescan that follows finds what it meant. */
+			x->lost_queue++;
+			x->rescan_soon = true;
+			return 0;
+		}
+		x->q = nq;
+		x->qcap = cap;
+	}
+	x->q[x->qn++] = (struct xevent){ ev->type, ev->tgid, ev->start_ns };
+	return 0;
+}
+
+static void on_exec(struct exporter *x, int pid)
+{
+	struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
+	struct xfound f;
+	int r = examine(pid, &f);
+
+	if (p) {
+		if (r == XF_GO && f.st.starttime == p->starttime && f.dev == p->bin->dev &&
+		    f.ino == p->bin->ino) {
+			gs_class_put(f.cls);
+			return;		/* already tracked as it is */
+		}
+		proc_remove(x, p);	/* its image was replaced */
+	}
+	if (r == XF_GO)
+		proc_add(x, &f);
+}
+
+static void on_exit_event(struct exporter *x, const struct xevent *e)
+{
+	struct xproc *p = wmap_get(&x->procs, (uint64_t)e->tgid);
+
+	if (!p)
+		return;
+	/* Another process with a reused PID stays; so does one whose exit this is not. */
+	if (e->start_ns / x->ns_per_tick != p->starttime && proc_alive(p))
+		return;
+	proc_remove(x, p);
+}
+
+void exporter_drain(struct exporter *x)
+{
+	for (size_t i = 0; i < x->qn; i++) {
+		const struct xevent *e = &x->q[i];
+
+		if (e->tgid == 0 || e->tgid > INT_MAX)
+			continue;
+		if (e->type == GS_EV_EXEC)
+			on_exec(x, (int)e->tgid);
+		else
+			on_exit_event(x, e);
+	}
+	x->qn = 0;
+}
+
+/* ---- rescan ------------------------------------------------------------- */
+
+static bool keep_state(void *ctx, int tgid)
+{
+	struct exporter *x = ctx;
+
+	if (wmap_get(&x->procs, (uint64_t)tgid))
+		return true;
+	/* Not tracked (yet): while it runs, a rescan or its exec event decides. */
+	return kill(tgid, 0) == 0 || errno == EPERM;
+}
+
+/* Same binary as tracked? stat() follows the magic link to the running inode. */
+static bool same_binary(const struct xproc *p)
+{
+	char path[64];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), p->pid);
+	if (stat(path, &sb) < 0)
+		return true;	/* cannot tell: the exit will be seen */
+	return sb.st_dev == p->bin->dev && sb.st_ino == p->bin->ino;
+}
+
+void exporter_rescan(struct exporter *x)
+{
+	struct gs_pid_iter it;
+	struct gs_err err = { 0 };
+	unsigned long denied = 0;
+	bool first = x->n_rescans == 0;
+	int pid;
+
+	x->gen++;
+	x->n_rescans++;
+	x->rescan_soon = false;
+	if (gs_pid_iter_open(&it, &err) < 0) {
+		gs_warn("exporter: rescan: %s", err.msg);
+		return;
+	}
+	while ((pid = gs_pid_iter_next(&it)) > 0) {
+		struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
+		struct xfound f;
+		int r;
+
+		memset(&f, 0, sizeof(f));
+		f.pid = pid;
+		if (read_stat(pid, &f.st, &err) < 0) {
+			denied += gs_proc_denied(&err);
+			continue;
+		}
+		if (f.st.state == 'Z' || f.st.state == 'X' || (f.st.flags & GS_PF_KTHREAD))
+			continue;
+		if (p && p->starttime == f.st.starttime && same_binary(p)) {
+			p->gen = x->gen;
+			continue;
+		}
+		r = examine_exe(&f);
+		if (r == XF_DENIED)
+			denied++;
+		if (p) {
+			proc_remove(x, p);
+			x->n_rescan_gone++;
+		}
+		if (r != XF_GO)
+			continue;
+		if (!first)
+			x->n_rescan_found++;
+		proc_add(x, &f);
+	}
+	gs_pid_iter_close(&it);
+	x->uninspectable = denied;
+
+	/* Tracked but not seen: the exit event was lost. */
+	{
+		size_t n = 0;
+		void **vals = wmap_values(&x->procs, &n);
+
+		for (size_t i = 0; vals && i < n; i++) {
+			struct xproc *p = vals[i];
+
+			if (p->gen != x->gen) {
+				proc_remove(x, p);
+				x->n_rescan_gone++;
+			}
+		}
+		free(vals);
+	}
+	if (x->rp)
+		gs_rtprobe_prune(x->rp, keep_state, x);
+	bins_release(x, exporter_now_ns(), false);
+}
+
+/* ---- sampling ------------------------------------------------------------ */
+
+static void sample_live(struct xproc *p)
+{
+	struct gs_err err = { 0 };
+
+	if (p->live_denied || !p->bin->lay)
+		return;
+	if (!p->live_ok) {
+		if (p->live_tries >= LIVE_TRIES)
+			return;
+		p->live_tries++;
+		if (gs_live_attach(&p->live, p->pid, p->bin->lay, &err) < 0) {
+			if (err.code == EPERM || err.code == EACCES)
+				p->live_denied = true;
+			return;
+		}
+		p->live_ok = true;
+	}
+	if (gs_live_sample(&p->live, &p->ls, &err) < 0) {
+		if (err.code == EPERM || err.code == EACCES) {
+			p->live_denied = true;
+			p->have_live = false;
+		}
+		/* Gone: the exit event or rescan removes it; keep the last values. */
+		return;
+	}
+	p->have_live = true;
+}
+
+void exporter_sample(struct exporter *x)
+{
+	size_t n = 0;
+	void **vals = wmap_values(&x->procs, &n);
+
+	for (size_t i = 0; vals && i < n; i++) {
+		struct xproc *p = vals[i];
+		const struct gs_rtbin *rb = p->bin->rtbin;
+
+		if (x->rp && rb && rb->attached) {
+			/* No entry yet: no event since the probes went in, i.e. zero. */
+			gs_rtprobe_read(x->rp, p->pid, &p->rt);
+			p->have_rt = true;
+		}
+		if (x->o.live)
+			sample_live(p);
+	}
+	free(vals);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	const struct xproc *x = *(const struct xproc *const *)a;
+	const struct xproc *y = *(const struct xproc *const *)b;
+
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+struct xproc **exporter_sorted(const struct exporter *x, size_t *n)
+{
+	struct xproc **v = (struct xproc **)wmap_values(&x->procs, n);
+
+	if (!v) {
+		*n = 0;
+		return NULL;
+	}
+	qsort(v, *n, sizeof(*v), cmp_pid);
+	return v;
+}
+
+void exporter_fini(struct exporter *x)
+{
+	size_t n = 0;
+	void **vals = wmap_values(&x->procs, &n);
+
+	for (size_t i = 0; vals && i < n; i++) {
+		struct xproc *p = vals[i];
+
+		bin_put(p->bin);
+		proc_free(p);
+	}
+	free(vals);
+	wmap_free(&x->procs);
+	bins_release(x, 0, true);
+	free(x->bins);
+	free(x->q);
+	exporter_snap_free(x->snap);
+	pthread_mutex_destroy(&x->snap_lock);
+	pthread_mutex_destroy(&x->scrape_lock);
+}
