@@ -77,7 +77,8 @@ static void help(void)
 	       "With --json: one JSON document per interval, then a summary document (docs/json.md).\n"
 	       "\n"
 	       "Exit codes: 0 done, 1 no PID could be probed, 2 bad command line,\n"
-	       "3 missing privilege or kernel feature (root, or CAP_BPF and CAP_PERFMON).\n");
+	       "3 missing privilege or kernel feature (root; uprobes need CAP_SYS_ADMIN on\n"
+	       "  kernels with the CVE-2025-38466 fix, CAP_BPF and CAP_PERFMON before).\n");
 }
 
 /* "30", "30s", "500ms", "2m", "1h", "0.5". */

@@ -39,7 +39,13 @@ int gs_map_fd(int fd, const void **data, size_t *size, struct gs_err *err)
 	*data = NULL;
 	if (!*size)
 		return 0;
-	p = mmap(NULL, *size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/*
+	 * Shared and read-only: a private mapping of an executable gets the
+	 * int3 of every uprobe attached to that file (the kernel installs them
+	 * in each new private mapping), so code read through it would show
+	 * breakpoints instead of instructions.
+	 */
+	p = mmap(NULL, *size, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
 		return gs_errf(err, errno, "mmap: %s", strerror(errno));
 	*data = p;

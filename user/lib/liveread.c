@@ -6,9 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,34 +57,6 @@ const char *gs_live_src_name(enum gs_live_src s)
 	case GS_LSRC_AGENT: return "agent";
 	default: return "none";
 	}
-}
-
-/* ---- SIGBUS guard: the executable may be truncated while we read it ---- */
-
-static __thread sigjmp_buf *guard_jb;
-static pthread_once_t guard_once = PTHREAD_ONCE_INIT;
-static struct sigaction prev_bus;
-
-static void on_sigbus(int sig, siginfo_t *si, void *uc)
-{
-	if (guard_jb)
-		siglongjmp(*guard_jb, 1);
-	/* Not ours: hand it to whoever was there before (another guard, or the default). */
-	sigaction(SIGBUS, &prev_bus, NULL);
-	raise(sig);
-	(void)si;
-	(void)uc;
-}
-
-static void guard_install(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_sigaction = on_sigbus;
-	sa.sa_flags = SA_SIGINFO | SA_NODEFER;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGBUS, &sa, &prev_bus);
 }
 
 /* ---- the layout of one executable ---- */
@@ -289,73 +258,6 @@ static int parse_image(const struct gs_elf *ep, void *ctx, struct gs_err *err)
 	}
 	plan_values(lay, no_offsets);
 	return 0;
-}
-
-/*
- * MAP_SHARED, read-only: a private mapping of an executable file gets the
- * int3 of every uprobe attached to it (the kernel installs them in each new
- * private executable-capable mapping), so code read through it would show
- * breakpoints instead of instructions. Shared mappings are left alone.
- */
-static __attribute__((noinline)) int map_shared(int fd, const void **data, size_t *size,
-						struct gs_err *err)
-{
-	struct stat st;
-	void *p;
-
-	if (fstat(fd, &st) < 0)
-		return gs_errf(err, errno, "fstat: %s", strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return gs_errf(err, EINVAL, "not a regular file");
-	if (st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX)
-		return gs_errf(err, EINVAL, "empty or huge file");
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		return gs_errf(err, errno, "mmap: %s", strerror(errno));
-	*data = p;
-	*size = (size_t)st.st_size;
-	return 0;
-}
-
-int gs_elf_guarded(int fd, int (*fn)(const struct gs_elf *e, void *ctx, struct gs_err *err),
-		   void *ctx, struct gs_err *err)
-{
-	/* Read again after a siglongjmp: these may not live in registers. */
-	const void *volatile data;
-	volatile size_t size;
-	struct gs_elf *volatile e;
-	const void *mapped = NULL;
-	size_t mapsize = 0;
-	const char *why;
-	volatile int rc;
-	sigjmp_buf jb;
-
-	e = malloc(sizeof(*e));
-	if (!e)
-		return gs_errf(err, ENOMEM, "out of memory");
-	if (map_shared(fd, &mapped, &mapsize, err) < 0) {
-		free(e);
-		return -1;
-	}
-	data = mapped;
-	size = mapsize;
-
-	pthread_once(&guard_once, guard_install);
-	if (sigsetjmp(jb, 1)) {
-		guard_jb = NULL;
-		munmap((void *)data, size);
-		free(e);
-		return gs_errf(err, EIO, "file changed while reading (truncated)");
-	}
-	guard_jb = &jb;
-	if (gs_elf_parse(e, data, size, &why) < 0)
-		rc = gs_errf(err, EINVAL, "%s", why);
-	else
-		rc = fn(e, ctx, err);
-	guard_jb = NULL;
-	munmap((void *)data, size);
-	free(e);
-	return rc;
 }
 
 int gs_rt_layout_load(int fd, struct gs_rt_layout *lay, struct gs_err *err)

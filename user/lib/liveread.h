@@ -26,6 +26,7 @@
 #include "elfview.h"
 #include "goelf.h"
 #include "gserr.h"
+#include "mapguard.h"	/* gs_elf_guarded */
 #include "rtoffsets.h"
 
 enum gs_live_value {
@@ -108,15 +109,6 @@ const char *gs_live_value_name(enum gs_live_value v);
 const char *gs_live_value_key(enum gs_live_value v);
 /* "symtab", "symtab+dwarf", "symtab+table", "code", "proc", "agent", "none" */
 const char *gs_live_src_name(enum gs_live_src s);
-
-/*
- * Map the open file fd, parse it as ELF and run fn on it, guarded against
- * SIGBUS (a file truncated by its owner while mapped): EIO then. Returns
- * fn's result. The mapping is shared and read-only, so machine code read
- * through it is the file's, never the int3 of an attached uprobe.
- */
-int gs_elf_guarded(int fd, int (*fn)(const struct gs_elf *e, void *ctx, struct gs_err *err),
-		   void *ctx, struct gs_err *err);
 
 /* ---- building blocks (exposed for tests) ---- */
 

@@ -2,6 +2,13 @@
 /* SIGBUS guard for parsing mapped files; see mapguard.h. */
 #include "mapguard.h"
 
+#include <errno.h>
+#include <stdlib.h>
+
+#include "classify.h"	/* gs_map_fd */
+#include "elfview.h"
+#include "gserr.h"
+
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -58,4 +65,50 @@ int gs_map_guarded(int (*fn)(void *arg), void *arg)
 	}
 	guard_jb = NULL;
 	return rc;
+}
+
+struct elf_job {
+	const void *data;
+	size_t size;
+	struct gs_elf e;
+	int (*fn)(const struct gs_elf *e, void *ctx, struct gs_err *err);
+	void *ctx;
+	struct gs_err *err;
+};
+
+static int elf_job(void *arg)
+{
+	struct elf_job *j = arg;
+	const char *why;
+
+	if (gs_elf_parse(&j->e, j->data, j->size, &why) < 0)
+		return gs_errf(j->err, EINVAL, "%s", why) - 1;
+	return j->fn(&j->e, j->ctx, j->err) < 0 ? -2 : 0;
+}
+
+int gs_elf_guarded(int fd, int (*fn)(const struct gs_elf *e, void *ctx, struct gs_err *err),
+		   void *ctx, struct gs_err *err)
+{
+	struct elf_job *j = calloc(1, sizeof(*j));	/* struct gs_elf is large */
+	int rc;
+
+	if (!j)
+		return gs_errf(err, ENOMEM, "out of memory");
+	j->fn = fn;
+	j->ctx = ctx;
+	j->err = err;
+	if (gs_map_fd(fd, &j->data, &j->size, err) < 0) {
+		free(j);
+		return -1;
+	}
+	if (!j->size) {
+		free(j);
+		return gs_errf(err, EINVAL, "empty file");
+	}
+	rc = gs_map_guarded(elf_job, j);
+	gs_unmap(j->data, j->size);
+	free(j);
+	if (rc == -1)
+		return gs_errf(err, EIO, "file changed while reading (truncated)");
+	return rc < 0 ? -1 : 0;
 }

@@ -14,4 +14,15 @@
  */
 int gs_map_guarded(int (*fn)(void *arg), void *arg);
 
+struct gs_elf;
+struct gs_err;
+
+/*
+ * Map the open file fd (shared, read-only: see gs_map_fd), parse it as ELF
+ * and run fn on it inside the guard. Returns fn's result, or -1 with err:
+ * EIO when the file was truncated under us.
+ */
+int gs_elf_guarded(int fd, int (*fn)(const struct gs_elf *e, void *ctx, struct gs_err *err),
+		   void *ctx, struct gs_err *err);
+
 #endif
