@@ -19,7 +19,7 @@ LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
 dict_for() {
 	case "$1" in
-	fuzz_classify | fuzz_goelf | fuzz_modinfo) echo tests/fuzz/goelf.dict ;;
+	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime) echo tests/fuzz/goelf.dict ;;
 	fuzz_proc | fuzz_sockets | fuzz_agentfiles) echo tests/fuzz/proc.dict ;;
 	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
 	esac
@@ -69,6 +69,25 @@ seed() {
 		printf '\x03[::1]:6060' >"$dir/addr"
 		printf '\x04off' >"$dir/gc"
 		printf '\x051h2m3.5s' >"$dir/dur" ;;
+	fuzz_runtime)
+		{ printf '\x00'; cat /proc/self/maps; } >"$dir/maps"
+		if [ -f "$FIX/hello" ] && command -v objcopy >/dev/null; then
+			local tmp
+			tmp=$(mktemp -d)
+			objcopy --decompress-debug-sections "$FIX/hello" "$tmp/h" 2>/dev/null &&
+				objcopy -O binary --only-section=.debug_info "$tmp/h" "$tmp/info" &&
+				objcopy -O binary --only-section=.debug_abbrev "$tmp/h" "$tmp/abbrev" &&
+				objcopy -O binary --only-section=.text "$tmp/h" "$tmp/text" && {
+				head -c 60000 "$tmp/info" >"$tmp/info.cut"
+				n=$(stat -c %s "$tmp/info.cut")
+				{ printf '\x01'; printf "\\x$(printf %02x $((n & 255)))\\x$(printf %02x $((n >> 8)))";
+				  cat "$tmp/info.cut" "$tmp/abbrev"; } >"$dir/dwarf"
+				{ printf '\x02'; head -c 65536 "$tmp/text"; } >"$dir/text"
+			}
+			rm -rf "$tmp"
+		fi
+		[ -f "$FIX/hello.stripped" ] && { printf '\x03'; cat "$FIX/hello.stripped"; } >"$dir/stripped"
+		true ;;
 	*)
 		# A target added later: its own seeds dir in the repo, if any.
 		[ -d "tests/fuzz/seeds/$t" ] && cp -r "tests/fuzz/seeds/$t/." "$dir/" ;;

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The parsers behind agentless reads: /proc/PID/maps (load bias), DWARF
+ * .debug_info/.debug_abbrev (struct offsets), and the x86 code scans over a
+ * binary's functions (RET search, ncpu and gomaxprocs finders). All of it
+ * comes from files and processes other users control. The first byte
+ * selects the parser.
+ */
+#include "classify.h"
+#include "goelf.h"
+#include "liveread.h"
+#include "rtoffsets.h"
+#include "x86scan.h"
+
+#include <elf.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysmacros.h>
+
+/* A bare little-endian ELF64 header: byte order and pointer size for DWARF. */
+static const struct gs_elf *tiny_elf(void)
+{
+	static uint8_t hdr[64];
+	static struct gs_elf e;
+	static int done;
+	const char *why;
+
+	if (!done) {
+		memcpy(hdr, ELFMAG, SELFMAG);
+		hdr[EI_CLASS] = ELFCLASS64;
+		hdr[EI_DATA] = ELFDATA2LSB;
+		hdr[EI_VERSION] = EV_CURRENT;
+		hdr[16] = ET_EXEC;
+		hdr[18] = EM_X86_64;
+		gs_elf_parse(&e, hdr, sizeof(hdr), &why);
+		done = 1;
+	}
+	return &e;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data + 1;
+	size_t n = size ? size - 1 : 0;
+	struct gs_rt_offsets off;
+	struct gs_pclntab t;
+	struct gs_err err;
+	struct gs_elf e;
+	uint64_t rets[64], addr, bias;
+	const char *why;
+
+	if (size < 1)
+		return 0;
+	switch (data[0] % 4) {
+	case 0: {
+		struct gs_phdr loads[2] = {
+			{ .type = PT_LOAD, .flags = PF_R | PF_X, .off = 0, .vaddr = 0x400000,
+			  .filesz = 0x1000, .memsz = 0x1000, .align = 0x1000 },
+			{ .type = PT_LOAD, .flags = PF_R | PF_W, .off = 0x1000, .vaddr = 0x401000,
+			  .filesz = 0x800, .memsz = 0x2000, .align = 0x1000 },
+		};
+		FILE *f = fmemopen((void *)p, n, "r");
+
+		if (f) {
+			gs_maps_bias(f, makedev(8, 1), 1234, loads, 2, ET_DYN, &bias, &err);
+			fclose(f);
+		}
+		break;
+	}
+	case 1: {
+		/* first two bytes: where .debug_info ends and .debug_abbrev starts */
+		size_t cut = n >= 2 ? ((size_t)p[0] | (size_t)p[1] << 8) : 0;
+
+		if (n < 2)
+			break;
+		p += 2;
+		n -= 2;
+		if (cut > n)
+			cut = n;
+		gs_rt_offsets_dwarf_raw(tiny_elf(), p, cut, p + cut, n - cut, &off, &err);
+		break;
+	}
+	case 2:
+		gs_x86_rets(p, n, 0x401000, rets, 64, &err);
+		break;
+	case 3:
+		if (gs_elf_parse(&e, p, n, &why) < 0 || gs_pcln_find(&e, &t) < 0)
+			break;
+		{
+			struct gs_moduledata md;
+
+			gs_moduledata_find(&e, &t, &md);
+		}
+		gs_x86_find_ncpu(&e, &t, &addr, &err);
+		gs_x86_find_gomaxprocs(&e, &t, &addr, &err);
+		break;
+	}
+	return 0;
+}
