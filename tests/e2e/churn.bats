@@ -54,6 +54,8 @@ run_many() {
 			[ "$(jq -r --arg v "$GOVERSION" --arg p "$FIXTURES/hello" \
 				'[.processes[] | select(.exe == $p and .go.version != $v)] | length' <<<"$out")" = 0 ] ;;
 		tree) [[ "$out" == ...* ]] ;;
+		audit) # every row of the churned binary names it with its version
+			! grep -E "^$FIXTURES/hello " <<<"$out" | grep -v " $GOVERSION " ;;
 		*) check_rows <<<"$out" ;;
 		esac
 	done
@@ -85,6 +87,28 @@ run_many() {
 		if [ "$rc" -eq 0 ]; then
 			# the PID may have been reused by /bin/true: then it is not Go
 			[[ "$out" == *": $GOVERSION" ]] || { echo "garbage: $out" >&2; return 1; }
+		else
+			[ -s "$BATS_TEST_TMPDIR/err" ]
+		fi
+	done
+}
+
+@test "audit survives churn" {
+	run_many audit
+}
+
+@test "process details of vanishing PIDs: a clean error or a full answer" {
+	local i pid rc
+	for ((i = 0; i < 100; i++)); do
+		pid=$(pgrep -n -f "$FIXTURES/hello exit 0" || true)
+		[ -n "$pid" ] || continue
+		set +e
+		out=$("$GOSCOPE" process "$pid" 2>"$BATS_TEST_TMPDIR/err")
+		rc=$?
+		set -e
+		[ "$rc" -lt 128 ] || { echo "process $pid: signal $((rc - 128))" >&2; return 1; }
+		if [ "$rc" -eq 0 ]; then
+			[[ "$out" == *"cmd+args:"* ]] || { echo "incomplete: $out" >&2; return 1; }
 		else
 			[ -s "$BATS_TEST_TMPDIR/err" ]
 		fi
