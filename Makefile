@@ -102,7 +102,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LIBS) -lcmocka $(LDFLAGS)
 
-# The process spawner of the churn tests.
+# The process spawner of the churn tests, and the dumpable flipper.
+build/tests/flipdump: tests/tools/flipdump.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)

@@ -67,3 +67,26 @@ row_of() {
 	run prlimit --nofile=32 "$GOSCOPE" tree
 	[ "$status" -eq 0 ]
 }
+
+@test "/proc entries that turn unreadable mid-scan (dumpable flips), as an unprivileged user" {
+	require_root
+	require_cmd setpriv
+	require_file "$GS_ROOT/build/tests/flipdump"
+	local flip=$BATS_TEST_TMPDIR/flipdump i rc
+	cp "$GS_ROOT/build/tests/flipdump" "$flip"
+	chmod 755 "$BATS_TEST_TMPDIR" "$flip"
+	for ((i = 0; i < 20; i++)); do
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$flip" 30 </dev/null >/dev/null 2>&1 3>&- &
+		BG_PIDS+=($!)
+	done
+	sleep 0.2
+	for ((i = 0; i < 100; i++)); do
+		set +e
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$GOSCOPE" --json \
+			>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+		rc=$?
+		set -e
+		[ "$rc" -eq 0 ] || { echo "run $i: exit $rc: $(cat "$BATS_TEST_TMPDIR/err")" >&2; return 1; }
+		jq -e '.processes | type == "array"' "$BATS_TEST_TMPDIR/out" >/dev/null
+	done
+}
