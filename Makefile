@@ -140,7 +140,8 @@ corpus:
 	$(Q)tools/fetch-corpus.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so $(BUILD)/bench/watch_spawn
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn \
+		build/tests/flipdump $(BUILD)/bench/watch_spawn
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
