@@ -497,19 +497,6 @@ static int run(struct probe *p, uint64_t duration, uint64_t interval, uint64_t r
 	return GS_EXIT_OK;
 }
 
-static bool parse_pid(const char *s, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
-		return false;
-	*pid = (int)v;
-	return true;
-}
-
 static void probe_free(struct probe *p)
 {
 	gs_rtprobe_close(p->rp);
@@ -588,7 +575,7 @@ int cmd_probe(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int pid;
 
-		if (!parse_pid(argv[i], &pid))
+		if (!gs_parse_pid(argv[i], &pid))
 			return gs_usage_error("probe", "'%s' is not a PID", argv[i]);
 	}
 	p.view.json = gs_opts.json;
@@ -613,7 +600,7 @@ int cmd_probe(int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int pid = 0;
 
-		if (!parse_pid(argv[i], &pid) || tracked(&p, pid))
+		if (!gs_parse_pid(argv[i], &pid) || tracked(&p, pid))
 			continue;
 		if (add_target(&p, pid, NULL, &err) < 0) {
 			gs_warn("PID %d: not probed: %s", pid, err.msg);

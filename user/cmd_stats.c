@@ -57,19 +57,6 @@ static void help(void)
 	       "3 not allowed to read the process's memory.\n");
 }
 
-static bool parse_pid(const char *s, int *pid)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
-		return false;
-	*pid = (int)v;
-	return true;
-}
-
 /* "key: N" lines of the agent's stats reply into st (source agent). */
 static int parse_agent(const char *buf, struct gs_live_stats *st, struct gs_err *err)
 {
@@ -238,7 +225,7 @@ int cmd_stats(int argc, char **argv)
 		return gs_usage_error("stats", "--agent and --agentless exclude each other");
 	if (optind + 1 != argc)
 		return gs_usage_error("stats", "expected one PID");
-	if (!parse_pid(argv[optind], &pid))
+	if (!gs_parse_pid(argv[optind], &pid))
 		return gs_usage_error("stats", "'%s' is not a PID", argv[optind]);
 
 	if (want_agent) {

@@ -88,6 +88,9 @@ void gs_proc_name(const char *comm, const char *cmdline, size_t cmdline_len,
 bool gs_environ_get(const char *buf, size_t len, const char *name, const char **val,
 		    size_t *n);
 
+/* A PID argument: a positive decimal that fits an int (strtol's syntax). */
+bool gs_parse_pid(const char *s, int *pid);
+
 /* /proc/meminfo: MemTotal in bytes. False when missing or malformed. */
 bool gs_parse_meminfo_total(const char *buf, size_t len, uint64_t *bytes);
 

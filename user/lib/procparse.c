@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define STAT_FIRST 3		/* field number of state, the first after comm */
@@ -363,4 +364,17 @@ bool gs_parse_meminfo_total(const char *buf, size_t len, uint64_t *bytes)
 		p = nl ? nl + 1 : end;
 	}
 	return false;
+}
+
+bool gs_parse_pid(const char *s, int *pid)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v <= 0 || v > INT_MAX)
+		return false;
+	*pid = (int)v;
+	return true;
 }
