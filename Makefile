@@ -108,6 +108,12 @@ build/tests/flipdump: tests/tools/flipdump.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# Fuzz seeds cut down from the release-binary corpus (tools/fuzz.sh).
+build/tests/elfcut: tests/tools/elfcut.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -140,7 +146,7 @@ corpus:
 	$(Q)tools/fetch-corpus.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
 		build/tests/flipdump $(BUILD)/bench/watch_spawn
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
@@ -163,8 +169,10 @@ bench: all $(BENCH_BIN)
 FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
+# Allocation caps sit below the runs' 64 MiB malloc limit (tools/fuzz.sh).
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
+	-DGS_DWARF_MAX_SECTION='(32u << 20)' \
 	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
 
@@ -179,8 +187,8 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 
 fuzz-build: $(FUZZ_BIN)
 
-# Run every target for FUZZ_SECONDS each (seeds from the fixtures and this host).
-fuzz: fuzz-build
+# Run every target for FUZZ_SECONDS each (seeds from the fixtures, the corpus and this host).
+fuzz: fuzz-build build/tests/elfcut
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) tools/fuzz.sh run $(FUZZ_SECONDS)
 

@@ -5,8 +5,10 @@
 #   tools/fuzz.sh run SECONDS      fuzz every target for SECONDS each
 #   tools/fuzz.sh one TARGET SECS  fuzz one target
 #   tools/fuzz.sh replay           run every regression input once
-# Seeds come from the Go fixtures and this host's /proc, into build/fuzz/
-# (never into the repo). Crashes land in build/fuzz/artifacts/TARGET/;
+#   tools/fuzz.sh seed [TARGET...] only write the seed corpora
+# Seeds come from the Go fixtures, the release-binary corpus (cut down to a
+# few hundred KiB each by build/tests/elfcut) and this host's /proc, into
+# build/fuzz/ (never into the repo). Crashes land in build/fuzz/artifacts/TARGET/;
 # copy each one into tests/fuzz/regress/TARGET/ once fixed, so that
 # `make test` replays it from then on.
 set -euo pipefail
@@ -14,6 +16,10 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 FIX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 OUT=$BUILD/fuzz
+CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
+ELFCUT=${ELFCUT:-build/tests/elfcut}
+# Bump when the seed recipe changes, so old seed dirs are topped up.
+SEED_RECIPE=2
 # Limits every run holds: no allocation above 64 MiB, no input slower than 10 s.
 LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
@@ -25,26 +31,68 @@ dict_for() {
 	esac
 }
 
+# One binary per corpus package (a package's binaries share a toolchain).
+corpus_bins() {
+	local d f
+	for d in "$CORPUS"/*/; do
+		[ -d "$d" ] || continue
+		for f in "$d"*; do
+			[ -f "$f" ] && [ -x "$f" ] && { echo "$f"; break; }
+		done
+	done
+}
+
+# corpus_cut DIR PREFIX [SELECTOR...]: a cut-down ELF of each corpus binary
+# into DIR, once without a selector byte or once per selector given.
+corpus_cut() {
+	local dir=$1 prefix=$2 f name tmp s
+	shift 2
+	[ -x "$ELFCUT" ] || return 0
+	tmp=$(mktemp -d)
+	for f in $(corpus_bins); do
+		name=corpus-$(basename "$(dirname "$f")")
+		rm -f "$tmp/cut"
+		"$ELFCUT" "$f" "$tmp/cut" || continue
+		if [ $# -eq 0 ]; then
+			cp "$tmp/cut" "$dir/$prefix$name"
+		else
+			for s in "$@"; do
+				{ printf "\\x$s"; cat "$tmp/cut"; } >"$dir/$prefix$name.$s"
+			done
+		fi
+	done
+	rm -rf "$tmp"
+}
+
 # Seeds: with a one-byte selector prefix where the target takes one.
 seed() {
-	local t=$1 dir=$OUT/corpus/$1 f i
-	mkdir -p "$dir"
-	[ -n "$(ls -A "$dir")" ] && return 0
+	local t=$1 dir=$OUT/corpus/$1 stamp=$OUT/seeded/$1 f i want
+	mkdir -p "$dir" "$OUT/seeded"
+	want="recipe $SEED_RECIPE, corpus $(corpus_bins | wc -l)"
+	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
 	case "$t" in
 	fuzz_classify)
 		for f in hello.stripped hello.386 hello.ppc64 libhello.so hello.nobuildinfo truncated cbin; do
 			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
-		done ;;
+		done
+		corpus_cut "$dir" "" ;;
 	fuzz_goelf)
 		for f in hello.stripped hello.ppc64 hello.nobuildinfo; do
 			[ -f "$FIX/$f" ] || continue
 			for i in 0 1 2 3 4 5; do
 				{ printf "\\x$i"; cat "$FIX/$f"; } >"$dir/$f.$i"
 			done
-		done ;;
+		done
+		corpus_cut "$dir" "" 0 1 2 3 4 5 ;;
 	fuzz_modinfo)
 		if [ -x "$BUILD/goscope" ] && [ -f "$FIX/hello" ]; then
 			"$BUILD/goscope" version -m "$FIX/hello" | tail -n +2 | sed 's/^\t//' >"$dir/hello" || true
+		fi
+		if [ -x "$BUILD/goscope" ]; then
+			for f in $(corpus_bins); do
+				"$BUILD/goscope" version -m "$f" | tail -n +2 | sed 's/^\t//' \
+					>"$dir/corpus-$(basename "$(dirname "$f")")" || true
+			done
 		fi
 		printf 'path\tx\nmod\tx\t(devel)\t\nbuild\t"a=b"="c\\td"\n' >"$dir/quoted" ;;
 	fuzz_proc)
@@ -87,6 +135,31 @@ seed() {
 			rm -rf "$tmp"
 		fi
 		[ -f "$FIX/hello.stripped" ] && { printf '\x03'; cat "$FIX/hello.stripped"; } >"$dir/stripped"
+		# Real compilers' code from each corpus toolchain, for the RET scan.
+		if [ -x "$ELFCUT" ]; then
+			for f in $(corpus_bins); do
+				rm -f "$OUT/text.tmp"
+				"$ELFCUT" -s .text -c 65536 "$f" "$OUT/text.tmp" &&
+					{ printf '\x02'; cat "$OUT/text.tmp"; } >"$dir/corpus-text-$(basename "$(dirname "$f")")"
+			done
+			rm -f "$OUT/text.tmp"
+		fi
+		corpus_cut "$dir" "" 3
+		# DWARF in an ELF image, as go build leaves it (SHF_COMPRESSED zlib), as
+		# legacy .zdebug_* and uncompressed: the section decompression path.
+		if [ -f "$FIX/hello" ] && command -v objcopy >/dev/null; then
+			local tmp
+			tmp=$(mktemp -d)
+			if objcopy --only-section=.debug_info --only-section=.debug_abbrev \
+				"$FIX/hello" "$tmp/zlib" 2>/dev/null &&
+				objcopy --decompress-debug-sections "$tmp/zlib" "$tmp/plain" &&
+				objcopy --compress-debug-sections=zlib-gnu "$tmp/plain" "$tmp/zdebug"; then
+				for f in zlib plain zdebug; do
+					{ printf '\x04'; cat "$tmp/$f"; } >"$dir/dwarf-elf-$f"
+				done
+			fi
+			rm -rf "$tmp"
+		fi
 		true ;;
 	*)
 		# A target added later: its own seeds dir in the repo, if any.
@@ -94,6 +167,7 @@ seed() {
 	esac
 	# Regression inputs are seeds too.
 	[ -d "tests/fuzz/regress/$t" ] && cp "tests/fuzz/regress/$t"/* "$dir/" 2>/dev/null || true
+	echo "$want" >"$stamp"
 	return 0
 }
 
@@ -128,6 +202,10 @@ run)
 	exit $rc ;;
 one)
 	fuzz_one "$2" "${3:-60}" ;;
+seed)
+	shift
+	[ $# -gt 0 ] || set -- $(targets)
+	for t in "$@"; do seed "$t"; done ;;
 replay)
 	rc=0
 	for t in $(targets); do
@@ -142,6 +220,6 @@ replay)
 	done
 	exit $rc ;;
 *)
-	echo "usage: $0 run SECONDS | one TARGET SECONDS | replay" >&2
+	echo "usage: $0 run SECONDS | one TARGET SECONDS | replay | seed [TARGET...]" >&2
 	exit 2 ;;
 esac

@@ -2,9 +2,10 @@
 /*
  * The parsers behind agentless reads: /proc/PID/maps (load bias), DWARF
  * .debug_info/.debug_abbrev (struct offsets), and the x86 code scans over a
- * binary's functions (RET search, ncpu and gomaxprocs finders). All of it
- * comes from files and processes other users control. The first byte
- * selects the parser.
+ * binary's functions (RET search, ncpu and gomaxprocs finders), and DWARF
+ * found in a whole ELF image, where sections come zlib-compressed
+ * (SHF_COMPRESSED or legacy .zdebug_*). All of it comes from files and
+ * processes other users control. The first byte selects the parser.
  */
 #include "classify.h"
 #include "goelf.h"
@@ -52,7 +53,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 0: {
 		struct gs_phdr loads[2] = {
 			{ .type = PT_LOAD, .flags = PF_R | PF_X, .off = 0, .vaddr = 0x400000,
@@ -94,6 +95,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		gs_x86_find_ncpu(&e, &t, &addr, &err);
 		gs_x86_find_gomaxprocs(&e, &t, &addr, &err);
+		break;
+	case 4:
+		if (gs_elf_parse(&e, p, n, &why) == 0)
+			gs_rt_offsets_dwarf(&e, &off, &err);
 		break;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "goelf.h"
 #include "rtoffsets.h"
@@ -235,6 +236,174 @@ static void test_hostile_dwarf(void **state)
 	img_close(&im);
 }
 
+/*
+ * A minimal ELF64 image holding one section: name, flags and bytes as
+ * given. Enough for gs_dwarf_section, which is all the compressed-section
+ * tests need.
+ */
+struct one_sec {
+	uint8_t buf[8192];
+	size_t size;
+	struct gs_elf e;
+};
+
+static void one_sec_build(struct one_sec *o, const char *name, uint64_t flags,
+			  const void *data, size_t len)
+{
+	char strtab[64];
+	size_t nlen = strlen(name), slen, data_off = sizeof(Elf64_Ehdr), str_off, sh_off;
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Shdr sh[3] = { { 0 } };
+	const char *why;
+
+	strtab[0] = '\0';
+	memcpy(strtab + 1, name, nlen + 1);
+	memcpy(strtab + 2 + nlen, ".shstrtab", 10);
+	slen = 2 + nlen + 10;
+	str_off = data_off + len;
+	sh_off = (str_off + slen + 7) & ~(size_t)7;
+	assert_true(sh_off + sizeof(sh) <= sizeof(o->buf));
+
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_shoff = sh_off;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = 3;
+	eh.e_shstrndx = 2;
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS, .sh_flags = flags,
+			      .sh_offset = data_off, .sh_size = len, .sh_addralign = 1 };
+	sh[2] = (Elf64_Shdr){ .sh_name = (Elf64_Word)(2 + nlen), .sh_type = SHT_STRTAB,
+			      .sh_offset = str_off, .sh_size = slen, .sh_addralign = 1 };
+	memset(o->buf, 0, sizeof(o->buf));
+	memcpy(o->buf, &eh, sizeof(eh));
+	memcpy(o->buf + data_off, data, len);
+	memcpy(o->buf + str_off, strtab, slen);
+	memcpy(o->buf + sh_off, sh, sizeof(sh));
+	o->size = sh_off + sizeof(sh);
+	assert_int_equal(gs_elf_parse(&o->e, o->buf, o->size, &why), 0);
+}
+
+/* SHF_COMPRESSED: Elf64_Chdr { type, reserved, size, addralign } + zlib. */
+static size_t chdr_section(uint8_t *out, size_t cap, uint32_t type, uint64_t claimed,
+			   const uint8_t *plain, size_t plen)
+{
+	Elf64_Chdr ch = { .ch_type = type, .ch_size = claimed, .ch_addralign = 1 };
+	uLongf zlen = (uLongf)(cap - sizeof(ch));
+
+	assert_int_equal(compress2(out + sizeof(ch), &zlen, plain, (uLong)plen, 9), Z_OK);
+	memcpy(out, &ch, sizeof(ch));
+	return sizeof(ch) + zlen;
+}
+
+/* Legacy .zdebug_*: "ZLIB", the size as big-endian 64 bits, then zlib. */
+static size_t zdebug_section(uint8_t *out, size_t cap, uint64_t claimed, const uint8_t *plain,
+			     size_t plen)
+{
+	uLongf zlen = (uLongf)(cap - 12);
+
+	memcpy(out, "ZLIB", 4);
+	for (int i = 0; i < 8; i++)
+		out[4 + i] = (uint8_t)(claimed >> (56 - 8 * i));
+	assert_int_equal(compress2(out + 12, &zlen, plain, (uLong)plen, 9), Z_OK);
+	return 12 + zlen;
+}
+
+/*
+ * The decompression path on forged headers: a claimed size is believed
+ * only as far as the compressed bytes could fill it, and must match.
+ */
+static void test_dwarf_compressed(void **state)
+{
+	static struct one_sec o;
+	uint8_t plain[3000], sec[4096];
+	const uint8_t *data;
+	struct gs_err err;
+	size_t len, n;
+	void *owned;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(plain); i++)
+		plain[i] = (uint8_t)(i * 7 + i / 13);
+
+	/* the real thing, both encodings */
+	n = chdr_section(sec, sizeof(sec), ELFCOMPRESS_ZLIB, sizeof(plain), plain, sizeof(plain));
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), 0);
+	assert_int_equal(len, sizeof(plain));
+	assert_memory_equal(data, plain, sizeof(plain));
+	assert_ptr_equal(data, owned);
+	free(owned);
+	n = zdebug_section(sec, sizeof(sec), sizeof(plain), plain, sizeof(plain));
+	one_sec_build(&o, ".zdebug_info", 0, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), 0);
+	assert_int_equal(len, sizeof(plain));
+	assert_memory_equal(data, plain, sizeof(plain));
+	free(owned);
+
+	/* a claimed size no zlib stream of this length can reach: refused before any allocation */
+	n = chdr_section(sec, sizeof(sec), ELFCOMPRESS_ZLIB, (uint64_t)400 << 20, plain, sizeof(plain));
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	assert_non_null(strstr(err.msg, "implausible decompressed DWARF size"));
+	assert_null(owned);
+	n = zdebug_section(sec, sizeof(sec), UINT64_MAX, plain, sizeof(plain));
+	one_sec_build(&o, ".zdebug_info", 0, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+
+	/* zero, one byte too many, one too few */
+	n = chdr_section(sec, sizeof(sec), ELFCOMPRESS_ZLIB, 0, plain, sizeof(plain));
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	for (int d = -1; d <= 1; d += 2) {
+		n = chdr_section(sec, sizeof(sec), ELFCOMPRESS_ZLIB, sizeof(plain) + d, plain,
+				 sizeof(plain));
+		one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n);
+		assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+		assert_int_equal(err.code, EINVAL);
+		assert_non_null(strstr(err.msg, "does not decompress"));
+		assert_null(owned);
+	}
+
+	/* a zlib stream cut short */
+	n = chdr_section(sec, sizeof(sec), ELFCOMPRESS_ZLIB, sizeof(plain), plain, sizeof(plain));
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n - 20);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+
+	/* zstd (type 2) is reported, not guessed at; a header cut short */
+	n = chdr_section(sec, sizeof(sec), 2, sizeof(plain), plain, sizeof(plain));
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, ENOTSUP);
+	one_sec_build(&o, ".debug_info", SHF_COMPRESSED, sec, sizeof(Elf64_Chdr) - 1);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+
+	/* legacy sections without their magic, or shorter than its header */
+	n = zdebug_section(sec, sizeof(sec), sizeof(plain), plain, sizeof(plain));
+	sec[0] = 'X';
+	one_sec_build(&o, ".zdebug_info", 0, sec, n);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	one_sec_build(&o, ".zdebug_info", 0, "ZLIB", 4);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+
+	/* and no section at all */
+	one_sec_build(&o, ".debug_line", 0, plain, 16);
+	assert_int_equal(gs_dwarf_section(&o.e, "debug_info", &data, &len, &owned, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -244,6 +413,7 @@ int main(void)
 		cmocka_unit_test(test_table_matches_dwarf),
 		cmocka_unit_test(test_table_lookup),
 		cmocka_unit_test(test_hostile_dwarf),
+		cmocka_unit_test(test_dwarf_compressed),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -19,7 +19,13 @@
 
 #include "goelf.h"
 
-#define DWARF_MAX_SECTION	(512u << 20)	/* decompressed */
+/*
+ * Decompressed size cap. Fuzz builds lower it (-DGS_DWARF_MAX_SECTION) under
+ * libFuzzer's malloc limit, so the compressed path is fuzzed, not skipped.
+ */
+#ifndef GS_DWARF_MAX_SECTION
+#define GS_DWARF_MAX_SECTION	(512u << 20)
+#endif
 #define DWARF_MAX_RATIO		1100u		/* zlib cannot do better than ~1032:1 */
 #define MAX_ABBREVS		65536
 #define MAX_SPECS		(1u << 20)
@@ -209,7 +215,7 @@ static int inflate_to(const uint8_t *src, size_t srclen, uint64_t size, const ui
 	uint8_t *buf;
 	int zr;
 
-	if (size == 0 || size > DWARF_MAX_SECTION || size / DWARF_MAX_RATIO > srclen)
+	if (size == 0 || size > GS_DWARF_MAX_SECTION || size / DWARF_MAX_RATIO > srclen)
 		return gs_errf(err, EFBIG, "implausible decompressed DWARF size %llu",
 			       (unsigned long long)size);
 	buf = malloc((size_t)size);

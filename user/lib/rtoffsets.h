@@ -77,7 +77,8 @@ int gs_rt_alt_index(enum gs_rt_field f, const char *global);
 /*
  * A decompressed (or plain) DWARF section by name ("debug_info", without
  * the dot), for tests and tools. *owned is what to free() (NULL if the
- * data points into the image). Caps decompressed sizes at 512 MiB.
+ * data points into the image). Caps decompressed sizes at 512 MiB and at
+ * 1,100 times the compressed size.
  */
 int gs_dwarf_section(const struct gs_elf *e, const char *name, const uint8_t **data,
 		     size_t *len, void **owned, struct gs_err *err);
