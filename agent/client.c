@@ -1,17 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 #include "client.h"
+#include "reply.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -20,9 +18,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-/* One read buffer per call, whatever the reply's size. */
-#define CHUNK (64 * 1024)
 
 /* Go's dialer gives each of several addresses at least this long. */
 #define MIN_DIAL_SHARE_MS 2000
@@ -211,7 +206,7 @@ int gs_agent_addr_str(const struct gs_agent_addr *a, char *buf, size_t sz)
 	return n < 0 || (size_t)n >= sz ? -1 : 0;
 }
 
-/* ---- time and error text ------------------------------------------------- */
+/* ---- time and addresses -------------------------------------------------- */
 
 static int64_t now_ms(void)
 {
@@ -219,33 +214,6 @@ static int64_t now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A duration as Go prints short ones: 200ms, 10s, 1.5s. */
-static void fmt_ms(int ms, char *buf, size_t sz)
-{
-	if (ms < 1000)
-		snprintf(buf, sz, "%dms", ms);
-	else if (ms % 1000 == 0)
-		snprintf(buf, sz, "%ds", ms / 1000);
-	else
-		snprintf(buf, sz, "%gs", ms / 1000.0);
-}
-
-/*
- * strerror as Go's syscall package spells it on Linux: the C text with a
- * lower-case first letter ("connection refused"), acronyms left alone.
- */
-static void go_strerror(int e, char *buf, size_t sz)
-{
-	int saved = errno;	/* callers still pass errno on */
-	char tmp[128];
-	const char *s = strerror_r(e, tmp, sizeof(tmp));
-
-	snprintf(buf, sz, "%s", s);
-	if (isupper((unsigned char)buf[0]) && islower((unsigned char)buf[1]))
-		buf[0] = (char)tolower((unsigned char)buf[0]);
-	errno = saved;
 }
 
 /* "127.0.0.1:36473" or "[::1]:36473", numeric, for one resolved address. */
@@ -567,7 +535,7 @@ static int dial_error(const struct dial_report *r, const struct addrinfo *list,
 	const struct addrinfo *ai = ai_at(list, r->index);
 	char where[NI_MAXHOST + 16], why[128];
 
-	go_strerror(r->err, why, sizeof(why));
+	gs_agent_go_strerror(r->err, why, sizeof(why));
 	if (ai)
 		ai_str(ai, where, sizeof(where));
 	else if (gs_agent_addr_str(a, where, sizeof(where)))
@@ -606,7 +574,7 @@ static int dial(const struct gs_agent_addr *a, const struct addrinfo *list,
 			int e = errno;
 			char why[128];
 
-			go_strerror(e, why, sizeof(why));
+			gs_agent_go_strerror(e, why, sizeof(why));
 			return gs_errf(err, e,
 				       "cannot open the network namespace of pid %d: %s",
 				       a->netns_pid, why);
@@ -661,14 +629,14 @@ static int resolve(const struct gs_agent_addr *a, struct addrinfo **list,
 	if (rc == EAI_SYSTEM) {
 		char why[128];
 
-		go_strerror(errno, why, sizeof(why));
+		gs_agent_go_strerror(errno, why, sizeof(why));
 		return gs_errf(err, errno, "dial tcp: lookup %s: %s", a->host, why);
 	}
 	return gs_errf(err, rc == EAI_AGAIN ? EAGAIN : EINVAL,
 		       "dial tcp: lookup %s: %s", a->host, gai_strerror(rc));
 }
 
-/* ---- the request and the reply ------------------------------------------ */
+/* ---- the request (the reply is reply.c's) -------------------------------- */
 
 static int send_request(int fd, const unsigned char *req, size_t len,
 			int idle_ms, const char *peer, struct gs_err *err)
@@ -696,179 +664,10 @@ static int send_request(int fd, const unsigned char *req, size_t len,
 			continue;
 		}
 		e = n < 0 ? errno : EIO;
-		go_strerror(e, why, sizeof(why));
+		gs_agent_go_strerror(e, why, sizeof(why));
 		return gs_errf(err, e, "agent at %s: write: %s", peer, why);
 	}
 	return 0;
-}
-
-static int write_all(int fd, const unsigned char *b, size_t n, struct gs_err *err)
-{
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w > 0) {
-			b += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-
-			poll(&pfd, 1, -1);
-			continue;
-		}
-		return gs_errf(err, w < 0 ? errno : EIO,
-			       "cannot write the agent's reply: %s",
-			       strerror(w < 0 ? errno : EIO));
-	}
-	return 0;
-}
-
-static int deliver(const struct gs_agent_sink *s, const unsigned char *b,
-		   size_t n, struct gs_err *err)
-{
-	struct gs_err e = { 0 };
-
-	if (!s || !n)
-		return 0;
-	if (!s->fn)
-		return write_all(s->fd, b, n, err);
-	if (s->fn(s->ctx, b, n, &e) == 0)
-		return 0;
-	if (!e.msg[0])
-		return gs_errf(err, e.code ? e.code : ECANCELED,
-			       "the agent's reply was refused by its reader");
-	if (err)
-		*err = e;
-	return -1;
-}
-
-/* Up to sz-1 bytes of an unexpected reply, printable, for a message. */
-static void quote(const unsigned char *b, size_t n, size_t total, char *buf,
-		  size_t sz)
-{
-	size_t i, o = 0;
-
-	buf[o++] = '"';
-	for (i = 0; i < n && o + 6 < sz; i++) {
-		if (b[i] >= 0x20 && b[i] < 0x7f && b[i] != '"' && b[i] != '\\')
-			buf[o++] = (char)b[i];
-		else
-			o += (size_t)snprintf(buf + o, sz - o, "\\x%02x", b[i]);
-	}
-	buf[o++] = '"';
-	buf[o] = 0;
-	if (total > n && o + 4 < sz)
-		strcat(buf, "...");
-}
-
-struct reply_state {
-	uint64_t total;
-	unsigned char head[16];	/* first bytes, to check gc's "ok" */
-	size_t headlen;
-};
-
-static ssize_t read_reply(int fd, int cmd, const struct gs_agent_timeouts *lim,
-			  const struct gs_agent_sink *sink, const char *peer,
-			  struct gs_err *err)
-{
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int64_t start = now_ms(), last = start;
-	struct reply_state st = { 0 };
-	unsigned char *buf;
-	char t[32], q[80];
-	ssize_t ret = -1;
-
-	buf = malloc(CHUNK);
-	if (!buf)
-		return gs_errf(err, ENOMEM, "out of memory");
-	for (;;) {
-		int64_t now = now_ms(), wait = last + lim->idle_ms - now;
-		bool total_bound = false;
-		ssize_t n;
-		size_t take;
-		int p;
-
-		if (lim->total_ms > 0 && start + lim->total_ms - now < wait) {
-			wait = start + lim->total_ms - now;
-			total_bound = true;
-		}
-		if (wait <= 0 && total_bound) {
-			fmt_ms(lim->total_ms, t, sizeof(t));
-			gs_errf(err, ETIMEDOUT,
-				"agent at %s did not finish its reply within %s (%" PRIu64 " bytes so far)",
-				peer, t, st.total);
-			goto out;
-		}
-		if (wait <= 0) {
-			fmt_ms(lim->idle_ms, t, sizeof(t));
-			if (st.total)
-				gs_errf(err, ETIMEDOUT,
-					"agent at %s sent nothing for %s (after %" PRIu64 " bytes)",
-					peer, t, st.total);
-			else
-				gs_errf(err, ETIMEDOUT, "agent at %s sent nothing for %s",
-					peer, t);
-			goto out;
-		}
-		p = poll(&pfd, 1, (int)wait);
-		if (p < 0 && errno != EINTR) {
-			gs_errf(err, errno, "poll: %s", strerror(errno));
-			goto out;
-		}
-		if (p <= 0)
-			continue;
-		n = read(fd, buf, CHUNK);
-		if (n < 0) {
-			char why[128];
-
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			go_strerror(errno, why, sizeof(why));
-			gs_errf(err, errno, "agent at %s: read: %s", peer, why);
-			goto out;
-		}
-		if (n == 0)
-			break;
-		last = now_ms();
-		take = (size_t)n;
-		if (lim->max_bytes && take > lim->max_bytes - st.total)
-			take = (size_t)(lim->max_bytes - st.total);
-		if (st.headlen < sizeof(st.head)) {
-			size_t c = sizeof(st.head) - st.headlen;
-
-			c = c < take ? c : take;
-			memcpy(st.head + st.headlen, buf, c);
-			st.headlen += c;
-		}
-		if (deliver(sink, buf, take, err))
-			goto out;
-		st.total += take;
-		if (take < (size_t)n) {
-			gs_errf(err, EFBIG, "agent at %s sent more than %" PRIu64 " bytes",
-				peer, lim->max_bytes);
-			goto out;
-		}
-	}
-	if (st.total == 0) {
-		gs_errf(err, EPROTO, "agent at %s closed the connection without a reply",
-			peer);
-		goto out;
-	}
-	if (cmd == GS_AGENT_GC &&
-	    (st.total != 2 || memcmp(st.head, "ok", 2) != 0)) {
-		quote(st.head, st.headlen, st.total, q, sizeof(q));
-		gs_errf(err, EPROTO, "agent at %s replied %s to gc instead of \"ok\"",
-			peer, q);
-		goto out;
-	}
-	ret = (ssize_t)st.total;
-out:
-	free(buf);
-	return ret;
 }
 
 void gs_agent_default_timeouts(int cmd, struct gs_agent_timeouts *t)
@@ -920,35 +719,17 @@ ssize_t gs_agent_call(const struct gs_agent_addr *addr, int cmd, int64_t arg,
 		close(fd);
 		return -1;
 	}
-	n = read_reply(fd, cmd, &lim, sink, peer, err);
+	n = gs_agent_read_reply(fd, cmd, &lim, sink, peer, err);
 	close(fd);
 	return n;
-}
-
-struct buf_sink {
-	char *buf;
-	size_t cap;	/* bytes allowed, the NUL excluded */
-	size_t len;
-};
-
-static int buf_sink_fn(void *ctx, const void *b, size_t n, struct gs_err *err)
-{
-	struct buf_sink *s = ctx;
-
-	if (n > s->cap - s->len)
-		return gs_errf(err, EFBIG, "agent reply longer than %zu bytes",
-			       s->cap);
-	memcpy(s->buf + s->len, b, n);
-	s->len += n;
-	return 0;
 }
 
 ssize_t gs_agent_call_buf(const struct gs_agent_addr *addr, int cmd,
 			  int64_t arg, char *buf, size_t sz,
 			  const struct gs_agent_timeouts *t, struct gs_err *err)
 {
-	struct buf_sink s = { .buf = buf, .cap = sz ? sz - 1 : 0 };
-	struct gs_agent_sink sink = { .fn = buf_sink_fn, .ctx = &s, .fd = -1 };
+	struct gs_agent_buf_sink s = { .buf = buf, .cap = sz ? sz - 1 : 0 };
+	struct gs_agent_sink sink = { .fn = gs_agent_buf_sink_fn, .ctx = &s, .fd = -1 };
 	ssize_t n;
 
 	if (!sz)

@@ -24,6 +24,7 @@
 #include "godur.h"
 #include "golist.h"
 #include "output.h"
+#include "reply.h"
 
 #define SMALL_REPLY_MAX (4u << 20)	/* JSON of a text reply other than stack: held in memory */
 
@@ -525,39 +526,31 @@ static int stream_json_fn(void *ctx, const void *buf, size_t len, struct gs_err 
 	return 0;
 }
 
+static int field_json_fn(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+	json_t *o = ctx, *jk;
+	char key[GS_AGENT_KEY_MAX];
+	int64_t x;
+
+	memcpy(key, k, kl);
+	key[kl] = '\0';
+	/* A key must be UTF-8: skip a line whose key is not. */
+	jk = json_string(key);
+	if (jk && gs_agent_field_int(v, vl, &x))
+		json_object_set_new(o, key, json_integer((json_int_t)x));
+	else if (jk)
+		json_object_set_new(o, key, gs_json_strn(v, vl));
+	json_decref(jk);
+	return 0;
+}
+
 /* "key: value" lines as an object; whole numbers become numbers. */
-static json_t *fields_json(const char *text)
+static json_t *fields_json(const char *text, size_t n)
 {
 	json_t *o = json_object();
 
-	for (const char *p = text; *p;) {
-		const char *nl = strchr(p, '\n'), *end = nl ? nl : p + strlen(p);
-		const char *colon = memchr(p, ':', (size_t)(end - p));
-
-		if (colon && colon > p && colon + 1 < end && colon[1] == ' ') {
-			char key[128];
-			const char *v = colon + 2;
-			size_t kl = (size_t)(colon - p), vl = (size_t)(end - v), i;
-			bool num = vl > 0 && vl < 19;
-
-			for (i = 0; i < vl && num; i++)
-				num = v[i] >= '0' && v[i] <= '9';
-			if (kl < sizeof(key)) {
-				json_t *k;
-
-				memcpy(key, p, kl);
-				key[kl] = '\0';
-				/* A key must be UTF-8: skip a line whose key is not. */
-				k = json_string(key);
-				if (k && num)
-					json_object_set_new(o, key, json_integer(strtoll(v, NULL, 10)));
-				else if (k)
-					json_object_set_new(o, key, gs_json_strn(v, vl));
-				json_decref(k);
-			}
-		}
-		p = nl ? nl + 1 : end;
-	}
+	/* Keys become C strings, so the fields end at a NUL the agent sent. */
+	gs_agent_fields(text, strnlen(text, n), field_json_fn, o);
 	return o;
 }
 
@@ -577,14 +570,9 @@ static void emit_small(const struct agent_cmd *c, const struct target *t, int64_
 		json_object_set_new(o, "percent", json_integer((json_int_t)arg));
 	json_object_set_new(o, "reply", gs_json_strn(buf, n));
 	if (c->cmd == GS_AGENT_STATS || c->cmd == GS_AGENT_MEMSTATS)
-		json_object_set_new(o, "fields", fields_json(buf));
-	if (c->cmd == GS_AGENT_VERSION) {
-		size_t l = n;
-
-		while (l && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
-			l--;
-		json_object_set_new(o, "version", gs_json_strn(buf, l));
-	}
+		json_object_set_new(o, "fields", fields_json(buf, n));
+	if (c->cmd == GS_AGENT_VERSION)
+		json_object_set_new(o, "version", gs_json_strn(buf, gs_agent_version_len(buf, n)));
 	gs_json_emit(o);	/* a failure is reported, and remembered for the exit code */
 	json_decref(o);
 }

@@ -20,6 +20,7 @@
 #include "liveread.h"
 #include "output.h"
 #include "proc.h"
+#include "reply.h"
 
 /* The four values gops prints, in its order and words. */
 static const enum gs_live_value gops_four[4] = {
@@ -57,54 +58,33 @@ static void help(void)
 	       "3 not allowed to read the process's memory.\n");
 }
 
-/* "key: N" lines of the agent's stats reply into st (source agent). */
-static int parse_agent(const char *buf, struct gs_live_stats *st, struct gs_err *err)
+/* The agent's four values into st, every other value "not in the agent's stats". */
+static void from_agent_stats(const struct gs_agent_stats *as, struct gs_live_stats *st)
 {
-	static const char *const keys[4] = { "goroutines", "OS threads", "GOMAXPROCS", "num CPU" };
-	const char *p = buf;
-	int seen = 0;
+	const int64_t vals[4] = { as->goroutines, as->threads, as->gomaxprocs, as->ncpu };
 
 	memset(st, 0, sizeof(*st));
 	st->proc_threads = -1;
 	for (int v = 0; v < GS_LV_COUNT; v++)
 		snprintf(st->v[v].why, sizeof(st->v[v].why), "not in the agent's stats");
-	while (*p) {
-		const char *nl = strchr(p, '\n'), *colon = strchr(p, ':');
-		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+	for (int k = 0; k < 4; k++) {
+		struct gs_live_val *lv = &st->v[gops_four[k]];
 
-		if (colon && (size_t)(colon - p) < len) {
-			for (int k = 0; k < 4; k++) {
-				struct gs_live_val *lv = &st->v[gops_four[k]];
-				char *end;
-				long long x;
-
-				if ((size_t)(colon - p) != strlen(keys[k]) ||
-				    strncmp(p, keys[k], strlen(keys[k])) != 0)
-					continue;
-				errno = 0;
-				x = strtoll(colon + 1, &end, 10);
-				if (errno || end == colon + 1 || (*end != '\n' && *end != '\0'))
-					return gs_errf(err, EPROTO, "agent sent a bad '%s' line", keys[k]);
-				lv->ok = true;
-				lv->v = x;
-				lv->src = GS_LSRC_AGENT;
-				lv->why[0] = '\0';
-				seen |= 1 << k;
-			}
-		}
-		p += len + (nl ? 1 : 0);
+		lv->ok = true;
+		lv->v = vals[k];
+		lv->src = GS_LSRC_AGENT;
+		lv->why[0] = '\0';
 	}
-	if (seen != 0xf)
-		return gs_errf(err, EPROTO, "agent's stats reply lacks some of the four lines");
-	return 0;
 }
 
 static int from_agent(int pid, bool forced, struct gs_live_stats *st, struct gs_err *err)
 {
 	struct gs_agent_timeouts tm = { 0 };
+	struct gs_agent_stats as;
 	struct gs_agent_addr a;
 	struct gs_agent_loc *loc;
 	char buf[1024];
+	ssize_t n;
 	int rc = -1;
 
 	loc = malloc(sizeof(*loc));
@@ -120,9 +100,11 @@ static int from_agent(int pid, bool forced, struct gs_live_stats *st, struct gs_
 	gs_agent_default_timeouts(GS_AGENT_STATS, &tm);
 	if (!forced)
 		tm.connect_ms = AGENT_CONNECT_MS;
-	if (gs_agent_call_buf(&a, GS_AGENT_STATS, 0, buf, sizeof(buf), &tm, err) < 0)
+	n = gs_agent_call_buf(&a, GS_AGENT_STATS, 0, buf, sizeof(buf), &tm, err);
+	if (n < 0 || gs_agent_stats_parse(buf, (size_t)n, &as, err) < 0)
 		goto out;
-	rc = parse_agent(buf, st, err);
+	from_agent_stats(&as, st);
+	rc = 0;
 out:
 	free(loc);
 	return rc;

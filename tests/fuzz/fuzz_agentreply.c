@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Agent replies where goscope interprets them (agent/reply.h): whoever
+ * listens on the port a target's port file names writes these bytes. The
+ * first byte selects:
+ *   0  the read loop: [cmd][max_bytes][sink cap] then the reply, fed
+ *      through a pipe whose write end is closed, so EOF always comes
+ *   1  the stats parser
+ *   2  the "key: value" splitter, into jansson as `goscope agent --json` does
+ *   3  the version trim
+ * Besides the sanitizers, each case checks what the API promises and
+ * aborts when it does not hold.
+ */
+#include "reply.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define REPLY_MAX (256 * 1024)
+
+#define check(c)                                                              \
+	do {                                                                  \
+		if (!(c)) {                                                   \
+			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
+				__LINE__, #c);                                \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
+static const int cmds[] = {
+	GS_AGENT_STACK, GS_AGENT_GC, GS_AGENT_MEMSTATS, GS_AGENT_VERSION,
+	GS_AGENT_HEAP_PROFILE, GS_AGENT_CPU_PROFILE, GS_AGENT_STATS,
+	GS_AGENT_TRACE, GS_AGENT_BINARY_DUMP, GS_AGENT_SETGC,
+};
+
+/* Sink capacities: none, around gc's 2 bytes, small, call_buf's, all. */
+static const size_t caps[] = { 0, 1, 2, 3, 16, 255, 1023, REPLY_MAX };
+
+static int refuse_fn(void *ctx, const void *buf, size_t len, struct gs_err *err)
+{
+	return ((const unsigned char *)buf)[0] & 1 ? gs_errf(err, ENOSPC, "full") : -1;
+}
+
+/*
+ * A pipe holding data[0..*len) and then EOF: the read end, or -1. The write
+ * end is non-blocking and closed here, so a pipe smaller than asked only
+ * shortens *len, it never blocks.
+ */
+static int pipe_with(const uint8_t *data, size_t *len)
+{
+	size_t off = 0;
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	if (*len > 65536)
+		fcntl(p[1], F_SETPIPE_SZ, (int)*len);
+	while (off < *len) {
+		ssize_t n = write(p[1], data + off, *len - off);
+
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(p[1]);
+	*len = off;
+	return p[0];
+}
+
+static void fuzz_read(const uint8_t *data, size_t size)
+{
+	static char buf[REPLY_MAX];
+	struct gs_agent_buf_sink bs;
+	struct gs_agent_sink sink;
+	struct gs_agent_timeouts lim;
+	struct gs_err err;
+	const uint8_t *reply;
+	size_t len, want;
+	int cmd, fd;
+	ssize_t n;
+
+	if (size < 3)
+		return;
+	cmd = cmds[data[0] % (sizeof(cmds) / sizeof(cmds[0]))];
+	gs_agent_default_timeouts(cmd, &lim);
+	/* High bit: a small cap, 0-127 (0 = none). */
+	lim.max_bytes = data[1] & 0x80 ? data[1] & 0x7f : 0;
+	bs = (struct gs_agent_buf_sink){ .buf = buf,
+					 .cap = caps[data[2] % (sizeof(caps) / sizeof(caps[0]))] };
+	reply = data + 3;
+	len = size - 3 < REPLY_MAX ? size - 3 : REPLY_MAX;
+
+	/* Into a bounded buffer. */
+	fd = pipe_with(reply, &len);
+	if (fd < 0)
+		return;
+	err = (struct gs_err){ 0 };
+	sink = (struct gs_agent_sink){ .fn = gs_agent_buf_sink_fn, .ctx = &bs, .fd = -1 };
+	n = gs_agent_read_reply(fd, cmd, &lim, &sink, "fuzz", &err);
+	close(fd);
+	/* What must happen, from the promises in reply.h. */
+	want = lim.max_bytes && len > lim.max_bytes ? lim.max_bytes : len;
+	check(bs.len <= bs.cap && bs.len <= want);
+	check(memcmp(buf, reply, bs.len) == 0);
+	if (n >= 0) {
+		check((size_t)n == len && bs.len == len && len > 0);
+		check(!lim.max_bytes || len <= lim.max_bytes);
+		check(cmd != GS_AGENT_GC || (len == 2 && !memcmp(reply, "ok", 2)));
+	} else {
+		check(err.msg[0] && (err.code == EFBIG || err.code == EPROTO));
+		if (err.code == EPROTO)
+			check(len == 0 || cmd == GS_AGENT_GC);
+		else
+			check(want > bs.cap || want < len);
+		if (len > 0 && len <= bs.cap && (!lim.max_bytes || len <= lim.max_bytes))
+			check(cmd == GS_AGENT_GC && err.code == EPROTO);
+	}
+
+	/* Into a reader that gives up at once, with or without a reason. */
+	len = size - 3 < REPLY_MAX ? size - 3 : REPLY_MAX;
+	fd = pipe_with(reply, &len);
+	if (fd < 0)
+		return;
+	err = (struct gs_err){ 0 };
+	sink = (struct gs_agent_sink){ .fn = refuse_fn, .fd = -1 };
+	n = gs_agent_read_reply(fd, cmd, &lim, &sink, "fuzz", &err);
+	close(fd);
+	check(n == -1 && err.msg[0]);
+	check(len > 0 || err.code == EPROTO);
+}
+
+/* The stats parser, checked against strtoll on each line's own copy. */
+static void fuzz_stats(const char *text, size_t len)
+{
+	static const char *const keys[4] = {
+		"goroutines", "OS threads", "GOMAXPROCS", "num CPU",
+	};
+	struct gs_agent_stats s;
+	struct gs_err err = { 0 };
+	int64_t last[4] = { 0 };
+	const char *p = text, *end = text + len;
+
+	if (gs_agent_stats_parse(text, len, &s, &err) < 0) {
+		check(err.code == EPROTO && err.msg[0]);
+		return;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char line[256], *e;
+
+		for (int k = 0; k < 4; k++) {
+			size_t kl = strlen(keys[k]);
+
+			if (n <= kl || n >= sizeof(line) || memcmp(p, keys[k], kl) ||
+			    p[kl] != ':')
+				continue;
+			/* Accepted: the value has no NUL, so strtoll sees it all. */
+			check(!memchr(p, 0, n));
+			memcpy(line, p + kl + 1, n - kl - 1);
+			line[n - kl - 1] = 0;
+			errno = 0;
+			last[k] = strtoll(line, &e, 10);
+			check(errno == 0 && *e == 0 && e != line);
+		}
+		p += n + (nl ? 1 : 0);
+	}
+	/* Lines of 256 bytes or more were not cross-checked. */
+	if (len < 256) {
+		check(s.goroutines == last[0] && s.threads == last[1]);
+		check(s.gomaxprocs == last[2] && s.ncpu == last[3]);
+	}
+}
+
+/* Not UTF-8 or with a NUL: ASCII kept, '?' for the rest, like the CLI. */
+static json_t *json_strn_safe(const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	char *t;
+
+	if (j)
+		return j;
+	t = malloc(n + 1);
+	if (!t)
+		return json_null();
+	for (size_t i = 0; i < n; i++)
+		t[i] = s[i] == 0 || (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+	t[n] = 0;
+	j = json_stringn(t, n);
+	free(t);
+	return j ? j : json_null();
+}
+
+struct fields_ctx {
+	json_t *o;
+	const char *text;
+	size_t len;
+};
+
+static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
+{
+	struct fields_ctx *c = ctx;
+	char key[GS_AGENT_KEY_MAX];
+	json_t *jk;
+	int64_t x;
+
+	/* Within the text, one line, the rules of reply.h. */
+	check(k >= c->text && v + vl <= c->text + c->len && v == k + kl + 2);
+	check(kl > 0 && kl < GS_AGENT_KEY_MAX && k[kl] == ':' && k[kl + 1] == ' ');
+	check(!memchr(k, ':', kl) && !memchr(k, '\n', kl) && !memchr(v, '\n', vl));
+	check(k == c->text || k[-1] == '\n');
+	check(v + vl == c->text + c->len || v[vl] == '\n');
+
+	memcpy(key, k, kl);
+	key[kl] = '\0';
+	jk = json_string(key);
+	if (jk && gs_agent_field_int(v, vl, &x)) {
+		check(x >= 0 && x <= 999999999999999999LL);
+		json_object_set_new(c->o, key, json_integer((json_int_t)x));
+	} else if (jk) {
+		json_object_set_new(c->o, key, json_strn_safe(v, vl));
+	}
+	json_decref(jk);
+	return 0;
+}
+
+static void fuzz_fields(const char *text, size_t len)
+{
+	struct fields_ctx c = { .o = json_object(), .text = text, .len = len };
+	char *s;
+
+	check(gs_agent_fields(text, len, field_fn, &c) == 0);
+	/* As the CLI does: cut at the first NUL. */
+	c.len = strnlen(text, len);
+	check(gs_agent_fields(text, c.len, field_fn, &c) == 0);
+	s = json_dumps(c.o, JSON_COMPACT);
+	free(s);
+	json_decref(c.o);
+}
+
+static void fuzz_version(const char *buf, size_t n)
+{
+	size_t l = gs_agent_version_len(buf, n);
+
+	check(l <= n);
+	check(l == 0 || (buf[l - 1] != '\n' && buf[l - 1] != '\r'));
+	for (size_t i = l; i < n; i++)
+		check(buf[i] == '\n' || buf[i] == '\r');
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text;
+	size_t len;
+
+	if (size < 1)
+		return 0;
+	if (data[0] % 4 == 0) {
+		fuzz_read(data + 1, size - 1);
+		return 0;
+	}
+	/* An exact-size copy, so ASan sees any read past len. */
+	len = size - 1;
+	text = malloc(len ? len : 1);
+	if (!text)
+		return 0;
+	memcpy(text, data + 1, len);
+	switch (data[0] % 4) {
+	case 1:
+		fuzz_stats(text, len);
+		break;
+	case 2:
+		fuzz_fields(text, len);
+		break;
+	default:
+		fuzz_version(text, len);
+		break;
+	}
+	free(text);
+	return 0;
+}
