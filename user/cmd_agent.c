@@ -25,6 +25,7 @@
 #include "golist.h"
 #include "output.h"
 #include "reply.h"
+#include "ttysafe.h"
 
 #define SMALL_REPLY_MAX (4u << 20)	/* JSON of a text reply other than stack: held in memory */
 
@@ -93,6 +94,9 @@ static void help_common(void)
 	       "is not older than the process); a stale one is reported, never dialled.\n"
 	       "The agent is dialled at 127.0.0.1:PORT inside the process's network\n"
 	       "namespace (entering it needs CAP_SYS_ADMIN when it is not yours).\n"
+	       "A text reply shown on a terminal has its control characters (escape\n"
+	       "sequences included) turned into '?'; piped or redirected, it is byte for\n"
+	       "byte what the agent sent.\n"
 	       "\n"
 	       "      --timeout DUR          give up when the agent sends nothing for DUR\n"
 	       "                             (default 10s; trace 20s, pprof-cpu 45s: the agent\n"
@@ -554,6 +558,57 @@ static json_t *fields_json(const char *text, size_t n)
 	return o;
 }
 
+/*
+ * Text replies to a terminal go through gs_ttysafe: an agent is whatever
+ * listens where a port file points, and root reads its reply on a
+ * terminal. Piped, the bytes are the agent's own, as gops gives them.
+ */
+struct tty_out {
+	struct gs_ttysafe ts;
+	bool on;
+};
+
+static int tty_out_write(struct tty_out *t, const void *buf, size_t n, struct gs_err *err)
+{
+	const uint8_t *p = buf;
+	uint8_t out[GS_TTYSAFE_OUT(4096)];
+
+	if (!t->on) {
+		if (fwrite(buf, 1, n, stdout) != n)
+			return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
+		return 0;
+	}
+	while (n) {
+		size_t take = n < 4096 ? n : 4096, m = gs_ttysafe_chunk(&t->ts, p, take, out);
+
+		if (fwrite(out, 1, m, stdout) != m)
+			return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
+		p += take;
+		n -= take;
+	}
+	return 0;
+}
+
+static int tty_out_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
+{
+	return tty_out_write(ctx, buf, n, err);
+}
+
+static void tty_out_end(struct tty_out *t)
+{
+	uint8_t tail[1];
+
+	if (t->on && gs_ttysafe_end(&t->ts, tail))
+		fwrite(tail, 1, 1, stdout);
+	fflush(stdout);
+}
+
+static void tty_out_init(struct tty_out *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->on = isatty(STDOUT_FILENO) == 1;
+}
+
 /* A whole small reply: verbatim, or one JSON document. */
 static void emit_small(const struct agent_cmd *c, const struct target *t, int64_t arg,
 		       const char *buf, size_t n)
@@ -561,8 +616,12 @@ static void emit_small(const struct agent_cmd *c, const struct target *t, int64_
 	json_t *o;
 
 	if (!gs_opts.json) {
-		fwrite(buf, 1, n, stdout);
-		fflush(stdout);
+		struct tty_out out;
+		struct gs_err err;
+
+		tty_out_init(&out);
+		tty_out_write(&out, buf, n, &err);	/* like a failed stdout write: seen at exit */
+		tty_out_end(&out);
 		return;
 	}
 	o = jhead_obj(t, c->name);
@@ -585,10 +644,15 @@ static int run_text(const struct agent_cmd *c, const struct target *t, int64_t a
 
 	if (!gs_opts.json) {
 		struct gs_agent_sink out = { .fd = STDOUT_FILENO };
+		struct tty_out tty;
 
 		fflush(stdout);
+		tty_out_init(&tty);
+		if (tty.on)
+			out = (struct gs_agent_sink){ .fn = tty_out_fn, .ctx = &tty, .fd = -1 };
 		/* gc's "ok" is checked by the client and not shown, as by gops. */
 		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == K_GC ? NULL : &out, tm, &err);
+		tty_out_end(&tty);
 		return n < 0 ? call_error(&err) : GS_EXIT_OK;
 	}
 	if (c->cmd == GS_AGENT_STACK) {

@@ -689,6 +689,7 @@ while True:
 # Sets FAKE_PORT.
 start_fake_agent() {
 	require_cmd python3 || return 1
+	rm -f "$T/fake.port"	# a second fake agent in one test: never read the first's port
 	python3 -c '
 import socket, sys, time
 s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
@@ -733,4 +734,28 @@ c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
 	[ "$status" -eq 0 ]
 	[ "$(jq .reply <<<"$output")" = '"café ? € ??? \"q\" \\ tab\t ctl\u0001 end\n?"' ]
 	[ "$(jq -r .pid <<<"$output")" = null ]
+}
+
+@test "a reply shown on a terminal cannot drive it; piped, it is byte for byte" {
+	require_cmd script || return 1
+	# clear screen, OSC 52 (clipboard), CR overwrite, a UTF-8 CSI; then text that stays
+	start_fake_agent '
+c.sendall(b"goroutine 1 \x1b[2J[running]:\n\x1b]52;c;cm0gLXJm\x07main\rX \xc2\x9b31m \xc2\xb5s \xe2\x82\xac\n")'
+	# on a pseudo-terminal (script's): controls become '?'
+	run script -qec "\"$GOSCOPE\" stack 127.0.0.1:$FAKE_PORT >\"$T/tty.out\"; \"$GOSCOPE\" stack 127.0.0.1:$FAKE_PORT" /dev/null
+	echo "$output" | od -c | head -20
+	[ "$status" -eq 0 ]
+	[[ "$output" == *$'goroutine 1 ?[2J[running]:'* ]]
+	[[ "$output" == *'?]52;c;cm0gLXJm?main?X ?31m µs €'* ]]
+	[[ "$output" != *$'\x1b'* ]]
+	[[ "$output" != *$'\xc2\x9b'* ]]
+	# the first run's stdout was a file: every byte as the agent sent it
+	printf 'goroutine 1 \x1b[2J[running]:\n\x1b]52;c;cm0gLXJm\x07main\rX \xc2\x9b31m \xc2\xb5s \xe2\x82\xac\n' >"$T/want"
+	cmp "$T/tty.out" "$T/want"
+	# a small reply shown whole (version, memstats) goes the same way
+	start_fake_agent 'c.sendall(b"go1.19\x1b]0;pwned\x07\n")'
+	run script -qec "\"$GOSCOPE\" version 127.0.0.1:$FAKE_PORT" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'go1.19?]0;pwned?'* ]]
+	[[ "$output" != *$'\x1b'* ]]
 }
