@@ -8,10 +8,13 @@
  *   1  the stats parser
  *   2  the "key: value" splitter, into jansson as `goscope agent --json` does
  *   3  the version trim
+ *   4  the terminal filter a text reply passes on a tty (user/lib/ttysafe.h):
+ *      [chunk size] then the text
  * Besides the sanitizers, each case checks what the API promises and
  * aborts when it does not hold.
  */
 #include "reply.h"
+#include "ttysafe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -254,6 +257,42 @@ static void fuzz_version(const char *buf, size_t n)
 		check(buf[i] == '\n' || buf[i] == '\r');
 }
 
+/* In chunks of any size, the same output, with no control left in it. */
+static void fuzz_tty(const uint8_t *data, size_t size)
+{
+	struct gs_ttysafe a = { 0 }, b = { 0 };
+	size_t step, na = 0, nb = 0;
+	uint8_t *whole, *parts;
+
+	if (size < 1)
+		return;
+	step = (size_t)data[0] + 1;
+	data++;
+	size--;
+	whole = malloc(GS_TTYSAFE_OUT(size));
+	parts = malloc(GS_TTYSAFE_OUT(size) + size / step + 1);
+	if (!whole || !parts)
+		goto out;
+	na = gs_ttysafe_chunk(&a, data, size, whole);
+	na += gs_ttysafe_end(&a, whole + na);
+	for (size_t i = 0; i < size; i += step) {
+		size_t take = size - i < step ? size - i : step;
+
+		nb += gs_ttysafe_chunk(&b, data + i, take, parts + nb);
+	}
+	nb += gs_ttysafe_end(&b, parts + nb);
+	check(na == nb && memcmp(whole, parts, na) == 0);
+	check(na <= size);
+	for (size_t i = 0; i < na; i++) {
+		check(whole[i] >= 0x20 || whole[i] == '\n' || whole[i] == '\t');
+		check(whole[i] != 0x7f);
+		check(!(whole[i] == 0xc2 && i + 1 < na && whole[i + 1] >= 0x80 && whole[i + 1] <= 0x9f));
+	}
+out:
+	free(whole);
+	free(parts);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *text;
@@ -261,8 +300,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	if (data[0] % 4 == 0) {
+	if (data[0] % 5 == 0) {
 		fuzz_read(data + 1, size - 1);
+		return 0;
+	}
+	if (data[0] % 5 == 4) {
+		fuzz_tty(data + 1, size - 1);
 		return 0;
 	}
 	/* An exact-size copy, so ASan sees any read past len. */
@@ -271,7 +314,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	memcpy(text, data + 1, len);
-	switch (data[0] % 4) {
+	switch (data[0] % 5) {
 	case 1:
 		fuzz_stats(text, len);
 		break;
