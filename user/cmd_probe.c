@@ -28,6 +28,8 @@
 #define MAX_TARGETS	65536
 #define EXIT_CHECK_NS	200000000ull	/* how soon an exit is noticed */
 #define NS		1000000000ull
+#define EXEC_QMAX	4096		/* execs held between two drains; more: rescan */
+#define RESCAN_NS	(10 * NS)	/* --all's safety-net rescan with exec events */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -58,7 +60,8 @@ static void help(void)
 	       "PID has exited). A process that exits while probed is reported, not an error.\n"
 	       "\n"
 	       "  -a, --all             every Go process on the host, including ones started\n"
-	       "                        later (found by rescanning /proc every --rescan)\n"
+	       "                        later: probed as they exec (BPF exec events), with a\n"
+	       "                        rescan of /proc every --rescan as a safety net\n"
 	       "  -d, --duration D      stop after D (e.g. 30, 30s, 500ms, 5m; default: no limit)\n"
 	       "  -i, --interval D      print every D (default 1s; 0: only the summary)\n"
 	       "  -g, --goroutines      also count goroutine creations and exits (runtime.newproc1,\n"
@@ -69,7 +72,8 @@ static void help(void)
 	       "                        instruction; a service starting 100k goroutines a second\n"
 	       "                        would lose a quarter of a CPU or more\n"
 	       "      --no-live         no memory reads (GOR THR MAXP columns)\n"
-	       "      --rescan D        with --all: how often to look for new processes (default 1s)\n"
+	       "      --rescan D        with --all: how often to rescan /proc (default 10s; 1s\n"
+	       "                        where exec events are not available)\n"
 	       "  -h, --help            print this help\n"
 	       "\n"
 	       "The probes cost six uprobe hits per GC cycle (about 1 us each here), two or three\n"
@@ -124,6 +128,11 @@ struct probe {
 	struct gs_rtprobe *rp;
 	struct gs_probe_view view;
 	bool all;
+	/* --all: exec events, queued by the tracer's callback, drained in the loop */
+	struct gs_exec_tracer *tracer;
+	int execq[EXEC_QMAX];
+	unsigned nexec;
+	bool exec_overflow;
 	struct gs_ptarget **t;
 	unsigned n, cap;
 	struct layout_ent **lays;
@@ -320,6 +329,41 @@ static bool tracked(const struct probe *p, int pid)
 	return false;
 }
 
+static void sleep_until(uint64_t deadline)
+{
+	struct timespec ts = { (time_t)(deadline / NS), (long)(deadline % NS) };
+
+	/* EINTR (a signal) just returns early: the loop checks stop_signal. */
+	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+}
+
+/*
+ * --all: probe pid unless it is probed already or failed before. A process
+ * that is not Go is not remembered: exec events bring every program on the
+ * host here, and its next exec may well be Go.
+ */
+static void consider(struct probe *p, int pid)
+{
+	struct gs_ptarget *t = NULL;
+	struct gs_proc_stat st;
+	struct gs_err err;
+
+	if (tracked(p, pid) || pid == getpid() || read_stat(pid, &st, &err) < 0 ||
+	    skipped(p, pid, st.starttime))
+		return;
+	if (add_target(p, pid, &t, &err) < 0 || !t) {
+		if (err.code == ENOEXEC || gs_proc_gone(&err) || err.code == ESRCH)
+			return;
+		if (gs_opts.verbose)
+			gs_warn("PID %d: not probed: %s", pid, err.msg);
+		if (grow((void **)&p->skip, &p->capskip, p->nskip, sizeof(*p->skip)))
+			p->skip[p->nskip++] = (struct skip){ pid, st.starttime };
+		return;
+	}
+	if (gs_opts.verbose)
+		gs_warn("PID %d (%s): probing", pid, t->name);
+}
+
 /* --all: Go processes we do not probe yet. */
 static void rescan(struct probe *p)
 {
@@ -331,25 +375,54 @@ static void rescan(struct probe *p)
 		gs_warn("rescan: %s", err.msg);
 		return;
 	}
-	for (size_t i = 0; i < l.n; i++) {
-		int pid = l.procs[i]->pid;
-		struct gs_ptarget *t = NULL;
-		struct gs_proc_stat st;
-
-		if (tracked(p, pid) || pid == getpid() || read_stat(pid, &st, &err) < 0 ||
-		    skipped(p, pid, st.starttime))
-			continue;
-		if (add_target(p, pid, &t, &err) < 0 || !t) {
-			if (!gs_proc_gone(&err) && gs_opts.verbose)
-				gs_warn("PID %d: not probed: %s", pid, err.msg);
-			if (grow((void **)&p->skip, &p->capskip, p->nskip, sizeof(*p->skip)))
-				p->skip[p->nskip++] = (struct skip){ pid, st.starttime };
-			continue;
-		}
-		if (gs_opts.verbose)
-			gs_warn("PID %d (%s): probing", pid, t->name);
-	}
+	for (size_t i = 0; i < l.n; i++)
+		consider(p, l.procs[i]->pid);
 	gs_golist_free(&l);
+}
+
+static int on_exec_event(void *ctx, const struct gs_exec_event *ev)
+{
+	struct probe *p = ctx;
+
+	if (ev->type != GS_EV_EXEC || ev->tgid == 0 || ev->tgid > INT_MAX)
+		return 0;
+	if (p->nexec < EXEC_QMAX)
+		p->execq[p->nexec++] = (int)ev->tgid;
+	else
+		p->exec_overflow = true;
+	return 0;
+}
+
+/* Programs that exec'd since the last drain: probed now, not at the next rescan. */
+static void drain_execs(struct probe *p)
+{
+	for (unsigned i = 0; i < p->nexec; i++)
+		consider(p, p->execq[i]);
+	p->nexec = 0;
+	if (p->exec_overflow || gs_exec_tracer_lost(p->tracer)) {
+		p->exec_overflow = false;
+		rescan(p);
+	}
+}
+
+/* Wait until deadline, or less when exec events come (--all). */
+static void wait_until(struct probe *p, uint64_t deadline)
+{
+	uint64_t now = gs_probe_now();
+	struct gs_err err;
+
+	if (!p->tracer) {
+		sleep_until(deadline);
+		return;
+	}
+	if (deadline > now &&
+	    gs_exec_tracer_poll(p->tracer, (int)((deadline - now + 999999) / 1000000), &err) < 0) {
+		gs_warn("exec events: %s; new processes are found by rescans from now on", err.msg);
+		gs_exec_tracer_close(p->tracer);
+		p->tracer = NULL;
+	}
+	if (p->tracer)
+		drain_execs(p);
 }
 
 static bool keep_state(void *ctx, int tgid)
@@ -420,13 +493,6 @@ static void advance(struct probe *p, uint64_t now)
 	}
 }
 
-static void sleep_until(uint64_t deadline)
-{
-	struct timespec ts = { (time_t)(deadline / NS), (long)(deadline % NS) };
-
-	/* EINTR (a signal) just returns early: the loop checks stop_signal. */
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
 
 static uint64_t min3(uint64_t a, uint64_t b, uint64_t c)
 {
@@ -456,7 +522,7 @@ static int run(struct probe *p, uint64_t duration, uint64_t interval, uint64_t r
 
 		if (wake > now + EXIT_CHECK_NS)
 			wake = now + EXIT_CHECK_NS;
-		sleep_until(wake);
+		wait_until(p, wake);
 		now = gs_probe_now();
 		if (stop_signal)
 			break;
@@ -499,6 +565,7 @@ static int run(struct probe *p, uint64_t duration, uint64_t interval, uint64_t r
 
 static void probe_free(struct probe *p)
 {
+	gs_exec_tracer_close(p->tracer);
 	gs_rtprobe_close(p->rp);
 	for (unsigned i = 0; i < p->n; i++)
 		free(p->t[i]);
@@ -522,7 +589,7 @@ int cmd_probe(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint64_t duration = 0, interval = NS, rescan_every = NS;
+	uint64_t duration = 0, interval = NS, rescan_every = 0;
 	struct gs_rtprobe_opts ro = { 0 };
 	struct probe p;
 	struct sigaction sa;
@@ -594,6 +661,16 @@ int cmd_probe(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (p.all) {
+		struct gs_exec_tracer_opts topts = { .on_event = on_exec_event, .ctx = &p,
+						     .no_exit = true };
+
+		/* Attach first, then scan: a program starting in between is seen twice, not never. */
+		p.tracer = gs_exec_tracer_open(&topts, &err);
+		if (!p.tracer)
+			gs_warn("probe: no exec events (%s); new processes are found by rescans",
+				err.msg);
+		if (!rescan_every)
+			rescan_every = p.tracer ? RESCAN_NS : NS;
 		rescan(&p);
 		ok = 1;
 	}

@@ -196,7 +196,7 @@ exact() {
 	BG_PIDS=()
 }
 
-@test "probe: --all probes two programs at once and picks up one started later" {
+@test "probe: --all probes two programs at once and picks up one started later, from its exec" {
 	local a b c log start done s
 	require_root
 	require_cmd jq
@@ -204,10 +204,11 @@ exact() {
 	a=$BG_PID
 	start_fixture gcload.pie -duration 0 -workers 1
 	b=$BG_PID
-	probe_bg -v --json probe --all --rescan 200ms -i 1
+	# The rescan is 10 minutes away: what comes later must come from exec events.
+	probe_bg -v --json probe --all --rescan 10m -i 1
 	wait_for 10 grep -q "PID $a (gcload): probing" "$PROBE_ERR"
 	wait_for 10 grep -q "PID $b (gcload.pie): probing" "$PROBE_ERR"
-	# A third binary, started after the attach: found by the rescan.
+	# A third binary, started after the attach: probed from its exec event.
 	start_fixture gcload.cgo -wait -duration 2s
 	c=$BG_PID
 	log=$(ls "$BATS_TEST_TMPDIR"/gcload.cgo.*.log | head -n 1)
