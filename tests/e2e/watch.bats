@@ -3,6 +3,8 @@
 # goscope watch: Go process starts and exits streamed from the BPF exec/exit
 # tracepoints, classified, deduplicated at start-up, never lost silently.
 
+bats_require_minimum_version 1.5.0
+
 load helpers
 
 NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
@@ -12,6 +14,7 @@ WPID=
 WRC=
 WOUT=
 WERR=
+CG_DIRS=()
 
 # start_watch ARGS...: goscope watch in the background, ready when it says
 # so on stderr (attached, snapshot printed).
@@ -37,11 +40,49 @@ stop_watch() {
 }
 
 teardown() {
+	local i
 	if [ -n "$WPID" ]; then
 		kill -KILL "$WPID" 2>/dev/null || true
 		wait "$WPID" 2>/dev/null || true
 	fi
 	stop_fixtures
+	# cgroups made by make_cgroup, leaves first, once their processes are gone
+	for ((i = ${#CG_DIRS[@]} - 1; i >= 0; i--)); do
+		wait_for 5 rmdir "${CG_DIRS[i]}" 2>/dev/null || true
+	done
+	CG_DIRS=()
+}
+
+# make_cgroup PATH: a new cgroup PATH (a/b/c) in a hierarchy root may write:
+# cgroup v2 first, else v1's pids. Sets CG_DIR; teardown removes it.
+make_cgroup() {
+	local root part dir
+	root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	if [ -z "$root" ] || [ ! -w "$root" ]; then
+		root=$(awk '$3 == "cgroup" && $4 ~ /(^|,)pids(,|$)/ { print $2; exit }' /proc/mounts)
+	fi
+	[ -n "$root" ] && [ -w "$root" ] || { missing "a writable cgroup hierarchy"; return 1; }
+	dir=$root
+	for part in ${1//\// }; do
+		dir=$dir/$part
+		if [ ! -d "$dir" ]; then
+			mkdir "$dir" || { missing "a cgroup at $dir"; return 1; }
+			CG_DIRS+=("$dir")
+		fi
+	done
+	CG_DIR=$dir
+}
+
+# in_cgroup DIR PROGRAM ARGS...: PROGRAM in the background inside cgroup DIR
+# (moved there before its exec, as a container runtime does). Sets BG_PID.
+in_cgroup() {
+	local dir=$1 exe
+	shift
+	exe=$(readlink -f "$1")
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$dir" "$@" </dev/null >/dev/null 2>&1 3>&- &
+	BG_PID=$!
+	BG_PIDS+=("$BG_PID")
+	wait_for 10 gs_pid_runs "$BG_PID" "$exe"
 }
 
 # records EVENT PID: the JSON records of that kind for that PID.
@@ -103,6 +144,46 @@ check_go() {
 	[ "$status" -eq 2 ]
 	run "$GOSCOPE" watch --container XYZ
 	[ "$status" -eq 2 ]
+}
+
+@test "watch --container: that container's programs only, by id prefix, at start-up and later" {
+	local a b old new other host
+	require_root
+	require_goscope
+	require_fixture hello
+	require_cmd jq
+	a=$(printf 'c0ffee%058d' 1)
+	b=$(printf 'beef00%058d' 2)
+	# the two ways runtimes name a container's cgroup: cgroupfs and systemd
+	make_cgroup "goscope-test/docker/$a" || return 1
+	local da=$CG_DIR
+	make_cgroup "goscope-test/docker-$b.scope" || return 1
+	local db=$CG_DIR
+	in_cgroup "$da" "$FIXTURES/hello" sleep 30
+	old=$BG_PID
+	start_watch --json --container c0ffee
+	in_cgroup "$da" "$FIXTURES/hello" sleep 30
+	new=$BG_PID
+	in_cgroup "$db" "$FIXTURES/hello" sleep 30
+	other=$BG_PID
+	start_fixture hello sleep 30
+	host=$BG_PID
+	wait_record start "$new"
+	# time enough for the other container and the host to be (wrongly) reported
+	sleep 1
+	stop_watch
+	[ "$WRC" -eq 0 ]
+	[ "$(nrecords present "$old")" -eq 1 ]
+	[ "$(nrecords start "$new")" -eq 1 ]
+	records start "$new" | jq -e --arg a "$a" '.container_id == $a and .go.verdict == "go"'
+	records present "$old" | jq -e --arg a "$a" '.container_id == $a'
+	[ "$(nrecords start "$other")" -eq 0 ]
+	[ "$(nrecords start "$host")" -eq 0 ]
+	[ "$(jq -c 'select(.event == "start" or .event == "present")' "$WOUT" | wc -l)" -eq 2 ]
+	# the systemd-named one is found by its own id
+	run --separate-stderr "$GOSCOPE" --json list
+	jq -e --argjson p "$other" --arg b "$b" '.processes[] | select(.pid == $p) | .container_id == $b' <<<"$output"
+	jq -e --argjson p "$host" '.processes[] | select(.pid == $p) | .container_id == null' <<<"$output"
 }
 
 @test "watch: unprivileged, exit code 3 and one line naming the capability" {
