@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bysocket.h"
+#include "classify.h"
 #include "inroot.h"
 #include "portfile.h"
 #include "proc.h"
@@ -52,6 +54,20 @@ const char *gs_agent_state_name(enum gs_agent_state s)
 		return "bad";
 	default:
 		return "none";
+	}
+}
+
+const char *gs_agent_view_name(enum gs_agent_view v)
+{
+	switch (v) {
+	case GS_VIEW_CALLER:
+		return "caller";
+	case GS_VIEW_TARGET:
+		return "target";
+	case GS_VIEW_SOCKET:
+		return "socket";
+	default:
+		return NULL;
 	}
 }
 
@@ -384,6 +400,50 @@ out:
 	free(env);
 }
 
+/* Step 3: no port file anywhere; an agent linked in and one loopback listener. */
+static void look_sockets(const struct target *t, const struct gs_class *c,
+			 struct gs_agent_loc *loc)
+{
+	struct gs_class *own = NULL;
+	struct gs_err e = { 0 };
+	size_t used = strlen(loc->why);
+	uint16_t port = 0;
+	int n, fd;
+
+	if (!c) {
+		fd = gs_proc_open_exe(t->pid, &e);
+		if (fd < 0)
+			return;
+		c = own = gs_classify_fd(fd, &e);
+		close(fd);
+	}
+	if (!gs_agent_linked(c))
+		goto out;
+	n = gs_agent_loopback_listeners(t->pid, &port, &e);
+	if (n == 1) {
+		loc->state = GS_AGENT_LIVE;
+		loc->view = GS_VIEW_SOCKET;
+		loc->port = port;
+		loc->listening = true;
+		loc->path[0] = '\0';
+		loc->why[0] = '\0';
+	} else if (n < 0) {
+		say(loc->why + used, sizeof(loc->why) - used,
+		    "; it links a gops agent, but its sockets could not be read (%s)",
+		    gs_proc_denied(&e) ? "permission denied" : e.msg);
+	} else if (n == 0) {
+		say(loc->why + used, sizeof(loc->why) - used,
+		    "; it links a gops agent, but listens on no loopback TCP port");
+	} else {
+		say(loc->why + used, sizeof(loc->why) - used,
+		    "; it links a gops agent and listens on %d loopback TCP ports: no port file says which is the agent's",
+		    n);
+	}
+out:
+	if (own)
+		gs_class_put(own);
+}
+
 static bool other_netns(int pid)
 {
 	struct stat self;
@@ -401,6 +461,12 @@ static void loc_reset(struct gs_agent_loc *loc, int pid)
 }
 
 int gs_agent_locate(int pid, unsigned flags, struct gs_agent_loc *loc, struct gs_err *err)
+{
+	return gs_agent_locate_cls(pid, flags, NULL, loc, err);
+}
+
+int gs_agent_locate_cls(int pid, unsigned flags, const struct gs_class *c,
+			struct gs_agent_loc *loc, struct gs_err *err)
 {
 	struct gs_agent_loc *alt;
 	struct target t;
@@ -432,6 +498,8 @@ int gs_agent_locate(int pid, unsigned flags, struct gs_agent_loc *loc, struct gs
 			 alt->why);
 	}
 	free(alt);
+	if (loc->state == GS_AGENT_NONE)
+		look_sockets(&t, c, loc);
 	return 0;
 }
 
@@ -444,12 +512,17 @@ void gs_agent_loc_addr(const struct gs_agent_loc *loc, struct gs_agent_addr *a)
 
 bool gs_agent_live(int pid)
 {
+	return gs_agent_live_cls(pid, NULL);
+}
+
+bool gs_agent_live_cls(int pid, const struct gs_class *c)
+{
 	struct gs_agent_loc *loc = malloc(sizeof(*loc));
 	bool live;
 
 	if (!loc)
 		return false;
-	live = gs_agent_locate(pid, 0, loc, NULL) == 0 && loc->state == GS_AGENT_LIVE;
+	live = gs_agent_locate_cls(pid, 0, c, loc, NULL) == 0 && loc->state == GS_AGENT_LIVE;
 	free(loc);
 	return live;
 }

@@ -11,7 +11,11 @@
  *    passwd entry) resolved inside its mount namespace through
  *    /proc/PID/root (agent/inroot.h: no symlink leads out of that root),
  *    with the file named by the PID the target sees in its own PID
- *    namespace (NSpid).
+ *    namespace (NSpid);
+ * 3. when neither has a port file at all: a process whose binary links an
+ *    agent and that listens on exactly one loopback TCP port
+ *    (agent/bysocket.h) -- an agent with a custom ConfigDir, or on a
+ *    read-only file system, left no file, and gops cannot find it.
  *
  * A port file is trusted (LIVE) only if the process runs and the file can
  * be its own: when the process's sockets can be read, it must hold a
@@ -42,6 +46,8 @@ enum gs_agent_view {
 	GS_VIEW_NONE = 0,
 	GS_VIEW_CALLER,		/* the caller's config dir (gops' lookup) */
 	GS_VIEW_TARGET,		/* the target's config dir, inside its own root */
+	GS_VIEW_SOCKET,		/* no port file: the one loopback listener of a binary
+				 * that links an agent */
 };
 
 struct gs_agent_loc {
@@ -66,6 +72,14 @@ struct gs_agent_loc {
  */
 int gs_agent_locate(int pid, unsigned flags, struct gs_agent_loc *loc, struct gs_err *err);
 
+/*
+ * The same for a caller that has classified pid's executable already (the
+ * list): c saves looking it up again for step 3. NULL: look it up.
+ */
+struct gs_class;
+int gs_agent_locate_cls(int pid, unsigned flags, const struct gs_class *c,
+			struct gs_agent_loc *loc, struct gs_err *err);
+
 /* "live", "stale", "bad", "none". */
 const char *gs_agent_state_name(enum gs_agent_state s);
 
@@ -78,6 +92,10 @@ void gs_agent_loc_addr(const struct gs_agent_loc *loc, struct gs_agent_addr *a);
 
 /* A live agent for pid (the list's '*'): a trusted port file, not connected to. */
 bool gs_agent_live(int pid);
+bool gs_agent_live_cls(int pid, const struct gs_class *c);
+
+/* "caller", "target", "socket" (NULL for none). */
+const char *gs_agent_view_name(enum gs_agent_view v);
 
 /*
  * gops' targetToAddr, with goscope's discovery: "host:port" (any target

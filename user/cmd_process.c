@@ -343,8 +343,10 @@ static void print_agent_text(const struct gs_agent_loc *loc)
 		return;
 	fputs("agent:\t", stdout);
 	if (loc->state == GS_AGENT_LIVE) {
-		printf("127.0.0.1:%u%s", (unsigned)loc->port,
-		       loc->other_netns ? " (in the process's network namespace)" : "");
+		printf("127.0.0.1:%u%s%s", (unsigned)loc->port,
+		       loc->other_netns ? " (in the process's network namespace)" : "",
+		       loc->view == GS_VIEW_SOCKET ?
+			       " (no port file: its only loopback listener, and it links an agent)" : "");
 	} else {
 		printf("%s port file ", loc->state == GS_AGENT_STALE ? "stale" : "unusable");
 		gs_fputs_safe(loc->path, stdout);
@@ -388,7 +390,7 @@ static json_t *agent_json(const struct gs_agent_loc *loc)
 	json_object_set_new(o, "state", json_string(gs_agent_state_name(loc->state)));
 	json_object_set_new(o, "port", loc->port ? json_integer(loc->port) : json_null());
 	json_object_set_new(o, "port_file", gs_json_str(loc->path));
-	json_object_set_new(o, "view", json_string(loc->view == GS_VIEW_TARGET ? "target" : "caller"));
+	json_object_set_new(o, "view", json_string(gs_agent_view_name(loc->view)));
 	json_object_set_new(o, "other_netns", json_boolean(loc->other_netns));
 	json_object_set_new(o, "reason",
 			    loc->state == GS_AGENT_LIVE ? json_null() : gs_json_str(loc->why));

@@ -186,7 +186,7 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	p->exe = arena_str(&l->arena, path);
 	if (!p->name || !p->exe)
 		return -1;
-	p->agent = gs_agent_live(st->pid);
+	p->agent = gs_agent_live_cls(st->pid, c);
 	if ((flags & GS_SCAN_DETAIL) && read_detail(p))
 		return -1;
 	if (push(l, p))

@@ -759,3 +759,58 @@ c.sendall(b"goroutine 1 \x1b[2J[running]:\n\x1b]52;c;cm0gLXJm\x07main\rX \xc2\x9
 	[[ "$output" == *'go1.19?]0;pwned?'* ]]
 	[[ "$output" != *$'\x1b'* ]]
 }
+
+# An agent whose port file is where nobody looks (its own ConfigDir): as gops
+# sees it, there is no agent; goscope finds its one loopback listener.
+start_custom_dir() {
+	mkdir -p "$T/custom"
+	start_demo "$T/demo.log" env -u GOPS_CONFIG_DIR "$DEMO" -configdir "$T/custom" "$@"
+	DEMO_PID=$BG_PID
+	[ -s "$T/custom/$DEMO_PID" ]
+	[ ! -e "$GOPS_CONFIG_DIR/$DEMO_PID" ]
+	[ ! -e "$HOME/.config/gops/$DEMO_PID" ]
+}
+
+@test "an agent that left no port file where anyone looks is found by its loopback listener" {
+	start_custom_dir
+	run --separate-stderr "$GOSCOPE" list
+	[ "$status" -eq 0 ]
+	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\*\  ]]
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "goroutine "* ]]
+	run --separate-stderr "$GOSCOPE" --json process "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	jq -e --argjson port "$DEMO_PORT" \
+		'.agent.state == "live" and .agent.view == "socket" and .agent.port == $port and .agent.port_file == ""' <<<"$output"
+	run --separate-stderr "$GOSCOPE" process "$DEMO_PID"
+	[[ "$output" == *$'\nagent:\t127.0.0.1:'"$DEMO_PORT (no port file: its only loopback listener, and it links an agent)"* ]]
+	run --separate-stderr "$GOSCOPE" --check-agents
+	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\*\  ]]
+}
+
+@test "no guess among several loopback listeners, nor for a program that links no agent" {
+	start_custom_dir -listeners 1
+	run --separate-stderr "$GOSCOPE" list
+	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\ +go ]]
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"it links a gops agent and listens on 2 loopback TCP ports: no port file says which is the agent's"* ]]
+	# a Go server built by others, with no agent in it, on one loopback port
+	require_corpus esbuild-0.19.12/esbuild || return 1
+	mkdir -p "$T/www"
+	echo 'console.log(1)' >"$T/www/entry.js"
+	mkfifo "$T/es.stdin"
+	"$CORPUS/esbuild-0.19.12/esbuild" "$T/www/entry.js" --bundle --outdir="$T/www/out" \
+		--serve=127.0.0.1:0 <"$T/es.stdin" >"$T/es.out" 2>&1 3>&- &
+	local es=$!
+	BG_PIDS+=("$es")
+	exec 8>"$T/es.stdin"
+	wait_for 10 grep -q 'http://127.0.0.1:' "$T/es.out"
+	run --separate-stderr "$GOSCOPE" list
+	[[ $(grep -E "^$es " <<<"$output") =~ esbuild\ +go ]]
+	run --separate-stderr "$GOSCOPE" stack "$es"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" != *"links a gops agent"* ]]
+	exec 8>&-
+}

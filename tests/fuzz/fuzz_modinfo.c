@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* modinfo text: line iteration, field lookups and Go-style unquoting. */
+/* modinfo text: line iteration, field lookups, Go-style unquoting, agent modules. */
+#include "bysocket.h"
 #include "goelf.h"
 #include "modinfo.h"
 
@@ -23,5 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gs_mi_setting(text, size, "CGO_ENABLED", buf, sizeof(buf));
 	gs_mi_setting(text, size, "-buildmode", buf, sizeof(buf));
 	gs_version_plausible(data, size);
+	gs_agent_linked_modinfo(text, size);
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "bysocket.h"
 #include "discover.h"
 #include "godur.h"
 #include "inroot.h"
@@ -790,6 +791,31 @@ static void test_check(void **state)
 	gs_agent_check(pids, 0, ok, 100);	/* nothing to do */
 }
 
+/* Which build infos name an agent speaking gops' protocol. */
+static void test_agent_linked_modinfo(void **state)
+{
+#define LINKED(t) gs_agent_linked_modinfo(t, sizeof(t) - 1)
+	(void)state;
+	assert_true(LINKED("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+			   "dep\tgithub.com/google/gops\tv0.3.28\th1:abc=\n"));
+	assert_true(LINKED("path\texample.com/goscope/agentdemo\n"
+			   "dep\texample.com/goscope/agent\tv0.0.0\t\n=>\t../agent/go\t(devel)\t\n"));
+	/* gops itself (its CLI runs an agent too), without a trailing newline */
+	assert_true(LINKED("path\tgithub.com/google/gops\nmod\tgithub.com/google/gops\tv0.3.28"));
+	assert_true(LINKED("path\tgithub.com/google/gops/agent/internal"));
+	/* look-alikes and other fields do not count */
+	assert_false(LINKED("dep\tgithub.com/google/gopsutil\tv1.0.0\t\n"));
+	assert_false(LINKED("dep\tgithub.com/shirou/gopsutil/v3\tv3.0.0\t\n"));
+	assert_false(LINKED("build\tgithub.com/google/gops\n"));
+	assert_false(LINKED("=>\tgithub.com/google/gops\tv1\t\n"));
+	assert_false(LINKED("depgithub.com/google/gops\n"));
+	assert_false(LINKED(""));
+	/* bounded by len: what lies past it is not read */
+	assert_false(gs_agent_linked_modinfo("dep\tgithub.com/google/gops\n", 10));
+	assert_false(gs_agent_linked(NULL));
+#undef LINKED
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -810,6 +836,7 @@ int main(void)
 		cmocka_unit_test(test_locate_target_view),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_check),
+		cmocka_unit_test(test_agent_linked_modinfo),
 	};
 	int rc = 0;
 
