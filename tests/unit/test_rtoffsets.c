@@ -236,6 +236,109 @@ static void test_hostile_dwarf(void **state)
 	img_close(&im);
 }
 
+/* A byte buffer for hand-made DWARF. */
+struct dbuf {
+	uint8_t b[512];
+	size_t n;
+};
+
+static size_t put(struct dbuf *d, const void *p, size_t n)
+{
+	size_t at = d->n;
+
+	assert_true(d->n + n <= sizeof(d->b));
+	memcpy(d->b + d->n, p, n);
+	d->n += n;
+	return at;
+}
+
+static size_t put8(struct dbuf *d, uint8_t v)
+{
+	return put(d, &v, 1);
+}
+
+static size_t put_str(struct dbuf *d, const char *s)
+{
+	return put(d, s, strlen(s) + 1);
+}
+
+/*
+ * DWARF 5 as Go 1.25+ writes it (go1.19 here writes 4): the v5 unit header
+ * (unit_type before address_size, then the abbrev offset), and forms only
+ * v5 has -- implicit_const for a member offset, strx1 and data16 to be
+ * skipped over.
+ */
+static void test_dwarf5_unit(void **state)
+{
+	static const uint8_t abbrev[] = {
+		1, 0x11, 1,	0x03, 0x25, 0, 0,			/* CU: name strx1 */
+		2, 0x13, 1,	0x03, 0x08, 0x0b, 0x0b, 0, 0,		/* struct: name, byte_size */
+		3, 0x0d, 0,	0x03, 0x08, 0x49, 0x13, 0x38, 0x21, 8,	/* member at implicit 8 */
+				0, 0,
+		4, 0x0d, 0,	0x03, 0x08, 0x49, 0x13, 0x38, 0x0f, 0, 0, /* member at udata */
+		5, 0x24, 0,	0x03, 0x08, 0x0b, 0x0b, 0x3e, 0x1e, 0, 0, /* base: data16 encoding */
+		0,
+	};
+	static const uint8_t sixteen[16] = { 7 };
+	struct dbuf d = { .n = 0 };
+	size_t ref_mnext, ref_ngsys, at_u32, at_i64;
+	uint32_t len, r;
+	struct gs_rt_offsets o;
+	struct gs_err err;
+	struct img im;
+
+	(void)state;
+	put(&d, "\0\0\0\0", 4);			/* unit_length, patched below */
+	put(&d, "\x05\x00", 2);			/* version 5 */
+	put8(&d, 1);				/* DW_UT_compile */
+	put8(&d, 8);				/* address_size */
+	put(&d, "\0\0\0\0", 4);			/* debug_abbrev_offset */
+	put8(&d, 1);				/* the CU, its name an strx1 index */
+	put8(&d, 0);
+	put8(&d, 2);
+	put_str(&d, "runtime.schedt");
+	put8(&d, 64);
+	put8(&d, 4);
+	put_str(&d, "mnext");
+	ref_mnext = put(&d, "\0\0\0\0", 4);
+	put8(&d, 16);				/* udata 16 */
+	put8(&d, 3);
+	put_str(&d, "ngsys");
+	ref_ngsys = put(&d, "\0\0\0\0", 4);	/* its offset is the abbrev's implicit 8 */
+	put8(&d, 0);				/* end of the struct's members */
+	at_u32 = put8(&d, 5);
+	put_str(&d, "uint32");
+	put8(&d, 4);
+	put(&d, sixteen, 16);
+	at_i64 = put8(&d, 5);
+	put_str(&d, "int64");
+	put8(&d, 8);
+	put(&d, sixteen, 16);
+	put8(&d, 0);				/* end of the CU's children */
+	len = (uint32_t)(d.n - 4);
+	memcpy(d.b, &len, 4);
+	r = (uint32_t)at_i64;			/* unit-relative, as DW_FORM_ref4 */
+	memcpy(d.b + ref_mnext, &r, 4);
+	r = (uint32_t)at_u32;
+	memcpy(d.b + ref_ngsys, &r, 4);
+
+	img_open(&im, "gcload");
+	assert_int_equal(gs_rt_offsets_dwarf_raw(&im.e, d.b, d.n, abbrev, sizeof(abbrev), &o, &err), 0);
+	assert_true(o.f[GS_RT_SCHED_NGSYS].known);
+	assert_int_equal(o.f[GS_RT_SCHED_NGSYS].off, 8);
+	assert_int_equal(o.f[GS_RT_SCHED_NGSYS].size, 4);
+	assert_true(o.f[GS_RT_SCHED_MNEXT].known);
+	assert_int_equal(o.f[GS_RT_SCHED_MNEXT].off, 16);
+	assert_int_equal(o.f[GS_RT_SCHED_MNEXT].size, 8);
+	assert_false(o.f[GS_RT_MSTATS_NUMGC].known);	/* no such struct here */
+
+	/* version 6 is not read as if it were 5 */
+	d.b[4] = 6;
+	gs_rt_offsets_dwarf_raw(&im.e, d.b, d.n, abbrev, sizeof(abbrev), &o, &err);
+	assert_false(o.f[GS_RT_SCHED_NGSYS].known);
+	img_close(&im);
+}
+
 /*
  * A minimal ELF64 image holding one section: name, flags and bytes as
  * given. Enough for gs_dwarf_section, which is all the compressed-section
@@ -414,6 +517,7 @@ int main(void)
 		cmocka_unit_test(test_table_lookup),
 		cmocka_unit_test(test_hostile_dwarf),
 		cmocka_unit_test(test_dwarf_compressed),
+		cmocka_unit_test(test_dwarf5_unit),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);
