@@ -181,25 +181,6 @@ static void fuzz_stats(const char *text, size_t len)
 	}
 }
 
-/* Not UTF-8 or with a NUL: ASCII kept, '?' for the rest, like the CLI. */
-static json_t *json_strn_safe(const char *s, size_t n)
-{
-	json_t *j = json_stringn(s, n);
-	char *t;
-
-	if (j)
-		return j;
-	t = malloc(n + 1);
-	if (!t)
-		return json_null();
-	for (size_t i = 0; i < n; i++)
-		t[i] = s[i] == 0 || (unsigned char)s[i] >= 0x80 ? '?' : s[i];
-	t[n] = 0;
-	j = json_stringn(t, n);
-	free(t);
-	return j ? j : json_null();
-}
-
 struct fields_ctx {
 	json_t *o;
 	const char *text;
@@ -227,7 +208,10 @@ static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t v
 		check(x >= 0 && x <= 999999999999999999LL);
 		json_object_set_new(c->o, key, json_integer((json_int_t)x));
 	} else if (jk) {
-		json_object_set_new(c->o, key, json_strn_safe(v, vl));
+		/* The CLI falls back to ASCII where jansson refuses; null does here. */
+		json_t *jv = json_stringn(v, vl);
+
+		json_object_set_new(c->o, key, jv ? jv : json_null());
 	}
 	json_decref(jk);
 	return 0;
