@@ -19,6 +19,7 @@
 #include "inroot.h"
 #include "portfile.h"
 #include "proc.h"
+#include "reply.h"
 #include "sockets.h"
 
 #define STAT_CAP 2048
@@ -79,14 +80,6 @@ static void __attribute__((format(printf, 3, 4))) say(char *buf, size_t sz, cons
 	va_start(ap, fmt);
 	vsnprintf(buf, sz, fmt, ap);
 	va_end(ap);
-}
-
-/* strerror as Go's os package prints it ("no such file or directory"). */
-static void go_strerror(int e, char *buf, size_t sz)
-{
-	snprintf(buf, sz, "%s", strerror(e));
-	if (buf[0] >= 'A' && buf[0] <= 'Z' && buf[1] >= 'a' && buf[1] <= 'z')
-		buf[0] = (char)(buf[0] - 'A' + 'a');
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -180,7 +173,7 @@ static void judge(const struct target *t, int pfd, bool strict, struct gs_agent_
 
 	loc->state = GS_AGENT_BAD;
 	if (fstat(pfd, &st) < 0) {
-		go_strerror(errno, buf, sizeof(buf));
+		gs_agent_go_strerror(errno, buf, sizeof(buf));
 		say(loc->why, sizeof(loc->why), "stat: %s", buf);
 		return;
 	}
@@ -204,7 +197,7 @@ static void judge(const struct target *t, int pfd, bool strict, struct gs_agent_
 	}
 	n = read_small(pfd, buf, sizeof(buf));
 	if (n < 0) {
-		go_strerror(errno, buf, sizeof(buf));
+		gs_agent_go_strerror(errno, buf, sizeof(buf));
 		say(loc->why, sizeof(loc->why), "read: %s", buf);
 		return;
 	}
@@ -279,7 +272,7 @@ static void look_caller(const struct target *t, struct gs_agent_loc *loc)
 	}
 	fd = open(loc->caller_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		go_strerror(errno, why, sizeof(why));
+		gs_agent_go_strerror(errno, why, sizeof(why));
 		say(loc->why, sizeof(loc->why), "open %s: %s", loc->caller_path, why);
 		return;
 	}
@@ -357,7 +350,7 @@ static void look_target(const struct target *t, struct gs_agent_loc *loc)
 	snprintf(name, sizeof(name), "%s/%d/root", gs_proc_root(), t->pid);
 	rootfd = open(name, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0) {
-		go_strerror(errno, why, sizeof(why));
+		gs_agent_go_strerror(errno, why, sizeof(why));
 		say(loc->why, sizeof(loc->why), "its root could not be opened (%s)", why);
 		goto out;
 	}
@@ -384,7 +377,7 @@ static void look_target(const struct target *t, struct gs_agent_loc *loc)
 	say(loc->path, sizeof(loc->path), "%s/%d/%s%s", gs_proc_root(), t->pid, base, name);
 	fd = gs_inroot_open(basefd, name, &e);
 	if (fd < 0) {
-		go_strerror(e.code, why, sizeof(why));
+		gs_agent_go_strerror(e.code, why, sizeof(why));
 		say(loc->why, sizeof(loc->why), "open %s: %s", loc->path, why);
 		loc->path[0] = '\0';
 		goto out;
