@@ -113,9 +113,7 @@ int cmd_list(int argc, char **argv)
 			check = true;
 			continue;
 		}
-		if (optopt)
-			return gs_usage_error("list", "unknown option '-%c'", optopt);
-		return gs_usage_error("list", "unknown option '%s'", argv[optind - 1]);
+		return gs_bad_option("list", optopt, argv[optind - 1]);
 	}
 	if (optind < argc)
 		return gs_usage_error("list", "unexpected argument '%s'", argv[optind]);

@@ -630,9 +630,7 @@ int cmd_probe(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		default:
-			if (optopt)
-				return gs_usage_error("probe", "unknown option '-%c'", optopt);
-			return gs_usage_error("probe", "unknown option '%s'", argv[optind - 1]);
+			return gs_bad_option("probe", optopt, argv[optind - 1]);
 		}
 	}
 	if (p.all && optind < argc)

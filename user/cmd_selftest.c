@@ -225,9 +225,7 @@ int cmd_selftest(int argc, char **argv)
 			gs_opts.json = true;
 			break;
 		default:
-			if (optopt)
-				return gs_usage_error("selftest", "unknown option '-%c'", optopt);
-			return gs_usage_error("selftest", "unknown option '%s'", argv[optind - 1]);
+			return gs_bad_option("selftest", optopt, argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -198,9 +198,7 @@ int cmd_stats(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		default:
-			if (optopt)
-				return gs_usage_error("stats", "unknown option '-%c'", optopt);
-			return gs_usage_error("stats", "unknown option '%s'", argv[optind - 1]);
+			return gs_bad_option("stats", optopt, argv[optind - 1]);
 		}
 	}
 	if (need_agent && !want_agent)

@@ -252,9 +252,7 @@ int cmd_tree(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		}
-		if (optopt)
-			return gs_usage_error("tree", "unknown option '-%c'", optopt);
-		return gs_usage_error("tree", "unknown option '%s'", argv[optind - 1]);
+		return gs_bad_option("tree", optopt, argv[optind - 1]);
 	}
 	if (optind < argc)
 		return gs_usage_error("tree", "unexpected argument '%s'", argv[optind]);

@@ -198,9 +198,7 @@ int cmd_version(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		default:
-			if (optopt)
-				return gs_usage_error("version", "unknown option '-%c'", optopt);
-			return gs_usage_error("version", "unknown option '%s'", argv[optind - 1]);
+			return gs_bad_option("version", optopt, argv[optind - 1]);
 		}
 	}
 

@@ -110,9 +110,7 @@ int main(int argc, char **argv)
 			check_agents = true;
 			break;
 		default:
-			if (optopt)
-				return gs_usage_error(NULL, "unknown option '-%c'", optopt);
-			return gs_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
+			return gs_bad_option(NULL, optopt, argv[optind - 1]);
 		}
 	}
 

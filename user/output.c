@@ -115,6 +115,13 @@ int gs_usage_error(const char *cmd, const char *fmt, ...)
 	return GS_EXIT_USAGE;
 }
 
+int gs_bad_option(const char *cmd, int opt, const char *arg)
+{
+	if (opt)
+		return gs_usage_error(cmd, "unknown option '-%c'", opt);
+	return gs_usage_error(cmd, "unknown option '%s'", arg);
+}
+
 void gs_warn(const char *fmt, ...)
 {
 	va_list ap;

@@ -49,6 +49,11 @@ int gs_output_finish(int code);
 int gs_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A usage error: the message plus "try 'goscope CMD --help'"; returns GS_EXIT_USAGE. */
 int gs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * getopt_long's '?' with opterr = 0: "unknown option '-x'" when optopt names
+ * a short option, else the long one as written (argv[optind - 1]).
+ */
+int gs_bad_option(const char *cmd, int opt, const char *arg);
 /* A warning on stderr (never JSON stdout); suppressed by nothing, printed once per call. */
 void gs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
