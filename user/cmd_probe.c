@@ -159,22 +159,13 @@ static bool grow(void **p, unsigned *cap, unsigned n, size_t elem)
 	return true;
 }
 
-static int read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err)
-{
-	char buf[1024];
-
-	if (gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, err) < 0)
-		return -1;
-	return gs_parse_stat(buf, strlen(buf), st, err);
-}
-
 /* Still the same process (not exited, not a zombie, PID not reused)? */
 static bool alive(const struct gs_ptarget *t)
 {
 	struct gs_proc_stat st;
 	struct gs_err err;
 
-	if (read_stat(t->pid, &st, &err) < 0)
+	if (gs_proc_read_stat(t->pid, &st, &err) < 0)
 		return !gs_proc_gone(&err);
 	return st.starttime == t->starttime && st.state != 'Z' && st.state != 'X';
 }
@@ -253,7 +244,7 @@ static int add_target(struct probe *p, int pid, struct gs_ptarget **added, struc
 	bool fresh;
 	int fd;
 
-	if (read_stat(pid, &st, err) < 0) {
+	if (gs_proc_read_stat(pid, &st, err) < 0) {
 		if (gs_proc_gone(err))
 			gs_errf(err, ESRCH, "no such process");
 		return -1;
@@ -348,7 +339,7 @@ static void consider(struct probe *p, int pid)
 	struct gs_proc_stat st;
 	struct gs_err err;
 
-	if (tracked(p, pid) || pid == getpid() || read_stat(pid, &st, &err) < 0 ||
+	if (tracked(p, pid) || pid == getpid() || gs_proc_read_stat(pid, &st, &err) < 0 ||
 	    skipped(p, pid, st.starttime))
 		return;
 	if (add_target(p, pid, &t, &err) < 0 || !t) {

@@ -24,7 +24,6 @@
 #include "proc.h"
 #include "sockets.h"
 
-#define STAT_CAP 2048
 #define STATUS_CAP 8192
 #define MEMINFO_CAP 8192
 #define CMDLINE_CAP (1u << 20)	/* Linux allows ~2 MiB of arguments; show the first 1 MiB */
@@ -126,16 +125,6 @@ static double uptime_secs(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err)
-{
-	char buf[STAT_CAP];
-	ssize_t n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, err);
-
-	if (n < 0)
-		return -1;
-	return gs_parse_stat(buf, (size_t)n, st, err);
-}
-
 static void collect(struct pinfo *pi)
 {
 	long hz = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
@@ -214,7 +203,7 @@ static void measure_period(struct pinfo *pi)
 		hz = 100;
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
-	if (read_stat(pi->pid, &after, &err) || after.starttime != pi->st.starttime)
+	if (gs_proc_read_stat(pi->pid, &after, &err) || after.starttime != pi->st.starttime)
 		return;	/* gone (or replaced) meanwhile: no line, as in gops */
 	pi->has_period = true;
 	pi->period_pct = 100.0 * ((double)(after.utime + after.stime) -
@@ -502,7 +491,7 @@ int cmd_process(int argc, char **argv)
 			return gs_error(GS_EXIT_ERROR, "Cannot determine CPU usage for negative duration %s", b);
 		}
 	}
-	if (pi.pid <= 0 || read_stat(pi.pid, &pi.st, &err)) {
+	if (pi.pid <= 0 || gs_proc_read_stat(pi.pid, &pi.st, &err)) {
 		if (pi.pid <= 0 || gs_proc_gone(&err))
 			return gs_error(GS_EXIT_ERROR, "cannot read process %s: no such process", pos[0]);
 		return gs_error(GS_EXIT_ERROR, "cannot read process %d: %s", pi.pid, err.msg);

@@ -43,7 +43,6 @@
 
 #define BIN_LINGER_NS	(60 * 1000000000ull)
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
-#define STAT_CAP	2048
 #define CMDLINE_CAP	4096
 #define CGROUP_CAP	8192
 #define MAX_BINS	4096		/* as probe_bpf.c */
@@ -217,16 +216,6 @@ struct xfound {
 
 enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO };
 
-static int read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err)
-{
-	char buf[STAT_CAP];
-	ssize_t n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, err);
-
-	if (n < 0)
-		return -1;
-	return gs_parse_stat(buf, (size_t)n, st, err);
-}
-
 /* Classify pid's executable (through the cache). f->cls is set for XF_GO only. */
 static int examine_exe(struct xfound *f)
 {
@@ -262,7 +251,7 @@ static int examine(int pid, struct xfound *f)
 
 	memset(f, 0, sizeof(*f));
 	f->pid = pid;
-	if (read_stat(pid, &f->st, &err) < 0)
+	if (gs_proc_read_stat(pid, &f->st, &err) < 0)
 		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
 	if (f->st.state == 'Z' || f->st.state == 'X')
 		return XF_GONE;
@@ -376,7 +365,7 @@ static bool proc_alive(const struct xproc *p)
 	struct gs_proc_stat st;
 	struct gs_err err = { 0 };
 
-	if (read_stat(p->pid, &st, &err) < 0)
+	if (gs_proc_read_stat(p->pid, &st, &err) < 0)
 		return !gs_proc_gone(&err);
 	return st.starttime == p->starttime && st.state != 'Z' && st.state != 'X';
 }
@@ -499,7 +488,7 @@ void exporter_rescan(struct exporter *x)
 
 		memset(&f, 0, sizeof(f));
 		f.pid = pid;
-		if (read_stat(pid, &f.st, &err) < 0) {
+		if (gs_proc_read_stat(pid, &f.st, &err) < 0) {
 			denied += gs_proc_denied(&err);
 			continue;
 		}

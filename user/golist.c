@@ -21,7 +21,6 @@
 #include "discover.h"
 
 #define ARENA_CHUNK (32u << 10)
-#define STAT_CAP 2048		/* a stat line is ~300 bytes; 52 fields of 20 digits fit */
 #define CMDLINE_CAP 4096	/* enough for argv[0] */
 #define STATUS_CAP 8192		/* NSpid follows Groups, which can be long */
 #define CGROUP_CAP 8192
@@ -200,14 +199,9 @@ static int scan_one(struct gs_golist *l, int pid, unsigned flags)
 	struct gs_err err = { 0 };
 	struct gs_proc_stat st;
 	struct gs_class *c;
-	char buf[STAT_CAP];
-	ssize_t n;
 	int fd, r;
 
-	n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, &err);
-	if (n < 0)
-		return note_error(l, pid, &err);
-	if (gs_parse_stat(buf, (size_t)n, &st, &err))
+	if (gs_proc_read_stat(pid, &st, &err))
 		return note_error(l, pid, &err);
 	/* Kernel threads have no executable: not even worth an open(). */
 	if (st.flags & GS_PF_KTHREAD)

@@ -642,15 +642,11 @@ void watch_note_lost(struct watch *w, unsigned long long ring_total)
 
 static bool still_there(const struct watch *w, const struct watch_live *l)
 {
-	char buf[2048];
 	struct gs_proc_stat st;
 	struct gs_err err;
-	ssize_t n = gs_proc_read(l->pid, "stat", buf, sizeof(buf), NULL, &err);
 
-	if (n < 0)
+	if (gs_proc_read_stat(l->pid, &st, &err) != 0)
 		return !gs_proc_gone(&err);	/* cannot tell: keep it */
-	if (gs_parse_stat(buf, (size_t)n, &st, &err) != 0)
-		return true;
 	return st.starttime == l->start_tick && st.state != 'Z' && st.state != 'X';
 }
 

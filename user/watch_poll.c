@@ -17,7 +17,6 @@
 
 #include "output.h"
 
-#define STAT_CAP	2048
 
 static void poll_exit(struct watch *w, const struct watch_live *l, uint64_t now)
 {
@@ -109,15 +108,12 @@ static void poll_round(struct watch *w, unsigned long gen, bool first)
 	struct gs_proc_stat st;
 	struct watch_live *l;
 	struct gs_err err;
-	char buf[STAT_CAP];
-	ssize_t n;
 	int pid;
 
 	if (gs_pid_iter_open(&it, &err))
 		return;
 	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, &err);
-		if (n < 0 || gs_parse_stat(buf, (size_t)n, &st, &err) != 0 ||
+		if (gs_proc_read_stat(pid, &st, &err) != 0 ||
 		    (st.flags & GS_PF_KTHREAD) || st.state == 'Z' || st.state == 'X')
 			continue;
 		pthread_mutex_lock(&w->lock);

@@ -18,7 +18,6 @@
 
 #include "output.h"
 
-#define STAT_CAP	2048
 #define STATUS_CAP	8192
 
 static void read_status(struct watch_start *s)
@@ -74,13 +73,10 @@ static int snap_one(struct watch *w, int pid, unsigned long *denied)
 	struct gs_class *cls;
 	struct gs_err err = { 0 };
 	struct stat sb;
-	char buf[STAT_CAP];
 	uint64_t t0, t1;
-	ssize_t n;
 	int fd, ret = 0;
 
-	n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, &err);
-	if (n < 0 || gs_parse_stat(buf, (size_t)n, &st, &err) != 0 || (st.flags & GS_PF_KTHREAD))
+	if (gs_proc_read_stat(pid, &st, &err) != 0 || (st.flags & GS_PF_KTHREAD))
 		return 0;
 	t0 = watch_now_ns();
 	fd = gs_proc_open_exe(pid, &err);

@@ -95,6 +95,19 @@ void gs_pid_iter_close(struct gs_pid_iter *it)
 	it->dir = NULL;
 }
 
+/* A stat line is ~300 bytes; 52 fields of 20 digits fit in this. */
+#define STAT_CAP 2048
+
+int gs_proc_read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err)
+{
+	char buf[STAT_CAP];
+	ssize_t n = gs_proc_read(pid, "stat", buf, sizeof(buf), NULL, err);
+
+	if (n < 0)
+		return -1;
+	return gs_parse_stat(buf, (size_t)n, st, err);
+}
+
 ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *truncated,
 		     struct gs_err *err)
 {

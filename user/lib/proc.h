@@ -123,6 +123,9 @@ void gs_pid_iter_close(struct gs_pid_iter *it);
 ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *truncated,
 		     struct gs_err *err);
 
+/* /proc/PID/stat read and parsed: 0, or -1 with err (gs_proc_gone() when it exited). */
+int gs_proc_read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err);
+
 /* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
 int gs_proc_open_exe(int pid, struct gs_err *err);
 
