@@ -95,7 +95,7 @@ static void pad_to(FILE *f, uint64_t off, const char *out)
 int main(int argc, char **argv)
 {
 	const char *only = NULL, *in, *out;
-	uint64_t cap = 32 << 10, off, newoff[MAX_SECTIONS];
+	uint64_t cap = 32 << 10, off, newoff[MAX_SECTIONS], keep[MAX_SECTIONS];
 	const Elf64_Ehdr *eh;
 	const Elf64_Shdr *sh, *strtab = NULL;
 	Elf64_Ehdr neh;
@@ -155,18 +155,17 @@ int main(int argc, char **argv)
 	/* Header, program headers, section bytes, section table. */
 	off = sizeof(neh) + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
-		uint64_t keep = sh[i].sh_size, a = sh[i].sh_addralign;
+		uint64_t c = cap_for(sec_name(strtab, sh[i].sh_name), cap), a = sh[i].sh_addralign;
 
-		newoff[i] = 0;
+		newoff[i] = keep[i] = 0;
 		if (sh[i].sh_type == SHT_NOBITS || sh[i].sh_type == SHT_NULL ||
 		    !in_file(sh[i].sh_offset, sh[i].sh_size))
 			continue;
-		keep = keep < cap_for(sec_name(strtab, sh[i].sh_name), cap) ?
-			keep : cap_for(sec_name(strtab, sh[i].sh_name), cap);
+		keep[i] = sh[i].sh_size < c ? sh[i].sh_size : c;
 		a = a > 1 && a <= 4096 ? a : 1;
 		off = (off + a - 1) / a * a;
 		newoff[i] = off;
-		off += keep;
+		off += keep[i];
 	}
 	off = (off + 7) & ~7ull;
 	neh = *eh;
@@ -200,19 +199,15 @@ int main(int argc, char **argv)
 		if (!newoff[i])
 			continue;
 		pad_to(f, newoff[i], out);
-		put(f, img + sh[i].sh_offset,
-		    sh[i].sh_size < cap_for(sec_name(strtab, sh[i].sh_name), cap) ?
-		    sh[i].sh_size : cap_for(sec_name(strtab, sh[i].sh_name), cap), out);
+		put(f, img + sh[i].sh_offset, keep[i], out);
 	}
 	pad_to(f, off, out);
 	for (unsigned i = 0; i < eh->e_shnum; i++) {
 		Elf64_Shdr s = sh[i];
 
 		if (newoff[i]) {
-			uint64_t c = cap_for(sec_name(strtab, s.sh_name), cap);
-
 			s.sh_offset = newoff[i];
-			s.sh_size = s.sh_size < c ? s.sh_size : c;
+			s.sh_size = keep[i];
 		} else if (s.sh_type != SHT_NOBITS) {
 			s.sh_offset = 0;
 			s.sh_size = 0;
