@@ -235,8 +235,12 @@ static void note_bin(const struct gs_ptarget *t)
 				t->version[0] ? t->version : "unknown Go version", t->bin->note[k]);
 }
 
-/* Start probing pid. On failure err says why (ESRCH: gone). */
-static int add_target(struct probe *p, int pid, struct gs_ptarget **added, struct gs_err *err)
+/*
+ * Start probing pid, whose stat the caller may have read already (known,
+ * else NULL). On failure err says why (ESRCH: gone).
+ */
+static int add_target(struct probe *p, int pid, const struct gs_proc_stat *known,
+		      struct gs_ptarget **added, struct gs_err *err)
 {
 	struct gs_proc_stat st;
 	struct gs_ptarget *t;
@@ -244,7 +248,9 @@ static int add_target(struct probe *p, int pid, struct gs_ptarget **added, struc
 	bool fresh;
 	int fd;
 
-	if (gs_proc_read_stat(pid, &st, err) < 0) {
+	if (known) {
+		st = *known;
+	} else if (gs_proc_read_stat(pid, &st, err) < 0) {
 		if (gs_proc_gone(err))
 			gs_errf(err, ESRCH, "no such process");
 		return -1;
@@ -342,7 +348,7 @@ static void consider(struct probe *p, int pid)
 	if (tracked(p, pid) || pid == getpid() || gs_proc_read_stat(pid, &st, &err) < 0 ||
 	    skipped(p, pid, st.starttime))
 		return;
-	if (add_target(p, pid, &t, &err) < 0 || !t) {
+	if (add_target(p, pid, &st, &t, &err) < 0 || !t) {
 		if (err.code == ENOEXEC || gs_proc_gone(&err) || err.code == ESRCH)
 			return;
 		if (gs_opts.verbose)
@@ -668,7 +674,7 @@ int cmd_probe(int argc, char **argv)
 
 		if (!gs_parse_pid(argv[i], &pid) || tracked(&p, pid))
 			continue;
-		if (add_target(&p, pid, NULL, &err) < 0) {
+		if (add_target(&p, pid, NULL, NULL, &err) < 0) {
 			gs_warn("PID %d: not probed: %s", pid, err.msg);
 			continue;
 		}
