@@ -11,6 +11,8 @@
  *     files included);
  *  2. the exec'd path under /proc/PID/root (the process exec'd again since);
  *  3. the exec'd path in goscope's own namespace (the process has exited);
+ *  4. when that path is a script, its "#!" interpreter there: the kernel ran
+ *     the interpreter, so that is the file the event names;
  * Before any of these, the memo of classifications is asked for the event's
  * file identity (watch_core.c), which answers most execs with no file
  * opened at all. Otherwise the line says unclassified.
@@ -97,6 +99,31 @@ static bool same_file(int a, int b)
 	       x.st_ino == y.st_ino;
 }
 
+/* Route 4: the "#!" line of the exec'd file names the program that ran. */
+static void take_interpreter(const struct gs_exec_event *ev, dev_t dev, ino_t ino,
+			     struct watch_pin *p)
+{
+	char line[256], *end;
+	ssize_t n;
+	int fd = open_ro(ev->filename);
+
+	if (fd < 0)
+		return;
+	n = pread(fd, line, sizeof(line) - 1, 0);
+	close(fd);
+	if (n < 3 || line[0] != '#' || line[1] != '!')
+		return;
+	line[n] = '\0';
+	end = line + 2;
+	while (*end == ' ' || *end == '\t')
+		end++;
+	if (*end != '/')
+		return;
+	memmove(line, end, strlen(end) + 1);
+	line[strcspn(line, " \t\n")] = '\0';
+	take(open_ro(line), ev, dev, ino, WHOW_FILENAME, p);
+}
+
 void watch_pin(const struct watch *w, const struct gs_exec_event *ev, struct watch_pin *p)
 {
 	dev_t dev = gs_kdev_to_dev(ev->exe_dev);
@@ -152,7 +179,9 @@ void watch_pin(const struct watch *w, const struct gs_exec_event *ev, struct wat
 		if (take(open_ro(path), ev, dev, ino, WHOW_ROOT, p))
 			return;
 	}
-	take(open_ro(ev->filename), ev, dev, ino, WHOW_FILENAME, p);
+	if (take(open_ro(ev->filename), ev, dev, ino, WHOW_FILENAME, p))
+		return;
+	take_interpreter(ev, dev, ino, p);
 }
 
 void watch_unpin(struct watch_pin *p)
