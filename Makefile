@@ -57,7 +57,7 @@ VMLINUX  := $(BUILD)/vmlinux.h
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-.PHONY: all run test deps test-deps install clean fixtures corpus unit e2e bench fuzz fuzz-build lint
+.PHONY: all run test deps test-deps install clean fixtures corpus toolchains unit e2e bench fuzz fuzz-build lint
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -145,9 +145,14 @@ fixtures:
 corpus:
 	$(Q)tools/fetch-corpus.sh
 
+# Debian's Go toolchains 1.15-1.27, unpacked (never installed) under /var/cache/goscope/go.
+toolchains:
+	$(Q)tools/fetch-go-toolchains.sh
+
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
 		build/tests/flipdump $(BUILD)/bench/watch_spawn
+	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
