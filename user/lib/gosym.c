@@ -81,6 +81,11 @@ const char *gs_fkind_name(enum gs_fkind k)
 	return (unsigned)k < GS_FK_COUNT ? fkind_names[k] : "?";
 }
 
+bool gs_fkind_elide_wrapper(enum gs_fkind callee)
+{
+	return callee != GS_FK_GOPANIC && callee != GS_FK_SIGPANIC && callee != GS_FK_PANICWRAP;
+}
+
 enum gs_fkind gs_sym_kind_of_funcid(const struct gs_sym *s, uint8_t funcid)
 {
 	return funcid ? s->id_kind[funcid] : GS_FK_NORMAL;

@@ -169,6 +169,12 @@ int gs_sym_frames_ret(struct gs_sym *s, uint64_t ret, struct gs_symframe *out, u
 /* Kind of a physical function, or of an inlined frame's funcid. */
 enum gs_fkind gs_sym_kind_of_funcid(const struct gs_sym *s, uint8_t funcid);
 const char *gs_fkind_name(enum gs_fkind k);
+/*
+ * Whether a wrapper frame whose callee (the next frame in, logical) has
+ * kind callee is hidden from tracebacks, as the runtime's
+ * elideWrapperCalling: unless the wrapper called a panic function.
+ */
+bool gs_fkind_elide_wrapper(enum gs_fkind callee);
 
 /*
  * A name as the runtime prints it (funcNameForPrint, unwinding.md §7):
