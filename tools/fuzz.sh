@@ -161,6 +161,17 @@ seed() {
 			rm -rf "$tmp"
 		fi
 		true ;;
+	fuzz_unwind)
+		# Symtest images of each pclntab generation and both architectures,
+		# with no noise (the harness's own valid stack) and some options.
+		for f in go1.15/amd64.stripped go1.19/amd64.stripped go1.21/amd64.stripped \
+			go1.21/arm64.stripped go1.27/amd64.stripped go1.27/arm64.stripped; do
+			[ -f "$FIX/symtest/$f" ] || continue
+			for i in 01 03 23; do
+				{ printf "\\x$i\\x40\\x00"; head -c 64 /dev/zero; cat "$FIX/symtest/$f"; } \
+					>"$dir/$(echo "$f" | tr / -).$i"
+			done
+		done ;;
 	*)
 		# A target added later: its own seeds dir in the repo, if any.
 		[ -d "tests/fuzz/seeds/$t" ] && cp -r "tests/fuzz/seeds/$t/." "$dir/" ;;
@@ -177,6 +188,8 @@ fuzz_one() {
 	mkdir -p "$OUT/artifacts/$t"
 	d=$(dict_for "$t" || true)
 	[ -n "$d" ] && args+=(-dict="$d")
+	# fuzz_unwind's inputs carry a whole Go image (1.5-2.5 MB).
+	[ "$t" = fuzz_unwind ] && args+=(-max_len=4194304)
 	echo "  FUZZ     $t (${secs}s)"
 	if ! "$OUT/$t" "${LIMITS[@]}" "${args[@]}" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$OUT/artifacts/$t/" "$OUT/corpus/$t" >"$OUT/$t.log" 2>&1; then
