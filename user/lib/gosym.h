@@ -39,7 +39,7 @@
 #define GS_FUNCFLAG_SPWRITE 0x2
 #define GS_FUNCFLAG_ASM 0x4
 
-/* FUNCDATA / PCDATA table indices (stable since Go 1.12). */
+/* PCDATA indices (every release); FUNCDATA_InlTree from Go 1.16 (4 in 1.14-1.15: unwinding.md §4.1). */
 #define GS_PCDATA_UNSAFEPOINT 0
 #define GS_PCDATA_INLTREEINDEX 2
 #define GS_FUNCDATA_INLTREE 3
