@@ -114,6 +114,12 @@ build/tests/elfcut: tests/tools/elfcut.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# The segment-walk ELF bomb of tests/e2e/bomb.bats and bench/bomb.sh.
+build/tests/elfbomb: tests/tools/elfbomb.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -151,7 +157,7 @@ toolchains:
 	$(Q)tools/fetch-go-toolchains.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb \
 		build/tests/flipdump $(BUILD)/bench/watch_spawn
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures

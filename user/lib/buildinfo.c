@@ -127,12 +127,16 @@ static bool parse_blob(const struct gs_elf *e, const uint8_t *p, size_t avail, u
 	}
 }
 
-/* Scan [base, base+len) at 16-byte-aligned offsets (relative to vaddr). */
+/*
+ * Scan [base, base+len) at 16-byte-aligned offsets (relative to vaddr), as
+ * far as the budget's bytes reach; each aligned hit parsed costs a step.
+ */
 static bool scan_segment(const struct gs_elf *e, const uint8_t *base, size_t len, uint64_t vaddr,
-			 struct gs_buildinfo *bi)
+			 struct gs_buildinfo *bi, struct gs_budget *b)
 {
-	size_t off = 0;
+	size_t off = 0, full = len;
 
+	len = gs_budget_bytes(b, len);	/* the window searched; a blob may run past it */
 	while (off + BI_HDR <= len) {
 		const uint8_t *hit = memmem(base + off, len - off, bi_magic, sizeof(bi_magic));
 		size_t at;
@@ -140,14 +144,25 @@ static bool scan_segment(const struct gs_elf *e, const uint8_t *base, size_t len
 		if (!hit)
 			return false;
 		at = (size_t)(hit - base);
-		if (((vaddr + at) & 15) == 0 && parse_blob(e, hit, len - at, vaddr + at, bi))
-			return true;
+		if (((vaddr + at) & 15) == 0) {
+			if (!gs_budget_step(b))
+				return false;
+			if (parse_blob(e, hit, full - at, vaddr + at, bi))
+				return true;
+		}
 		off = at + 1;
 	}
 	return false;
 }
 
 int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi)
+{
+	struct gs_budget b = GS_BUDGET_BUILDINFO;
+
+	return gs_buildinfo_find_budget(e, bi, &b);
+}
+
+int gs_buildinfo_find_budget(const struct gs_elf *e, struct gs_buildinfo *bi, struct gs_budget *b)
 {
 	struct gs_shdr sh;
 
@@ -163,10 +178,12 @@ int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi)
 			if (seg && rel < seglen &&
 			    parse_blob(e, seg + rel, seglen - rel, sh.addr, bi)) {
 				bi->by_section = true;
+				b->spent = false;
 				return 0;
 			}
 		}
 	}
+	/* Without one: Go's linker puts the blob near the start of the data. */
 	for (unsigned i = 0; i < e->nphdr; i++) {
 		const struct gs_phdr *ph = &e->ph[i];
 		const uint8_t *seg;
@@ -175,8 +192,10 @@ int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi)
 		if (ph->type != PT_LOAD || !(ph->flags & PF_W) || (ph->flags & PF_X))
 			continue;
 		seg = gs_elf_seg_bytes(e, ph, &seglen);
-		if (seg && scan_segment(e, seg, seglen, ph->vaddr, bi))
+		if (seg && scan_segment(e, seg, seglen, ph->vaddr, bi, b)) {
+			b->spent = false;
 			return 0;
+		}
 	}
 	return -1;
 }

@@ -6,8 +6,10 @@
  * then version recovery for binaries that lost their build info.
  *
  * Cheap checks come first; the expensive scans (pclntab magic, string-header
- * walks) run only when something already hints at Go, so that auditing a
- * tree of C binaries stays fast.
+ * walks) run only when something already says Go, so that auditing a tree of
+ * C binaries stays fast and a file that merely looks Go (a section name, a
+ * note, symbols) never starts a scan of the whole file. Every scan runs
+ * under its work budget (goelf.h); one cut short is named in the reason.
  */
 #include "classify.h"
 #include "modinfo.h"
@@ -132,7 +134,8 @@ static bool symtab_version(const struct gs_elf *e, uint64_t addr, char *out, siz
 static bool pcln_has_cgo(const struct gs_pclntab *t)
 {
 	for (uint64_t i = 0; i < t->nfunc; i++) {
-		const char *n = gs_pcln_name(t, i);
+		/* Longer names cannot match: read no more than the longest. */
+		const char *n = gs_pcln_name_within(t, i, sizeof("runtime.cgocallbackg"));
 
 		if (n && (n[0] == '_' || n[0] == 'r') &&
 		    (!strcmp(n, "_cgo_topofstack") || !strcmp(n, "runtime.cgocallbackg") ||
@@ -144,8 +147,39 @@ static bool pcln_has_cgo(const struct gs_pclntab *t)
 
 enum { Q_RTMAIN, Q_MAINMAIN, Q_BUILDVER, Q_CGOTOP, Q_CGOCB, Q_COUNT };
 
+/* The scans cut short by their budgets, after the reason: the result may lack what they missed. */
+static void note_spent(struct gs_class *c, const struct gs_budget *b, const unsigned *ev, unsigned n)
+{
+	size_t len = strlen(c->reason);
+	bool first = true;
+
+	for (unsigned i = 0; i < n; i++) {
+		bool named = false;
+
+		for (unsigned j = 0; j < i; j++)
+			named |= b[j].spent && ev[j] == ev[i];
+		if (!b[i].spent || named)
+			continue;
+		snprintf(c->reason + len, sizeof(c->reason) - len, "%s%s", first ?
+			 (len ? "; scan budget spent: " : "scan budget spent: ") : " ",
+			 gs_evidence_name(ev[i]));
+		len = strlen(c->reason);
+		first = false;
+	}
+}
+
 void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 {
+	enum { B_BUILDINFO, B_PCLN, B_MD, B_VERSION, B_MODINFO, B_SENTINEL, B_COUNT };
+	static const unsigned budget_ev[B_COUNT] = {
+		GS_EV_BUILDINFO_SCAN, GS_EV_PCLNTAB_SCAN, GS_EV_MODULEDATA, GS_EV_VERSION_SCAN,
+		GS_EV_MODINFO_SCAN, GS_EV_MODINFO_SCAN,
+	};
+	struct gs_budget bud[B_COUNT] = {
+		[B_BUILDINFO] = GS_BUDGET_BUILDINFO, [B_PCLN] = GS_BUDGET_PCLN,
+		[B_MD] = GS_BUDGET_MODULEDATA, [B_VERSION] = GS_BUDGET_STRWALK,
+		[B_MODINFO] = GS_BUDGET_STRWALK, [B_SENTINEL] = GS_BUDGET_SENTINEL,
+	};
 	struct gs_sym_query q[Q_COUNT] = {
 		[Q_RTMAIN] = { .name = "runtime.main" },
 		[Q_MAINMAIN] = { .name = "main.main" },
@@ -185,7 +219,7 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		c->flags |= GS_FL_STATIC;
 
 	/* 1. build info */
-	if (gs_buildinfo_find(&e, &bi) == 0) {
+	if (gs_buildinfo_find_budget(&e, &bi, &bud[B_BUILDINFO]) == 0) {
 		c->evidence |= bi.by_section ? GS_EV_BUILDINFO : GS_EV_BUILDINFO_SCAN;
 		set_version(c, bi.version, GS_VSRC_BUILDINFO);
 		if (bi.modinfo)
@@ -212,18 +246,22 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		c->evidence |= GS_EV_NOTE;
 
 	/*
-	 * 4. pclntab: by section always (cheap); by magic scan only when there
-	 * are no section headers to tell us, or something already says Go.
+	 * 4. pclntab: by section (cheap), or inside .data.rel.ro where shared
+	 * objects keep it, once anything hints at Go; by a magic scan of every
+	 * segment only when build info says Go, or when there are no section
+	 * headers to tell us.
 	 */
 	if (c->evidence || e.shnum == 0) {
-		if (gs_pcln_find(&e, &pt) == 0) {
+		bool loads = (c->evidence & (GS_EV_BUILDINFO | GS_EV_BUILDINFO_SCAN)) || e.shnum == 0;
+
+		if (gs_pcln_find_budget(&e, &pt, loads, &bud[B_PCLN]) == 0) {
 			have_pcln = true;
 			c->evidence |= pt.by_section ? GS_EV_PCLNTAB : GS_EV_PCLNTAB_SCAN;
 		}
 	}
 	if (have_pcln && (!(c->evidence & (GS_EV_BUILDINFO | GS_EV_BUILDINFO_SCAN)) ||
 			  !pt.text_known || sf.go_module)) {
-		if (gs_moduledata_find(&e, &pt, &md) == 0) {
+		if (gs_moduledata_find_budget(&e, &pt, &md, &bud[B_MD]) == 0) {
 			have_md = true;
 			c->evidence |= GS_EV_MODULEDATA;
 			c->moduledata_vaddr = md.vaddr;
@@ -236,8 +274,12 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 			c->text = pt.text;
 	}
 
-	/* 5. version and modinfo without build info */
-	if (c->evidence && !c->vsrc && gs_version_scan(&e, buf, sizeof(buf)) == 0) {
+	/*
+	 * 5. version and modinfo without build info: walks of the writable data,
+	 * so only for a validated pclntab, never on weak signals alone.
+	 */
+	if (have_pcln && !c->vsrc &&
+	    gs_version_scan_budget(&e, buf, sizeof(buf), &bud[B_VERSION]) == 0) {
 		c->evidence |= GS_EV_VERSION_SCAN;
 		set_version(c, buf, GS_VSRC_SCAN);
 	}
@@ -245,11 +287,11 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 	 * Valid build info with no modinfo means the binary has none (a GOPATH
 	 * build): only a binary that lost its build info is worth the scan.
 	 */
-	if (c->evidence && !c->modinfo && c->vsrc != GS_VSRC_BUILDINFO) {
+	if (have_pcln && !c->modinfo && c->vsrc != GS_VSRC_BUILDINFO) {
 		const uint8_t *raw;
 		size_t len;
 
-		if (gs_modinfo_scan(&e, &raw, &len) == 0) {
+		if (gs_modinfo_scan_budget(&e, &raw, &len, &bud[B_MODINFO], &bud[B_SENTINEL]) == 0) {
 			take_modinfo(c, raw, len);
 			if (c->modinfo)
 				c->evidence |= GS_EV_MODINFO_SCAN;
@@ -268,11 +310,13 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		c->verdict = GS_NOT_GO;
 		snprintf(c->reason, sizeof(c->reason),
 			 "no Go build info, pclntab, build-ID note or Go symbols");
+		note_spent(c, bud, budget_ev, B_COUNT);
 		free(c->modinfo);
 		c->modinfo = NULL;
 		c->modinfo_len = 0;
 		return;
 	}
+	note_spent(c, bud, budget_ev, B_COUNT);
 	if (!c->vsrc) {
 		const char *r = have_pcln ? gs_version_range(&e, &pt, sf.go_module) : NULL;
 

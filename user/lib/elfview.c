@@ -138,6 +138,62 @@ static void load_sections(struct gs_elf *e, uint64_t shoff, unsigned shentsize,
 	e->shstrndx = shstrndx < shnum ? shstrndx : SHN_UNDEF;
 }
 
+/* The first PT_LOAD in header order whose file part holds vaddr: the rule lookups keep. */
+static unsigned first_load_at(const struct gs_elf *e, uint64_t vaddr)
+{
+	for (unsigned i = 0; i < e->nphdr; i++) {
+		const struct gs_phdr *ph = &e->ph[i];
+
+		if (ph->type == PT_LOAD && vaddr >= ph->vaddr && vaddr - ph->vaddr < ph->filesz)
+			return i;
+	}
+	return GS_NO_PHDR;
+}
+
+/*
+ * Resolve the PT_LOADs once: every start and end of a file part is a
+ * boundary; between two boundaries the covering set does not change, so the
+ * owner of a piece is the header-order rule evaluated at its start. Lookups
+ * then cost a binary search over at most 2 * GS_MAX_PHDR pieces, however
+ * the segments overlap.
+ */
+static void index_loads(struct gs_elf *e)
+{
+	uint64_t *pt = e->lpiece_start;
+	unsigned n = 0, k = 0;
+
+	for (unsigned i = 0; i < e->nphdr; i++) {
+		const struct gs_phdr *ph = &e->ph[i];
+
+		if (ph->type != PT_LOAD || !ph->filesz)
+			continue;
+		pt[n++] = ph->vaddr;
+		if (gs_fits(ph->vaddr, ph->filesz, UINT64_MAX))
+			pt[n++] = ph->vaddr + ph->filesz;	/* else it runs to the top */
+	}
+	/* Sort (n <= 128) and drop repeats. */
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t v = pt[i];
+		unsigned j = i;
+
+		for (; j > 0 && pt[j - 1] > v; j--)
+			pt[j] = pt[j - 1];
+		pt[j] = v;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t owner;
+
+		if (k && pt[k - 1] == pt[i])
+			continue;
+		owner = (uint8_t)first_load_at(e, pt[i]);
+		if (k && e->lpiece_ph[k - 1] == owner)
+			continue;	/* same owner as the piece before: one piece */
+		pt[k] = pt[i];
+		e->lpiece_ph[k++] = owner;
+	}
+	e->nlpiece = k;
+}
+
 int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **why)
 {
 	const uint8_t *h = data;
@@ -206,20 +262,28 @@ int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **w
 			break;	/* truncated table: keep what was readable */
 		e->ph[e->nphdr++] = ph;
 	}
+	index_loads(e);
 	return 0;
 }
 
 const struct gs_phdr *gs_elf_load_for(const struct gs_elf *e, uint64_t vaddr)
 {
-	for (unsigned i = 0; i < e->nphdr; i++) {
-		const struct gs_phdr *ph = &e->ph[i];
+	unsigned lo = 0, hi = e->nlpiece;
+	const struct gs_phdr *ph;
 
-		if (ph->type != PT_LOAD)
-			continue;
-		if (vaddr >= ph->vaddr && vaddr - ph->vaddr < ph->filesz)
-			return ph;
+	/* The last piece starting at or below vaddr. */
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (e->lpiece_start[mid] <= vaddr)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	return NULL;
+	if (!lo || e->lpiece_ph[lo - 1] == GS_NO_PHDR)
+		return NULL;
+	ph = &e->ph[e->lpiece_ph[lo - 1]];
+	return vaddr >= ph->vaddr && vaddr - ph->vaddr < ph->filesz ? ph : NULL;
 }
 
 bool gs_elf_vaddr_to_off(const struct gs_elf *e, uint64_t vaddr, uint64_t *off)

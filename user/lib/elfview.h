@@ -5,7 +5,9 @@
  * Every byte of the image is untrusted. Nothing here allocates: program
  * headers are copied into a fixed array, section headers are read on demand,
  * and each accessor returns NULL/false instead of reading past the image.
- * Virtual addresses are mapped to file bytes only through PT_LOAD headers.
+ * Virtual addresses are mapped to file bytes only through PT_LOAD headers,
+ * resolved once per parse into a sorted table, so that each lookup is a
+ * binary search rather than a walk of every header.
  */
 #ifndef GOSCOPE_ELFVIEW_H
 #define GOSCOPE_ELFVIEW_H
@@ -41,7 +43,17 @@ struct gs_elf {
 	uint32_t shnum;			/* 0 when section headers are absent or bogus */
 	uint32_t shentsize;
 	uint32_t shstrndx;		/* SHN_UNDEF when absent */
+	/*
+	 * Address -> PT_LOAD, built by gs_elf_parse: the sorted boundaries of
+	 * the PT_LOADs' file parts cut the address space into pieces, and each
+	 * piece names the first PT_LOAD (in header order) covering it, or none.
+	 */
+	unsigned nlpiece;
+	uint64_t lpiece_start[2 * GS_MAX_PHDR];	/* piece i: [start[i], start[i+1]) */
+	uint8_t lpiece_ph[2 * GS_MAX_PHDR];	/* index into ph[], GS_NO_PHDR for none */
 };
+
+#define GS_NO_PHDR 0xff
 
 /* Parse the ELF header and program headers. Returns 0, or -1 with *why set. */
 int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **why);
@@ -58,7 +70,7 @@ const uint8_t *gs_elf_at(const struct gs_elf *e, uint64_t off, uint64_t len);
 /* File bytes backing [vaddr, vaddr+len) inside one PT_LOAD's file part, or NULL. */
 const uint8_t *gs_elf_vaddr(const struct gs_elf *e, uint64_t vaddr, uint64_t len);
 bool gs_elf_vaddr_to_off(const struct gs_elf *e, uint64_t vaddr, uint64_t *off);
-/* The PT_LOAD holding vaddr in its file part, or NULL. */
+/* The PT_LOAD holding vaddr in its file part (the first in header order), or NULL. */
 const struct gs_phdr *gs_elf_load_for(const struct gs_elf *e, uint64_t vaddr);
 /* File part of a PT_LOAD clamped to the image: start pointer and length. */
 const uint8_t *gs_elf_seg_bytes(const struct gs_elf *e, const struct gs_phdr *ph, size_t *len);

@@ -17,6 +17,55 @@
 #define GS_MODINFO_MAX (4u << 20)	/* modinfo larger than this is rejected */
 #define GS_BUILDID_MAX 256
 
+/* ---- work budgets ---- */
+/*
+ * Every scan over file data runs under a budget: the bytes it may examine
+ * and the steps (candidates it checks in depth) it may take. When either
+ * runs out, the scan stops and reports nothing found, as for a file without
+ * the structure, and leaves spent set (a scan that finds what it looks for
+ * clears it: its answer is complete). The defaults below are what one scan of one
+ * file gets (docs/security.md lists them); real binaries need a small part
+ * of each, while a file built to make the scans slow, one segment mapped
+ * many times over, say, cannot make them longer than their budget.
+ */
+struct gs_budget {
+	uint64_t bytes, steps;
+	bool spent;			/* the scan was cut short and found nothing */
+};
+
+/* .go.buildinfo magic search in writable segments; aligned hits parsed. */
+#define GS_BUDGET_BUILDINFO	{ 16u << 20, 4096, false }
+/* pclntab magic scan; candidate headers validated. */
+#define GS_BUDGET_PCLN		{ 64u << 20, 65536, false }
+/* moduledata: bytes searched for the pclntab address; candidates checked. */
+#define GS_BUDGET_MODULEDATA	{ 64u << 20, 4096, false }
+/* string-header walk of writable segments; headers resolved to bytes. */
+#define GS_BUDGET_STRWALK	{ 32u << 20, 1u << 20, false }
+/* modinfo sentinel search; start sentinels followed. */
+#define GS_BUDGET_SENTINEL	{ 64u << 20, 256, false }
+
+/* Up to n bytes of a scan window (fewer when the budget is short). */
+static inline size_t gs_budget_bytes(struct gs_budget *b, size_t n)
+{
+	if (n > b->bytes) {
+		n = (size_t)b->bytes;
+		b->spent = true;
+	}
+	b->bytes -= n;
+	return n;
+}
+
+/* One step; false when none is left. */
+static inline bool gs_budget_step(struct gs_budget *b)
+{
+	if (!b->steps) {
+		b->spent = true;
+		return false;
+	}
+	b->steps--;
+	return true;
+}
+
 /* ---- .go.buildinfo (§1) ---- */
 struct gs_buildinfo {
 	uint64_t vaddr;			/* address of the blob */
@@ -28,6 +77,8 @@ struct gs_buildinfo {
 };
 /* 0 when found and valid, -1 otherwise. */
 int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi);
+/* The same; the scan of writable segments (no usable section) spends b. */
+int gs_buildinfo_find_budget(const struct gs_elf *e, struct gs_buildinfo *bi, struct gs_budget *b);
 
 /* The 16-byte sentinels that frame modinfo (§1.5). */
 extern const uint8_t gs_modinfo_start[16], gs_modinfo_end[16];
@@ -39,8 +90,12 @@ bool gs_modinfo_unframe(const uint8_t *raw, size_t len, const uint8_t **text, si
 bool gs_version_plausible(const uint8_t *s, size_t n);
 /* String-header scan of writable PT_LOADs (§4.1 method 2). 0 on one match. */
 int gs_version_scan(const struct gs_elf *e, char *out, size_t outsz);
+int gs_version_scan_budget(const struct gs_elf *e, char *out, size_t outsz, struct gs_budget *b);
 /* Framed modinfo found by a string-header scan or sentinel search (§4.3). */
 int gs_modinfo_scan(const struct gs_elf *e, const uint8_t **raw, size_t *len);
+/* The same; the walk spends walk (GS_BUDGET_STRWALK), the search sentinel. */
+int gs_modinfo_scan_budget(const struct gs_elf *e, const uint8_t **raw, size_t *len,
+			   struct gs_budget *walk, struct gs_budget *sentinel);
 
 /* ---- Go build-ID note (§2.1) ---- */
 bool gs_go_buildid(const struct gs_elf *e, char *out, size_t outsz);
@@ -79,8 +134,17 @@ struct gs_moduledata {
 
 /* Locate and validate pclntab: section first, else a validated magic scan. */
 int gs_pcln_find(const struct gs_elf *e, struct gs_pclntab *t);
+/*
+ * The same under budget b. With loads false only where sections say: the
+ * pclntab sections, and a magic scan of .data.rel.ro (where shared objects
+ * keep it); with loads true, then a magic scan of every PT_LOAD as well.
+ */
+int gs_pcln_find_budget(const struct gs_elf *e, struct gs_pclntab *t, bool loads,
+			struct gs_budget *b);
 /* Locate moduledata that points back at t; sets t->text when the header lacks it. */
 int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_moduledata *md);
+int gs_moduledata_find_budget(const struct gs_elf *e, struct gs_pclntab *t,
+			      struct gs_moduledata *md, struct gs_budget *b);
 /*
  * Word idx (pointer-sized) of the moduledata found by gs_moduledata_find; a
  * zero word of a position-independent file takes its RELATIVE addend (§3.4).
@@ -100,6 +164,8 @@ int gs_pcln_lookup(const struct gs_elf *e, const struct gs_pclntab *t, const cha
 		   struct gs_func *out);
 /* Name of function i (NUL-terminated inside the image), or NULL. */
 const char *gs_pcln_name(const struct gs_pclntab *t, uint64_t i);
+/* The same, only when the name ends within max bytes: reads at most max. */
+const char *gs_pcln_name_within(const struct gs_pclntab *t, uint64_t i, size_t max);
 
 /* Version range implied by the formats (§4.1 method 4), e.g. "go1.20+". */
 const char *gs_version_range(const struct gs_elf *e, const struct gs_pclntab *t,

@@ -15,7 +15,8 @@
 
 #define MD_WORDS 24		/* words 0-23 are stable from 1.16 to 1.27 */
 #define MD_WORDS_12 14		/* 1.2-1.15: up to etext */
-#define RELA_CANDIDATES 16	/* reloc-found candidates tried, each costing reloc walks */
+#define RELA_CANDIDATES 16	/* reloc-found candidates tried */
+#define RELA_MAX (8u << 20)	/* relocation entries read per walk (192 MiB of ELF64 RELA) */
 
 #ifndef EM_LOONGARCH
 #define EM_LOONGARCH 258
@@ -80,6 +81,8 @@ static bool rela_table(const struct gs_elf *e, struct rela_tab *r)
 		return false;
 	r->entsz = want;
 	r->n = relasz / want;
+	if (r->n > RELA_MAX)
+		r->n = RELA_MAX;	/* a walk is bounded whatever DT_RELASZ claims */
 	return true;
 }
 
@@ -137,11 +140,11 @@ static bool pc_range_matches(const struct gs_pclntab *t, uint64_t text, uint64_t
 }
 
 /*
- * Check the candidate at vaddr against t (§3.7). With rela, a zero word that
- * a RELATIVE reloc targets takes the reloc's addend.
+ * Check the candidate at vaddr against t (§3.7). With fill, a zero word takes
+ * fill's value for it: the addend of the RELATIVE reloc that targets it.
  */
 static bool md_check(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t vaddr,
-		     bool rela, struct gs_moduledata *md)
+		     const uint64_t *fill, struct gs_moduledata *md)
 {
 	unsigned ps = e->ptrsize, nw = t->ver >= GS_PCLN_116 ? MD_WORDS : MD_WORDS_12;
 	uint64_t w[MD_WORDS], minpc, maxpc, text, etext;
@@ -151,8 +154,8 @@ static bool md_check(const struct gs_elf *e, const struct gs_pclntab *t, uint64_
 		return false;
 	for (unsigned i = 0; i < nw; i++) {
 		w[i] = gs_rdptr(e, p + i * ps);
-		if (!w[i] && rela)
-			gs_rela_relative(e, vaddr + (uint64_t)i * ps, &w[i]);
+		if (!w[i] && fill)
+			w[i] = fill[i];
 	}
 	if (w[0] != t->vaddr)
 		return false;
@@ -186,16 +189,20 @@ static bool md_check(const struct gs_elf *e, const struct gs_pclntab *t, uint64_
 	return true;
 }
 
-/* Every ps-aligned word of [p, p+n) (at vaddr) equal to the pclntab address. */
+/*
+ * Every ps-aligned word of [p, p+n) (at vaddr) equal to the pclntab address,
+ * within the budget: bytes searched, and a step per candidate checked.
+ */
 static bool md_scan(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t vaddr,
-		    const uint8_t *p, size_t n, struct gs_moduledata *md)
+		    const uint8_t *p, size_t n, struct gs_moduledata *md, struct gs_budget *b)
 {
 	unsigned ps = e->ptrsize;
-	const uint8_t *q = p, *end = p + n;
+	const uint8_t *q = p, *end;
 	uint8_t needle[8];
 
 	if (ps != 4 && ps != 8)
 		return false;
+	end = p + gs_budget_bytes(b, n);
 	for (unsigned i = 0; i < ps; i++) {
 		unsigned shift = 8 * (e->be ? ps - 1 - i : i);
 
@@ -204,25 +211,29 @@ static bool md_scan(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t
 	while (q < end && (q = memmem(q, (size_t)(end - q), needle, ps)) != NULL) {
 		uint64_t at = vaddr + (uint64_t)(q - p);
 
-		if (at % ps == 0 && md_check(e, t, at, false, md))
-			return true;
+		if (at % ps == 0) {
+			if (!gs_budget_step(b))
+				return false;
+			if (md_check(e, t, at, NULL, md))
+				return true;
+		}
 		q++;
 	}
 	return false;
 }
 
 static bool md_scan_section(const struct gs_elf *e, const struct gs_pclntab *t, const char *name,
-			    struct gs_moduledata *md)
+			    struct gs_moduledata *md, struct gs_budget *b)
 {
 	const uint8_t *p;
 	uint64_t vaddr;
 	size_t n;
 
-	return gs_section_view(e, name, &vaddr, &p, &n) && md_scan(e, t, vaddr, p, n, md);
+	return gs_section_view(e, name, &vaddr, &p, &n) && md_scan(e, t, vaddr, p, n, md, b);
 }
 
 static bool md_scan_loads(const struct gs_elf *e, const struct gs_pclntab *t, bool writable,
-			  struct gs_moduledata *md)
+			  struct gs_moduledata *md, struct gs_budget *b)
 {
 	for (unsigned i = 0; i < e->nphdr; i++) {
 		const struct gs_phdr *ph = &e->ph[i];
@@ -232,33 +243,56 @@ static bool md_scan_loads(const struct gs_elf *e, const struct gs_pclntab *t, bo
 		if (ph->type != PT_LOAD || !!(ph->flags & PF_W) != writable)
 			continue;
 		p = gs_elf_seg_bytes(e, ph, &n);
-		if (p && md_scan(e, t, ph->vaddr, p, n, md))
+		if (p && md_scan(e, t, ph->vaddr, p, n, md, b))
 			return true;
 	}
 	return false;
 }
 
-/* Zeroed relocated words: candidates are the RELATIVE targets whose addend is pclntab. */
+/*
+ * Zeroed relocated words: candidates are the RELATIVE targets whose addend is
+ * pclntab. Two walks of the table, however many candidates: one collects
+ * them, one fills in each candidate's zero words from the relocs that
+ * target them (the first such reloc, as gs_rela_relative would find).
+ */
 static bool md_scan_rela(const struct gs_elf *e, const struct gs_pclntab *t,
 			 struct gs_moduledata *md)
 {
-	unsigned tried = 0;
+	unsigned ps = e->ptrsize, nw = t->ver >= GS_PCLN_116 ? MD_WORDS : MD_WORDS_12, nc = 0;
+	uint64_t cand[RELA_CANDIDATES], fill[RELA_CANDIDATES][MD_WORDS], where, a;
+	bool set[RELA_CANDIDATES][MD_WORDS];
 	struct rela_tab r;
-	uint64_t where, a;
 
 	if (e->type != ET_DYN || !rela_table(e, &r))
 		return false;
-	for (uint64_t i = 0; i < r.n && tried < RELA_CANDIDATES; i++) {
-		if (!rela_get(e, &r, i, &where, &a) || a != t->vaddr)
+	for (uint64_t i = 0; i < r.n && nc < RELA_CANDIDATES; i++)
+		if (rela_get(e, &r, i, &where, &a) && a == t->vaddr)
+			cand[nc++] = where;
+	if (!nc)
+		return false;
+	memset(fill, 0, sizeof(fill));
+	memset(set, 0, sizeof(set));
+	for (uint64_t i = 0; i < r.n; i++) {
+		if (!rela_get(e, &r, i, &where, &a))
 			continue;
-		tried++;
-		if (md_check(e, t, where, true, md))
-			return true;
+		for (unsigned c = 0; c < nc; c++) {
+			uint64_t rel = where - cand[c];
+
+			if (where >= cand[c] && rel < (uint64_t)nw * ps && rel % ps == 0 &&
+			    !set[c][rel / ps]) {
+				set[c][rel / ps] = true;
+				fill[c][rel / ps] = a;
+			}
+		}
 	}
+	for (unsigned c = 0; c < nc; c++)
+		if (md_check(e, t, cand[c], fill[c], md))
+			return true;
 	return false;
 }
 
-static bool md_locate(const struct gs_elf *e, const struct gs_pclntab *t, struct gs_moduledata *md)
+static bool md_locate(const struct gs_elf *e, const struct gs_pclntab *t, struct gs_moduledata *md,
+		      struct gs_budget *b)
 {
 	static const char *const data_sections[] = { ".noptrdata", ".data.rel.ro", ".data" };
 	const uint8_t *p;
@@ -266,25 +300,33 @@ static bool md_locate(const struct gs_elf *e, const struct gs_pclntab *t, struct
 	size_t n;
 
 	/* 1.26+: the section starts with it. */
-	if (gs_section_view(e, ".go.module", &vaddr, &p, &n) && md_check(e, t, vaddr, false, md)) {
+	if (gs_section_view(e, ".go.module", &vaddr, &p, &n) && md_check(e, t, vaddr, NULL, md)) {
 		md->by_section = true;
 		return true;
 	}
 	/* Where the linker puts it, so that only a few pages are read. */
 	for (unsigned i = 0; i < sizeof(data_sections) / sizeof(data_sections[0]); i++)
-		if (md_scan_section(e, t, data_sections[i], md))
+		if (md_scan_section(e, t, data_sections[i], md, b))
 			return true;
 	/* No (trustworthy) sections: writable segments first, then the rest. */
-	return md_scan_loads(e, t, true, md) || md_scan_loads(e, t, false, md) ||
+	return md_scan_loads(e, t, true, md, b) || md_scan_loads(e, t, false, md, b) ||
 	       md_scan_rela(e, t, md);
 }
 
 int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_moduledata *md)
 {
+	struct gs_budget b = GS_BUDGET_MODULEDATA;
+
+	return gs_moduledata_find_budget(e, t, md, &b);
+}
+
+int gs_moduledata_find_budget(const struct gs_elf *e, struct gs_pclntab *t,
+			      struct gs_moduledata *md, struct gs_budget *b)
+{
 	memset(md, 0, sizeof(*md));
 	if (!t || !t->data || t->ver == GS_PCLN_NONE)
 		return -1;
-	if (!md_locate(e, t, md)) {
+	if (!md_locate(e, t, md, b)) {
 		memset(md, 0, sizeof(*md));
 		return -1;
 	}
@@ -292,6 +334,7 @@ int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_m
 		t->text = md->text;
 		t->text_known = true;
 	}
+	b->spent = false;
 	return 0;
 }
 

@@ -24,7 +24,6 @@
 
 #define SAMPLES 8		/* functab entries checked for order, plus the ends */
 #define NAME0_MAX 256		/* function 0's name is short: runtime.text and the like */
-#define SCAN_PARSES 65536	/* deep checks per scan; real files have one or two */
 
 static const char *const pcln_sections[] = { ".gopclntab", ".data.rel.ro.gopclntab" };
 
@@ -151,6 +150,24 @@ const char *gs_pcln_name(const struct gs_pclntab *t, uint64_t i)
 	if (max > GS_PCLN_NAME_MAX)
 		max = GS_PCLN_NAME_MAX;
 	if (gs_strnlen_bounded(t->data + off, (size_t)max) < 0)
+		return NULL;
+	return (const char *)t->data + off;
+}
+
+const char *gs_pcln_name_within(const struct gs_pclntab *t, uint64_t i, size_t max)
+{
+	uint64_t off, start, end;
+
+	if (!t || !t->data || t->ver == GS_PCLN_NONE || i >= t->nfunc)
+		return NULL;
+	if (!name_off(t, i, &off))
+		return NULL;
+	name_area(t, &start, &end);
+	if (max > end - off)
+		max = (size_t)(end - off);
+	if (max > GS_PCLN_NAME_MAX)
+		max = GS_PCLN_NAME_MAX;
+	if (gs_strnlen_bounded(t->data + off, max) < 0)
 		return NULL;
 	return (const char *)t->data + off;
 }
@@ -327,13 +344,16 @@ static void pcln_set_text(const struct gs_elf *e, struct gs_pclntab *t)
 
 /*
  * Candidates at 8-aligned addresses of [p, p+n) (at vaddr); avail >= n is
- * what is readable from p to the end of the segment's file part.
+ * what is readable from p to the end of the segment's file part. The window
+ * is cut to the budget's bytes; each candidate validated costs a step (real
+ * files have one or two, a file made of near-miss headers many).
  */
 static int pcln_scan(const struct gs_elf *e, uint64_t vaddr, const uint8_t *p, size_t n,
-		     size_t avail, unsigned *budget, struct gs_pclntab *t)
+		     size_t avail, struct gs_budget *b, struct gs_pclntab *t)
 {
 	size_t k = (size_t)((8 - (vaddr & 7)) & 7);
 
+	n = gs_budget_bytes(b, n);
 	for (; n >= 8 && k <= n - 8; k += 8) {
 		const uint8_t *q = p + k;
 
@@ -342,9 +362,8 @@ static int pcln_scan(const struct gs_elf *e, uint64_t vaddr, const uint8_t *p, s
 			continue;
 		if (!pcln_prefix_ok(e, q))
 			continue;
-		if (!*budget)
-			return -1;	/* a file made of near-miss headers */
-		--*budget;
+		if (!gs_budget_step(b))
+			return -1;
 		if (pcln_parse(e, vaddr + k, q, avail - k, t) == 0)
 			return 0;
 	}
@@ -352,7 +371,7 @@ static int pcln_scan(const struct gs_elf *e, uint64_t vaddr, const uint8_t *p, s
 }
 
 /* pclntab in an externally linked shared object (pre-1.26): inside .data.rel.ro. */
-static int pcln_scan_relro(const struct gs_elf *e, unsigned *budget, struct gs_pclntab *t)
+static int pcln_scan_relro(const struct gs_elf *e, struct gs_budget *b, struct gs_pclntab *t)
 {
 	const struct gs_phdr *ph;
 	const uint8_t *p, *seg;
@@ -365,11 +384,11 @@ static int pcln_scan_relro(const struct gs_elf *e, unsigned *budget, struct gs_p
 	seg = ph ? gs_elf_seg_bytes(e, ph, &segn) : NULL;
 	if (!seg)
 		return -1;
-	return pcln_scan(e, vaddr, p, n, segn - (size_t)(p - seg), budget, t);
+	return pcln_scan(e, vaddr, p, n, segn - (size_t)(p - seg), b, t);
 }
 
 /* Every PT_LOAD, data first: code segments are large and never hold it. */
-static int pcln_scan_loads(const struct gs_elf *e, unsigned *budget, struct gs_pclntab *t)
+static int pcln_scan_loads(const struct gs_elf *e, struct gs_budget *b, struct gs_pclntab *t)
 {
 	for (int exec = 0; exec < 2; exec++) {
 		for (unsigned i = 0; i < e->nphdr; i++) {
@@ -380,7 +399,7 @@ static int pcln_scan_loads(const struct gs_elf *e, unsigned *budget, struct gs_p
 			if (ph->type != PT_LOAD || !!(ph->flags & PF_X) != exec)
 				continue;
 			p = gs_elf_seg_bytes(e, ph, &n);
-			if (p && pcln_scan(e, ph->vaddr, p, n, n, budget, t) == 0)
+			if (p && pcln_scan(e, ph->vaddr, p, n, n, b, t) == 0)
 				return 0;
 		}
 	}
@@ -389,8 +408,14 @@ static int pcln_scan_loads(const struct gs_elf *e, unsigned *budget, struct gs_p
 
 int gs_pcln_find(const struct gs_elf *e, struct gs_pclntab *t)
 {
-	unsigned budget = SCAN_PARSES;
+	struct gs_budget b = GS_BUDGET_PCLN;
 
+	return gs_pcln_find_budget(e, t, true, &b);
+}
+
+int gs_pcln_find_budget(const struct gs_elf *e, struct gs_pclntab *t, bool loads,
+			struct gs_budget *b)
+{
 	memset(t, 0, sizeof(*t));
 	for (unsigned i = 0; i < sizeof(pcln_sections) / sizeof(pcln_sections[0]); i++) {
 		const uint8_t *p;
@@ -402,12 +427,14 @@ int gs_pcln_find(const struct gs_elf *e, struct gs_pclntab *t)
 		if (pcln_parse(e, vaddr, p, len, t) == 0) {
 			t->by_section = true;
 			pcln_set_text(e, t);
+			b->spent = false;
 			return 0;
 		}
 	}
 	/* No trustworthy section: a validated magic scan (§3.6). */
-	if (pcln_scan_relro(e, &budget, t) == 0 || pcln_scan_loads(e, &budget, t) == 0) {
+	if (pcln_scan_relro(e, b, t) == 0 || (loads && pcln_scan_loads(e, b, t) == 0)) {
 		pcln_set_text(e, t);
+		b->spent = false;
 		return 0;
 	}
 	memset(t, 0, sizeof(*t));

@@ -6,6 +6,13 @@
 #include <string.h>
 
 #define NAME_MAX_LEN 1024
+#define SYMS_MAX (2u << 20)	/* symbols read (48 MiB of ELF64 ones); real Go binaries have < 10^6 */
+
+/* Is the name at np (room bytes readable) exactly want? At most strlen(want)+1 read. */
+static bool name_is(const uint8_t *np, uint64_t room, const char *want, size_t wlen)
+{
+	return wlen < room && wlen < NAME_MAX_LEN && memcmp(np, want, wlen + 1) == 0;
+}
 
 int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq)
 {
@@ -31,19 +38,23 @@ int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq
 	if (!syms || !strs || sym.entsize != entsize)
 		return -1;
 	count = sym.size / entsize;
+	if (count > SYMS_MAX)
+		count = SYMS_MAX;
+	/* Each symbol costs at most one short compare per query, never a strlen. */
 	for (uint64_t i = 1; i < count && left; i++) {
 		const uint8_t *s = syms + i * entsize;
 		uint32_t name = gs_rd32(e, s);
 		const uint8_t *np;
 		uint64_t value, size, room;
-		long nl;
+		bool any = false;
 
 		if (name == 0 || name >= str.size)
 			continue;
 		np = strs + name;
 		room = str.size - name;
-		nl = gs_strnlen_bounded(np, room < NAME_MAX_LEN ? room : NAME_MAX_LEN);
-		if (nl < 0)
+		for (unsigned k = 0; k < nq && !any; k++)
+			any = !q[k].found && name_is(np, room, q[k].name, strlen(q[k].name));
+		if (!any)
 			continue;
 		if (e->is64) {
 			value = gs_rd64(e, s + 8);
@@ -53,7 +64,7 @@ int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq
 			size = gs_rd32(e, s + 8);
 		}
 		for (unsigned k = 0; k < nq; k++) {
-			if (q[k].found || strcmp((const char *)np, q[k].name) != 0)
+			if (q[k].found || !name_is(np, room, q[k].name, strlen(q[k].name)))
 				continue;
 			q[k].found = true;
 			q[k].value = value;

@@ -74,10 +74,11 @@ typedef bool (*hdr_pred)(const uint8_t *s, uint64_t n, void *arg);
 /*
  * Walk the file part of every writable PT_LOAD at pointer alignment and call
  * pred on each {ptr, len} whose bytes are in a PT_LOAD's file part and whose
- * len is in [minlen, maxlen]. Stops when pred returns true.
+ * len is in [minlen, maxlen]. Stops when pred returns true, or when the
+ * budget's bytes (walked) or steps (headers resolved) run out.
  */
 static bool walk_headers(const struct gs_elf *e, uint64_t minlen, uint64_t maxlen,
-			 hdr_pred pred, void *arg)
+			 hdr_pred pred, void *arg, struct gs_budget *b)
 {
 	unsigned ps = e->ptrsize;
 
@@ -91,6 +92,7 @@ static bool walk_headers(const struct gs_elf *e, uint64_t minlen, uint64_t maxle
 		seg = gs_elf_seg_bytes(e, ph, &seglen);
 		if (!seg || seglen < 2 * ps)
 			continue;
+		seglen = gs_budget_bytes(b, seglen);
 		start = (size_t)((ps - (ph->vaddr % ps)) % ps);
 		for (size_t off = start; off + 2 * ps <= seglen; off += ps) {
 			uint64_t len = gs_rdptr(e, seg + off + ps), ptr;
@@ -98,6 +100,8 @@ static bool walk_headers(const struct gs_elf *e, uint64_t minlen, uint64_t maxle
 
 			if (len < minlen || len > maxlen)
 				continue;
+			if (!gs_budget_step(b))
+				return false;
 			ptr = gs_rdptr(e, seg + off);
 			s = gs_elf_vaddr(e, ptr, len);
 			if (s && pred(s, len, arg))
@@ -135,11 +139,21 @@ static bool version_pred(const uint8_t *s, uint64_t n, void *arg)
 
 int gs_version_scan(const struct gs_elf *e, char *out, size_t outsz)
 {
+	struct gs_budget b = GS_BUDGET_STRWALK;
+
+	return gs_version_scan_budget(e, out, outsz, &b);
+}
+
+int gs_version_scan_budget(const struct gs_elf *e, char *out, size_t outsz, struct gs_budget *b)
+{
 	struct vscan v = { .n = 0 };
 
-	walk_headers(e, VERSION_MIN, VERSION_MAXLEN, version_pred, &v);
-	/* Exactly one distinct candidate, or we do not claim an exact version. */
-	if (v.n != 1 || v.overflow || v.len[0] >= outsz)
+	walk_headers(e, VERSION_MIN, VERSION_MAXLEN, version_pred, &v, b);
+	/*
+	 * Exactly one distinct candidate, or we do not claim an exact version;
+	 * a walk cut short by its budget may have missed a second one.
+	 */
+	if (v.n != 1 || v.overflow || b->spent || v.len[0] >= outsz)
 		return -1;
 	memcpy(out, v.hit[0], v.len[0]);
 	out[v.len[0]] = 0;
@@ -164,8 +178,12 @@ static bool modinfo_pred(const uint8_t *s, uint64_t n, void *arg)
 	return true;
 }
 
-/* Fallback: the start sentinel, then the end sentinel, in one PT_LOAD. */
-static int sentinel_search(const struct gs_elf *e, const uint8_t **raw, size_t *len)
+/*
+ * Fallback: the start sentinel, then the end sentinel, in one PT_LOAD. Both
+ * searches spend the budget's bytes; each start sentinel followed, a step.
+ */
+static int sentinel_search(const struct gs_elf *e, const uint8_t **raw, size_t *len,
+			   struct gs_budget *bud)
 {
 	for (unsigned i = 0; i < e->nphdr; i++) {
 		const struct gs_phdr *ph = &e->ph[i];
@@ -177,13 +195,13 @@ static int sentinel_search(const struct gs_elf *e, const uint8_t **raw, size_t *
 		seg = gs_elf_seg_bytes(e, ph, &seglen);
 		if (!seg)
 			continue;
-		a = memmem(seg, seglen, gs_modinfo_start, 16);
-		if (!a)
+		a = memmem(seg, gs_budget_bytes(bud, seglen), gs_modinfo_start, 16);
+		if (!a || !gs_budget_step(bud))
 			continue;
 		rest = seglen - (size_t)(a - seg);
 		if (rest > GS_MODINFO_MAX)
 			rest = GS_MODINFO_MAX;
-		b = memmem(a + 16, rest - 16, gs_modinfo_end, 16);
+		b = memmem(a + 16, gs_budget_bytes(bud, rest - 16), gs_modinfo_end, 16);
 		if (!b)
 			continue;
 		if (!gs_modinfo_unframe(a, (size_t)(b + 16 - a), &t, &tl))
@@ -197,12 +215,24 @@ static int sentinel_search(const struct gs_elf *e, const uint8_t **raw, size_t *
 
 int gs_modinfo_scan(const struct gs_elf *e, const uint8_t **raw, size_t *len)
 {
+	struct gs_budget walk = GS_BUDGET_STRWALK, sentinel = GS_BUDGET_SENTINEL;
+
+	return gs_modinfo_scan_budget(e, raw, len, &walk, &sentinel);
+}
+
+int gs_modinfo_scan_budget(const struct gs_elf *e, const uint8_t **raw, size_t *len,
+			   struct gs_budget *walk, struct gs_budget *sentinel)
+{
 	struct mscan m = { NULL, 0 };
 
-	if (walk_headers(e, 33, GS_MODINFO_MAX, modinfo_pred, &m)) {
+	if (walk_headers(e, 33, GS_MODINFO_MAX, modinfo_pred, &m, walk)) {
 		*raw = m.hit;
 		*len = (size_t)m.len;
+		walk->spent = false;
 		return 0;
 	}
-	return sentinel_search(e, raw, len);
+	if (sentinel_search(e, raw, len, sentinel) < 0)
+		return -1;
+	walk->spent = sentinel->spent = false;
+	return 0;
 }
