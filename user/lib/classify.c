@@ -10,6 +10,7 @@
  * tree of C binaries stays fast.
  */
 #include "classify.h"
+#include "gotriage.h"
 #include "modinfo.h"
 
 #include <elf.h>
@@ -21,12 +22,6 @@
 #ifndef DF_1_PIE
 #define DF_1_PIE 0x08000000
 #endif
-
-static const char *const go_sections[] = {
-	".gopclntab", ".go.buildinfo", ".go.module", ".go.fipsinfo", ".go.type", ".go.func",
-	".gosymtab", ".typelink", ".itablink", ".noptrdata", ".noptrbss",
-	".data.rel.ro.gopclntab", ".note.go.buildid",
-};
 
 struct sect_facts {
 	bool symtab, dwarf, go_names, go_module;
@@ -50,9 +45,9 @@ static void scan_sections(const struct gs_elf *e, struct sect_facts *f)
 			f->dwarf = true;
 		if (!strcmp(n, ".go.module"))
 			f->go_module = true;
-		for (size_t k = 0; k < sizeof(go_sections) / sizeof(go_sections[0]); k++)
-			if (!strcmp(n, go_sections[k]))
-				f->go_names = true;
+		/* gccgo's export data is Go, but no evidence this classifier can build on. */
+		if (gs_go_section(n) == GS_GOSECT_GC)
+			f->go_names = true;
 	}
 }
 
