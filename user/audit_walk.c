@@ -13,8 +13,10 @@
  *    where the file system gives none), and with O_NONBLOCK, so a FIFO put
  *    in place between readdir and open still cannot block us;
  *  - each file costs open + a 4-byte read + close unless it starts with the
- *    ELF magic; only ELF files are mapped and classified, once per inode
- *    (hard links and repeats are recorded, not parsed again);
+ *    ELF magic; an ELF file then costs the library's triage (gotriage.h:
+ *    a few small reads), and only those it lets through are mapped and
+ *    classified, once per inode (hard links and repeats are recorded, not
+ *    parsed again);
  *  - each directory is read once per (dev, inode), so bind mounts cannot
  *    make a loop; proc/sys-like file systems are not entered.
  *
@@ -37,6 +39,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "gotriage.h"
 #include "output.h"
 
 #define MAX_DEPTH 128
@@ -247,117 +250,6 @@ static void add_found(struct audit_walker *w, char *path, dev_t dev, ino_t ino)
 	w->found[w->nfound++] = (struct found){ path, dev, ino };
 }
 
-/* ---- ELF triage ---- */
-
-static const char *const go_sections[] = {
-	".gopclntab", ".go.buildinfo", ".go.module", ".go.fipsinfo", ".go.type", ".go.func",
-	".gosymtab", ".typelink", ".itablink", ".noptrdata", ".noptrbss",
-	".data.rel.ro.gopclntab", ".note.go.buildid",
-	".go_export",		/* gccgo's export data: no Go version, but Go */
-};
-
-#define TRIAGE_MAX (256u << 10)	/* section table or names larger than this: just classify */
-
-static uint64_t rd(const unsigned char *p, unsigned n, bool be)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
-	return v;
-}
-
-static bool read_at(int fd, void *buf, size_t n, uint64_t off)
-{
-	ssize_t r;
-
-	if (off > (uint64_t)INT64_MAX)
-		return false;
-	do
-		r = pread(fd, buf, n, (off_t)off);
-	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)n;
-}
-
-/*
- * Could this ELF file be a Go binary? False for object files and core
- * dumps, for separate debug-info files (their .text has no bytes), and for
- * files with a well-formed section table that names no Go section: the Go
- * linker always writes .gopclntab, .noptrdata and .go.buildinfo (gccgo,
- * .go_export). Without them the classifier could find only a build-info
- * blob in a binary whose Go sections were removed or renamed on purpose, or
- * Go-looking names in a symbol table. Everything in doubt (no section table,
- * odd sizes, a short read) goes to the classifier. This costs two small
- * reads instead of mapping and parsing the file: most ELF files on a system
- * are C libraries, and some carry large symbol tables.
- */
-static bool maybe_go(int fd, const struct stat *st)
-{
-	unsigned char eh[64], *tbl = NULL, *names = NULL;
-	uint64_t shoff, tsize, stroff, strsize, fsize = (uint64_t)st->st_size;
-	unsigned shentsize, shnum, shstrndx, want;
-	bool is64, be, maybe = true;
-
-	if (!read_at(fd, eh, sizeof(eh), 0) || (eh[4] != 1 && eh[4] != 2) ||
-	    (eh[5] != 1 && eh[5] != 2))
-		return true;
-	is64 = eh[4] == 2;
-	be = eh[5] == 2;
-	/* Object files (Free Pascal ships thousands) and core dumps are not binaries. */
-	if (rd(eh + 16, 2, be) == 1 || rd(eh + 16, 2, be) == 4)
-		return false;
-	shoff = is64 ? rd(eh + 0x28, 8, be) : rd(eh + 0x20, 4, be);
-	shentsize = (unsigned)rd(eh + (is64 ? 0x3a : 0x2e), 2, be);
-	shnum = (unsigned)rd(eh + (is64 ? 0x3c : 0x30), 2, be);
-	shstrndx = (unsigned)rd(eh + (is64 ? 0x3e : 0x32), 2, be);
-	want = is64 ? 64 : 40;
-	/* No table, extended numbering (0 / SHN_XINDEX), odd sizes: not our call. */
-	if (!shoff || !shnum || shnum >= 0xff00 || shstrndx >= shnum || shentsize != want)
-		return true;
-	tsize = (uint64_t)shnum * want;
-	if (tsize > TRIAGE_MAX || shoff > fsize || tsize > fsize - shoff)
-		return true;
-	tbl = malloc(tsize);
-	if (!tbl || !read_at(fd, tbl, tsize, shoff))
-		goto out;
-	{
-		const unsigned char *sh = tbl + (size_t)shstrndx * want;
-
-		if (rd(sh + 4, 4, be) != 3)	/* SHT_STRTAB */
-			goto out;
-		stroff = is64 ? rd(sh + 0x18, 8, be) : rd(sh + 0x10, 4, be);
-		strsize = is64 ? rd(sh + 0x20, 8, be) : rd(sh + 0x14, 4, be);
-	}
-	if (!strsize || strsize > TRIAGE_MAX || stroff > fsize || strsize > fsize - stroff)
-		goto out;
-	names = malloc(strsize + 1);
-	if (!names || !read_at(fd, names, strsize, stroff))
-		goto out;
-	names[strsize] = '\0';
-	maybe = false;
-	for (unsigned i = 1; i < shnum; i++) {
-		const unsigned char *sh = tbl + (size_t)i * want;
-		uint64_t name = rd(sh, 4, be), type = rd(sh + 4, 4, be);
-		const char *n;
-
-		if (name >= strsize)
-			continue;
-		n = (const char *)names + name;
-		/* A separate debug-info file (.text without bytes) runs nowhere. */
-		if (type == 8 && !strcmp(n, ".text")) {	/* SHT_NOBITS */
-			maybe = false;
-			break;
-		}
-		for (size_t k = 0; k < sizeof(go_sections) / sizeof(go_sections[0]); k++)
-			if (!strcmp(n, go_sections[k]))
-				maybe = true;
-	}
-out:
-	free(tbl);
-	free(names);
-	return maybe;
-}
-
 /* An open ELF file: classify it unless its inode was seen already. */
 static void elf_file(struct worker *wk, int fd, const struct stat *st, const char *dir,
 		     const char *name)
@@ -381,7 +273,7 @@ static void elf_file(struct worker *wk, int fd, const struct stat *st, const cha
 	if (!s || !fresh)
 		return;
 
-	if (!maybe_go(fd, st))
+	if (!gs_maybe_go_fd(fd, (uint64_t)st->st_size))
 		return;
 	wk->st.classified++;
 	c = gs_classify_fd(fd, &err);
