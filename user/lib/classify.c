@@ -2,7 +2,7 @@
 /*
  * The classifier proper: combine the goelf sources into a verdict, a version,
  * modinfo and build flags, recording which evidence fired. Order of sources
- * follows the reference: build info, symbols, note, pclntab (+ moduledata),
+ * follows docs/go-binary-format.md §8: build info, symbols, note, pclntab (+ moduledata),
  * then version recovery for binaries that lost their build info.
  *
  * Cheap checks come first; the expensive scans (pclntab magic, string-header
@@ -103,7 +103,7 @@ static void take_modinfo(struct gs_class *c, const uint8_t *raw, size_t len)
 	c->modinfo_len = tl;
 }
 
-/* Version from the runtime.buildVersion symbol's string header (§4.2). */
+/* Version from the runtime.buildVersion symbol's string header (§7.1). */
 static bool symtab_version(const struct gs_elf *e, uint64_t addr, char *out, size_t outsz)
 {
 	const uint8_t *h = gs_elf_vaddr(e, addr, 2 * e->ptrsize), *s;
@@ -123,7 +123,7 @@ static bool symtab_version(const struct gs_elf *e, uint64_t addr, char *out, siz
 	return true;
 }
 
-/* Is one of the cgo-only runtime functions in pclntab? (§6, cgo) */
+/* Is one of the cgo-only runtime functions in pclntab? (§8.4, cgo) */
 static bool pcln_has_cgo(const struct gs_pclntab *t)
 {
 	for (uint64_t i = 0; i < t->nfunc; i++) {
