@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * An agent that left no port file: started with a custom ConfigDir, on a
- * read-only file system, or whose file was cleaned away (gops-compat §5.3:
+ * read-only file system, or whose file was cleaned away (docs/gops-protocol.md §1.4:
  * the gops CLI shows no '*' and cannot reach it). A process whose binary
  * links an agent speaking gops' protocol and that listens on exactly one
  * loopback TCP port -- where the agent listens by default -- is taken to

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Client of the gops agent wire protocol (see gops-compat §1), byte for byte:
+ * Client of the gops agent wire protocol (docs/gops-protocol.md §2), byte for byte:
  * one TCP connection per command, the request in one write, never a
  * half-close, the reply read until the agent closes. Unlike the gops CLI,
  * every wait is bounded (connect, idle read, optional total) and a reply is

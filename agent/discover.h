@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Finding the gops agent of a process, better than the gops CLI does
- * (gops-compat §2, §5):
+ * (docs/gops-protocol.md §1, §3.1):
  *
  * 1. the caller's config dir, named by the PID as the caller sees it --
  *    exactly gops' lookup;

@@ -2,9 +2,12 @@
 /*
  * parsecost FILE [ROUNDS]: the per-binary cost of classification with a warm
  * page cache (the file is mapped once, then classified ROUNDS times), and of
- * one pclntab function lookup. Prints medians in microseconds.
+ * placing one uprobe (probepoint.h: the file mapped, pclntab found, the
+ * function looked up by name, its stack check decoded). Prints medians in
+ * microseconds.
  */
 #include "classify.h"
+#include "probepoint.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,8 +51,8 @@ int main(int argc, char **argv)
 	cls = calloc((size_t)rounds, sizeof(double));
 	look = calloc((size_t)rounds, sizeof(double));
 	for (int i = 0; i < rounds; i++) {
+		struct gs_probe_point pp = { .func = "runtime.gcStart" };
 		struct gs_class c;
-		struct gs_func f;
 		double a = now_us();
 
 		gs_classify_mem(data, size, &c);
@@ -59,13 +62,16 @@ int main(int argc, char **argv)
 			       gs_verdict_str(c.verdict), c.version);
 		gs_class_fini(&c);
 		a = now_us();
-		if (gs_func_lookup_fd(fd, "runtime.gcStart", &f, &err) < 0)
-			f.entry = 0;
+		if (gs_probe_points_fd(fd, &pp, 1, &err) < 0 || !pp.found) {
+			fprintf(stderr, "%s: runtime.gcStart: %s\n", argv[1],
+				pp.why[0] ? pp.why : err.msg);
+			return 1;
+		}
 		look[i] = now_us() - a;
 	}
 	qsort(cls, (size_t)rounds, sizeof(double), cmp);
 	qsort(look, (size_t)rounds, sizeof(double), cmp);
-	printf("classify_median_us=%.1f lookup_gcStart_median_us=%.1f\n", cls[rounds / 2],
+	printf("classify_median_us=%.1f probe_point_gcStart_median_us=%.1f\n", cls[rounds / 2],
 	       look[rounds / 2]);
 	return 0;
 }

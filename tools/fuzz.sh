@@ -25,7 +25,7 @@ LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
 dict_for() {
 	case "$1" in
-	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime) echo tests/fuzz/goelf.dict ;;
+	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime | fuzz_triage) echo tests/fuzz/goelf.dict ;;
 	fuzz_proc | fuzz_sockets | fuzz_agentfiles) echo tests/fuzz/proc.dict ;;
 	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
 	esac
@@ -76,6 +76,14 @@ seed() {
 			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
 		done
 		corpus_cut "$dir" "" ;;
+	fuzz_triage)
+		# Only headers and the section-name table matter: small real files, cut
+		# corpus binaries (same tables), and the repo's hand-made edge cases.
+		for f in hello.stripped hello.386 hello.ppc64 libhello.so cbin truncated; do
+			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
+		done
+		corpus_cut "$dir" ""
+		cp tests/fuzz/seeds/fuzz_triage/* "$dir/" ;;
 	fuzz_goelf)
 		for f in hello.stripped hello.ppc64 hello.nobuildinfo; do
 			[ -f "$FIX/$f" ] || continue

@@ -2,7 +2,8 @@
 /*
  * goscope audit: the shared state of one run. cmd_audit.c parses options and
  * drives the parts:
- *	audit_walk.c	 the tree walker (--path): Go binaries on disk
+ *	audit_walk.c	 the tree walker (--path): Go binaries on disk, with
+ *			 audit_files.c and audit_iset.c (see audit_walk.h)
  *	audit_collect.c	 Go processes, grouped by binary or attached to files;
  *			 the facts each row shows (support, policy, vulns, ...)
  *	audit_text.c	 table and CSV

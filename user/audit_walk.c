@@ -13,16 +13,17 @@
  *    where the file system gives none), and with O_NONBLOCK, so a FIFO put
  *    in place between readdir and open still cannot block us;
  *  - each file costs open + a 4-byte read + close unless it starts with the
- *    ELF magic; only ELF files are mapped and classified, once per inode
- *    (hard links and repeats are recorded, not parsed again);
+ *    ELF magic, and a triage before it is mapped and classified, once per
+ *    inode (audit_files.c);
  *  - each directory is read once per (dev, inode), so bind mounts cannot
  *    make a loop; proc/sys-like file systems are not entered.
  *
  * Directories are shared out through a small stack among a few threads;
  * when the stack is full a thread walks the directory itself, depth first,
- * which bounds the number of open descriptors.
+ * which bounds the number of open descriptors. audit_walk.h names the
+ * walker's parts.
  */
-#include "audit.h"
+#include "audit_walk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -42,432 +43,13 @@
 #define MAX_DEPTH 128
 #define STACK_MAX 256		/* queued directories (each holds a descriptor) */
 #define THREADS_MAX 16
-#define UNREADABLE_LIST_MAX 10000
 #define DENTS_BUF (32u << 10)
-
-/* ---- (dev, inode) sets ---- */
-
-struct islot {
-	dev_t dev;
-	ino_t ino;
-	struct gs_class *cls;	/* files: a Go classification (a reference), or NULL */
-	bool used;
-};
-
-struct iset {
-	struct islot *slot;
-	size_t cap, n;		/* cap: a power of two */
-};
-
-static size_t ihash(dev_t dev, ino_t ino, size_t cap)
-{
-	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev * 0xc2b2ae3d27d4eb4full;
-
-	return (size_t)(h ^ h >> 29) & (cap - 1);
-}
-
-static struct islot *iset_find(const struct iset *s, dev_t dev, ino_t ino)
-{
-	if (!s->cap)
-		return NULL;
-	for (size_t i = ihash(dev, ino, s->cap);; i = (i + 1) & (s->cap - 1)) {
-		struct islot *e = &s->slot[i];
-
-		if (!e->used)
-			return NULL;
-		if (e->dev == dev && e->ino == ino)
-			return e;
-	}
-}
-
-static bool iset_grow(struct iset *s)
-{
-	size_t cap = s->cap ? s->cap * 2 : 1024;
-	struct islot *n = calloc(cap, sizeof(*n));
-
-	if (!n)
-		return false;
-	for (size_t i = 0; i < s->cap; i++) {
-		struct islot *e = &s->slot[i];
-		size_t j;
-
-		if (!e->used)
-			continue;
-		for (j = ihash(e->dev, e->ino, cap); n[j].used; j = (j + 1) & (cap - 1))
-			;
-		n[j] = *e;
-	}
-	free(s->slot);
-	s->slot = n;
-	s->cap = cap;
-	return true;
-}
-
-/* Insert; *fresh tells whether it was new. NULL on memory exhaustion. */
-static struct islot *iset_add(struct iset *s, dev_t dev, ino_t ino, bool *fresh)
-{
-	struct islot *e = iset_find(s, dev, ino);
-	size_t i;
-
-	*fresh = false;
-	if (e)
-		return e;
-	if ((s->n + 1) * 2 > s->cap && !iset_grow(s))
-		return NULL;
-	for (i = ihash(dev, ino, s->cap); s->slot[i].used; i = (i + 1) & (s->cap - 1))
-		;
-	e = &s->slot[i];
-	e->used = true;
-	e->dev = dev;
-	e->ino = ino;
-	e->cls = NULL;
-	s->n++;
-	*fresh = true;
-	return e;
-}
-
-/* ---- the walker ---- */
-
-struct dirjob {
-	struct dirjob *next;
-	int fd;
-	unsigned depth;
-	dev_t dev;
-	char *path;
-};
-
-struct found {
-	char *path;
-	dev_t dev;
-	ino_t ino;
-};
-
-struct audit_walker;
-
-struct worker {
-	struct audit_walker *w;
-	struct audit_walk_stats st;	/* merged into w->ws at the end */
-	pthread_t tid;
-};
-
-struct audit_walker {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	struct dirjob *stack;
-	size_t nstack;
-	unsigned busy;
-	bool oom;
-	bool xdev;
-	int noatime;		/* O_NOATIME while it works (root, or the owner) */
-	struct iset dirs, files;
-	struct found *found;	/* Go files and repeats of an inode, resolved at the end */
-	size_t nfound, capfound;
-	struct audit_walk_stats ws;
-	char **unread;
-	size_t nunread, capunread;
-	struct worker *wk;	/* wk[0] is the calling thread */
-	unsigned nthreads, started;
-};
-
-static char *join(const char *dir, const char *name)
-{
-	size_t a = strlen(dir), b = strlen(name);
-	char *p = malloc(a + b + 2);
-
-	if (!p)
-		return NULL;
-	memcpy(p, dir, a);
-	if (a && dir[a - 1] != '/')
-		p[a++] = '/';
-	memcpy(p + a, name, b);
-	p[a + b] = 0;
-	return p;
-}
 
 static void set_oom(struct audit_walker *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->oom = true;
 	pthread_mutex_unlock(&w->lock);
-}
-
-/* Count a file or directory we could not read; keep the first (and all with -v). */
-static void unreadable(struct audit_walker *w, const char *dir, const char *name,
-		       const char *why)
-{
-	char *path = name ? join(dir, name) : NULL;
-	const char *p = path ? path : dir;
-
-	pthread_mutex_lock(&w->lock);
-	if (!w->ws.unreadable++)
-		snprintf(w->ws.first_unreadable, sizeof(w->ws.first_unreadable), "%s: %s", p, why);
-	if (gs_opts.verbose && w->nunread < UNREADABLE_LIST_MAX) {
-		size_t n = strlen(p) + strlen(why) + 3;
-		char *s = malloc(n);
-
-		if (w->nunread == w->capunread) {
-			size_t cap = w->capunread ? w->capunread * 2 : 64;
-			char **nl = realloc(w->unread, cap * sizeof(*nl));
-
-			if (nl) {
-				w->unread = nl;
-				w->capunread = cap;
-			}
-		}
-		if (s && w->nunread < w->capunread) {
-			snprintf(s, n, "%s: %s", p, why);
-			w->unread[w->nunread++] = s;
-		} else {
-			free(s);
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	free(path);
-}
-
-/* Record a file for the end (called with the lock held); takes path. */
-static void add_found(struct audit_walker *w, char *path, dev_t dev, ino_t ino)
-{
-	if (!path) {
-		w->oom = true;
-		return;
-	}
-	if (w->nfound == w->capfound) {
-		size_t cap = w->capfound ? w->capfound * 2 : 64;
-		struct found *n = realloc(w->found, cap * sizeof(*n));
-
-		if (!n) {
-			w->oom = true;
-			free(path);
-			return;
-		}
-		w->found = n;
-		w->capfound = cap;
-	}
-	w->found[w->nfound++] = (struct found){ path, dev, ino };
-}
-
-/* ---- ELF triage ---- */
-
-static const char *const go_sections[] = {
-	".gopclntab", ".go.buildinfo", ".go.module", ".go.fipsinfo", ".go.type", ".go.func",
-	".gosymtab", ".typelink", ".itablink", ".noptrdata", ".noptrbss",
-	".data.rel.ro.gopclntab", ".note.go.buildid",
-	".go_export",		/* gccgo's export data: no Go version, but Go */
-};
-
-#define TRIAGE_MAX (256u << 10)	/* section table or names larger than this: just classify */
-
-static uint64_t rd(const unsigned char *p, unsigned n, bool be)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++)
-		v |= (uint64_t)p[be ? n - 1 - i : i] << (8 * i);
-	return v;
-}
-
-static bool read_at(int fd, void *buf, size_t n, uint64_t off)
-{
-	ssize_t r;
-
-	if (off > (uint64_t)INT64_MAX)
-		return false;
-	do
-		r = pread(fd, buf, n, (off_t)off);
-	while (r < 0 && errno == EINTR);
-	return r == (ssize_t)n;
-}
-
-/*
- * Could this ELF file be a Go binary? False for object files and core
- * dumps, for separate debug-info files (their .text has no bytes), and for
- * files with a well-formed section table that names no Go section: the Go
- * linker always writes .gopclntab, .noptrdata and .go.buildinfo (gccgo,
- * .go_export). Without them the classifier could find only a build-info
- * blob in a binary whose Go sections were removed or renamed on purpose, or
- * Go-looking names in a symbol table. Everything in doubt (no section table,
- * odd sizes, a short read) goes to the classifier. This costs two small
- * reads instead of mapping and parsing the file: most ELF files on a system
- * are C libraries, and some carry large symbol tables.
- */
-static bool maybe_go(int fd, const struct stat *st)
-{
-	unsigned char eh[64], *tbl = NULL, *names = NULL;
-	uint64_t shoff, tsize, stroff, strsize, fsize = (uint64_t)st->st_size;
-	unsigned shentsize, shnum, shstrndx, want;
-	bool is64, be, maybe = true;
-
-	if (!read_at(fd, eh, sizeof(eh), 0) || (eh[4] != 1 && eh[4] != 2) ||
-	    (eh[5] != 1 && eh[5] != 2))
-		return true;
-	is64 = eh[4] == 2;
-	be = eh[5] == 2;
-	/* Object files (Free Pascal ships thousands) and core dumps are not binaries. */
-	if (rd(eh + 16, 2, be) == 1 || rd(eh + 16, 2, be) == 4)
-		return false;
-	shoff = is64 ? rd(eh + 0x28, 8, be) : rd(eh + 0x20, 4, be);
-	shentsize = (unsigned)rd(eh + (is64 ? 0x3a : 0x2e), 2, be);
-	shnum = (unsigned)rd(eh + (is64 ? 0x3c : 0x30), 2, be);
-	shstrndx = (unsigned)rd(eh + (is64 ? 0x3e : 0x32), 2, be);
-	want = is64 ? 64 : 40;
-	/* No table, extended numbering (0 / SHN_XINDEX), odd sizes: not our call. */
-	if (!shoff || !shnum || shnum >= 0xff00 || shstrndx >= shnum || shentsize != want)
-		return true;
-	tsize = (uint64_t)shnum * want;
-	if (tsize > TRIAGE_MAX || shoff > fsize || tsize > fsize - shoff)
-		return true;
-	tbl = malloc(tsize);
-	if (!tbl || !read_at(fd, tbl, tsize, shoff))
-		goto out;
-	{
-		const unsigned char *sh = tbl + (size_t)shstrndx * want;
-
-		if (rd(sh + 4, 4, be) != 3)	/* SHT_STRTAB */
-			goto out;
-		stroff = is64 ? rd(sh + 0x18, 8, be) : rd(sh + 0x10, 4, be);
-		strsize = is64 ? rd(sh + 0x20, 8, be) : rd(sh + 0x14, 4, be);
-	}
-	if (!strsize || strsize > TRIAGE_MAX || stroff > fsize || strsize > fsize - stroff)
-		goto out;
-	names = malloc(strsize + 1);
-	if (!names || !read_at(fd, names, strsize, stroff))
-		goto out;
-	names[strsize] = '\0';
-	maybe = false;
-	for (unsigned i = 1; i < shnum; i++) {
-		const unsigned char *sh = tbl + (size_t)i * want;
-		uint64_t name = rd(sh, 4, be), type = rd(sh + 4, 4, be);
-		const char *n;
-
-		if (name >= strsize)
-			continue;
-		n = (const char *)names + name;
-		/* A separate debug-info file (.text without bytes) runs nowhere. */
-		if (type == 8 && !strcmp(n, ".text")) {	/* SHT_NOBITS */
-			maybe = false;
-			break;
-		}
-		for (size_t k = 0; k < sizeof(go_sections) / sizeof(go_sections[0]); k++)
-			if (!strcmp(n, go_sections[k]))
-				maybe = true;
-	}
-out:
-	free(tbl);
-	free(names);
-	return maybe;
-}
-
-/* An open ELF file: classify it unless its inode was seen already. */
-static void elf_file(struct worker *wk, int fd, const struct stat *st, const char *dir,
-		     const char *name)
-{
-	struct audit_walker *w = wk->w;
-	struct gs_err err = { 0 };
-	struct gs_class *c;
-	struct islot *s;
-	bool fresh;
-
-	pthread_mutex_lock(&w->lock);
-	s = iset_add(&w->files, st->st_dev, st->st_ino, &fresh);
-	if (!s) {
-		w->oom = true;
-	} else if (!fresh) {
-		/* Resolved at the end: the first sighting may still be parsing. */
-		wk->st.links++;
-		add_found(w, name ? join(dir, name) : strdup(dir), st->st_dev, st->st_ino);
-	}
-	pthread_mutex_unlock(&w->lock);
-	if (!s || !fresh)
-		return;
-
-	if (!maybe_go(fd, st))
-		return;
-	wk->st.classified++;
-	c = gs_classify_fd(fd, &err);
-	if (!c) {
-		unreadable(w, dir, name, err.msg);
-		return;
-	}
-	if (c->verdict == GS_NOT_GO) {
-		gs_class_put(c);
-		return;
-	}
-	pthread_mutex_lock(&w->lock);
-	s = iset_find(&w->files, st->st_dev, st->st_ino);
-	s->cls = c;
-	add_found(w, name ? join(dir, name) : strdup(dir), st->st_dev, st->st_ino);
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* An open regular file (or so we believe): the magic, then maybe the classifier. */
-static void scan_fd(struct worker *wk, int fd, const char *dir, const char *name)
-{
-	unsigned char magic[4];
-	struct stat st;
-	ssize_t n;
-
-	wk->st.files++;
-	do
-		n = pread(fd, magic, sizeof(magic), 0);
-	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		if (errno == EAGAIN || errno == ESPIPE || errno == EISDIR)
-			wk->st.special++;
-		else
-			unreadable(wk->w, dir, name, strerror(errno));
-		return;
-	}
-	if (n != 4 || memcmp(magic, "\177ELF", 4) != 0)
-		return;
-	if (fstat(fd, &st) < 0) {
-		unreadable(wk->w, dir, name, strerror(errno));
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		wk->st.special++;
-		return;
-	}
-	wk->st.elf++;
-	elf_file(wk, fd, &st, dir, name);
-}
-
-/*
- * Only entries readdir called regular files get here. One swapped for a
- * FIFO meanwhile cannot block us (O_NONBLOCK) and fails the read; one
- * swapped for a device would be opened, but making or hard-linking a
- * device node in the tree takes privileges an attacker then does not need.
- */
-static void scan_file(struct worker *wk, int dfd, const char *dir, const char *name)
-{
-	struct audit_walker *w = wk->w;
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY;
-	int fd, noatime = __atomic_load_n(&w->noatime, __ATOMIC_RELAXED);
-
-	fd = openat(dfd, name, flags | noatime);
-	if (fd < 0 && errno == EPERM && noatime) {
-		/* Not the owner and no CAP_FOWNER after all. */
-		__atomic_store_n(&w->noatime, 0, __ATOMIC_RELAXED);
-		fd = openat(dfd, name, flags);
-	}
-	if (fd < 0) {
-		switch (errno) {
-		case ENOENT:
-			return;		/* removed meanwhile */
-		case ELOOP:
-			wk->st.symlinks++;	/* replaced by a link meanwhile */
-			return;
-		case ENXIO:
-		case ENODEV:
-			wk->st.special++;	/* replaced by a socket or device */
-			return;
-		default:
-			unreadable(w, dir, name, strerror(errno));
-			return;
-		}
-	}
-	scan_fd(wk, fd, dir, name);
-	close(fd);
 }
 
 static bool pseudo_fs(int fd)
@@ -523,7 +105,7 @@ static bool accept_dir(struct worker *wk, int fd, dev_t parent, bool root, dev_t
 		}
 	}
 	pthread_mutex_lock(&w->lock);
-	s = iset_add(&w->dirs, st.st_dev, st.st_ino, &fresh);
+	s = audit_iset_add(&w->dirs, st.st_dev, st.st_ino, &fresh);
 	if (!s)
 		w->oom = true;
 	pthread_mutex_unlock(&w->lock);
@@ -552,7 +134,7 @@ static void enter_dir(struct worker *wk, int dfd, const struct dirjob *parent, c
 			wk->st.symlinks++;	/* swapped for a link or file meanwhile */
 			return;
 		}
-		unreadable(w, parent->path, name, strerror(errno));
+		audit_unreadable(w, parent->path, name, strerror(errno));
 		return;
 	}
 	if (!accept_dir(wk, fd, parent->dev, false, &dev)) {
@@ -561,7 +143,7 @@ static void enter_dir(struct worker *wk, int dfd, const struct dirjob *parent, c
 	}
 	job = malloc(sizeof(*job));
 	if (job)
-		job->path = join(parent->path, name);
+		job->path = audit_join(parent->path, name);
 	if (!job || !job->path) {
 		free(job);
 		close(fd);
@@ -620,7 +202,7 @@ static void walk_dir(struct worker *wk, struct dirjob *job)
 			}
 			switch (type) {
 			case DT_REG:
-				scan_file(wk, job->fd, job->path, name);
+				audit_scan_file(wk, job->fd, job->path, name);
 				break;
 			case DT_DIR:
 				enter_dir(wk, job->fd, job, name);
@@ -635,7 +217,7 @@ static void walk_dir(struct worker *wk, struct dirjob *job)
 		}
 	}
 	if (n < 0)
-		unreadable(wk->w, job->path, NULL, strerror(errno));
+		audit_unreadable(wk->w, job->path, NULL, strerror(errno));
 out:
 	free(buf);
 	close(job->fd);
@@ -705,7 +287,7 @@ static void start_path(struct worker *wk, const char *arg, struct audit_run *r)
 		return;
 	}
 	if (S_ISREG(st.st_mode)) {
-		scan_fd(wk, fd, arg, NULL);
+		audit_scan_fd(wk, fd, arg, NULL);
 		close(fd);
 		return;
 	}
@@ -794,7 +376,7 @@ int audit_walk_end(struct audit_run *r)
 	for (unsigned i = 1; i <= w->started; i++)
 		pthread_join(w->wk[i].tid, NULL);
 
-	/* unreadable() counted into w->ws directly; the rest is per thread. */
+	/* audit_unreadable() counted into w->ws directly; the rest is per thread. */
 	for (unsigned i = 0; i < w->nthreads; i++)
 		add_stats(&w->ws, &w->wk[i].st);
 	free(w->wk);
@@ -808,7 +390,7 @@ int audit_walk_end(struct audit_run *r)
 	/* Every Go file and every repeat of an inode, now that all parses are done. */
 	for (size_t i = 0; i < w->nfound; i++) {
 		struct found *f = &w->found[i];
-		struct islot *s = iset_find(&w->files, f->dev, f->ino);
+		struct islot *s = audit_iset_find(&w->files, f->dev, f->ino);
 
 		if (s && s->cls && !audit_add(r, f->path, s->cls, f->dev, f->ino))
 			w->oom = true;

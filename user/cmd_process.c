@@ -2,7 +2,7 @@
 /*
  * goscope process PID [PERIOD] (and goscope PID [PERIOD]): gops' process
  * details, read from /proc directly, in gops' lines and formats
- * (gops-compat §3), then what goscope knows beyond gops: the Go facts from
+ * (docs/gops-protocol.md §4), then what goscope knows beyond gops: the Go facts from
  * the executable and the agent's port file. Any process works, Go or not.
  */
 #include <errno.h>

@@ -23,11 +23,8 @@
 #include <bpf/libbpf.h>
 
 #include "bpfload.h"
-#include "classify.h"
-#include "goelf.h"
-#include "liveread.h"
-#include "x86scan.h"
 #include "output.h"
+#include "probepoint.h"
 #include "proc.h"
 #include "goruntime.skel.h"
 
@@ -178,95 +175,47 @@ static int add_bin(struct gs_rtprobe *p, struct gs_rtbin *b, struct gs_err *err)
 	return 0;
 }
 
-/* Where each probe goes in one executable. */
-struct points {
-	bool want[GS_RTP_COUNT];
-	bool found[GS_RTP_COUNT];
-	uint64_t off[GS_RTP_COUNT];	/* file offset for the uprobe */
-	uint64_t cookie[GS_RTP_COUNT];	/* GS_RT_COOKIE_STACKCHECK on a stack check */
-	char why[GS_RTP_COUNT][150];	/* missing, or a caveat */
-};
-
-static int find_points(const struct gs_elf *e, void *ctx, struct gs_err *err)
-{
-	struct points *pt = ctx;
-	struct gs_moduledata md;
-	struct gs_pclntab t;
-
-	if (gs_pcln_find(e, &t) < 0)
-		return gs_errf(err, ENOENT, "no pclntab");
-	if (!t.text_known)
-		gs_moduledata_find(e, &t, &md);
-	for (int k = 0; k < GS_RTP_COUNT; k++) {
-		struct gs_x86_prologue pr;
-		struct gs_func f;
-		struct gs_err e2;
-		uint64_t at, off;
-
-		if (!pt->want[k])
-			continue;
-		if (gs_pcln_lookup(e, &t, funcs[k], &f) < 0) {
-			snprintf(pt->why[k], sizeof(pt->why[k]), "%s not in pclntab", funcs[k]);
-			continue;
-		}
-		/*
-		 * On the stack check's branch (see goruntime.h): the entry itself
-		 * is hit again whenever the stack grows or a preemption request
-		 * comes in, and would count such calls twice.
-		 */
-		if (gs_x86_prologue(e, &t, &f, &pr, &e2) < 0) {
-			/* Degrade to the entry, and say what that costs in accuracy. */
-			snprintf(pt->why[k], sizeof(pt->why[k]),
-				 "%s probed at its entry (%.40s): a call that grows its stack "
-				 "on the way in counts twice", funcs[k], e2.msg);
-			pr.branch = 0;
-			pr.body = f.entry;
-		}
-		at = pr.branch ? pr.branch : pr.body;
-		pt->cookie[k] = pr.branch ? GS_RT_COOKIE_STACKCHECK : 0;
-		if (!gs_elf_vaddr_to_off(e, at, &off)) {
-			snprintf(pt->why[k], sizeof(pt->why[k]), "%s: code outside the file",
-				 funcs[k]);
-			continue;
-		}
-		pt->found[k] = true;
-		pt->off[k] = off;
-	}
-	return 0;
-}
-
 static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const char *path)
 {
-	struct points *pt = calloc(1, sizeof(*pt));
+	struct gs_probe_point pts[GS_RTP_COUNT];
+	int slot[GS_RTP_COUNT];		/* pts index of each probe, or -1 */
+	unsigned n = 0;
 	struct gs_err e2;
 
-	if (!pt) {
-		snprintf(b->note[GS_RTP_MARK_TERM], sizeof(b->note[0]), "out of memory");
-		return;
+	for (int k = 0; k < GS_RTP_COUNT; k++) {
+		slot[k] = -1;
+		if (!bpf_program__autoload(prog_for(p->skel, k)))
+			continue;
+		pts[n].func = funcs[k];
+		slot[k] = (int)n++;
 	}
-	for (int k = 0; k < GS_RTP_COUNT; k++)
-		pt->want[k] = bpf_program__autoload(prog_for(p->skel, k));
-	if (gs_elf_guarded(fd, find_points, pt, &e2) < 0) {
+	/*
+	 * The library places each probe (probepoint.h): on the stack check's
+	 * branch where there is one (see goruntime.h), else at the entry with
+	 * a caveat.
+	 */
+	if (gs_probe_points_fd(fd, pts, n, &e2) < 0) {
 		for (int k = 0; k < GS_RTP_COUNT; k++)
-			if (pt->want[k])
+			if (slot[k] >= 0)
 				snprintf(b->note[k], sizeof(b->note[k]), "%.100s: no %s", e2.msg,
 					 loses[k]);
-		free(pt);
 		return;
 	}
 	for (int k = 0; k < GS_RTP_COUNT; k++) {
-		LIBBPF_OPTS(bpf_uprobe_opts, uo, .bpf_cookie = pt->cookie[k]);
+		const struct gs_probe_point *pt = slot[k] >= 0 ? &pts[slot[k]] : NULL;
+		LIBBPF_OPTS(bpf_uprobe_opts, uo,
+			    .bpf_cookie = pt && pt->branch ? GS_RT_COOKIE_STACKCHECK : 0);
 		struct bpf_link *link;
 
-		if (!pt->want[k])
+		if (!pt)
 			continue;
-		if (!pt->found[k]) {
-			snprintf(b->note[k], sizeof(b->note[k]), "%s: no %s", pt->why[k], loses[k]);
+		if (!pt->found) {
+			snprintf(b->note[k], sizeof(b->note[k]), "%s: no %s", pt->why, loses[k]);
 			continue;
 		}
 		/* At the function's start, never a uretprobe on Go code (see goruntime.h). */
 		link = bpf_program__attach_uprobe_opts(prog_for(p->skel, k), -1, path,
-						       (size_t)pt->off[k], &uo);
+						       (size_t)pt->off, &uo);
 		if (!link) {
 			int code = errno;
 
@@ -279,10 +228,9 @@ static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const c
 		b->links[k] = link;
 		b->attached |= 1u << k;
 		p->nlinks++;
-		if (pt->why[k][0])
-			snprintf(b->note[k], sizeof(b->note[k]), "%s", pt->why[k]);
+		if (pt->why[0])
+			snprintf(b->note[k], sizeof(b->note[k]), "%s", pt->why);
 	}
-	free(pt);
 	/* A pause needs both ends. */
 	if (!(b->attached & (1u << GS_RTP_STW_STOP)) != !(b->attached & (1u << GS_RTP_STW_START))) {
 		for (int k = GS_RTP_STW_STOP; k <= GS_RTP_STW_START; k++) {

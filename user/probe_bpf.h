@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The BPF side of `goscope probe`: the bpf/goruntime.bpf.c skeleton, its
- * uprobes attached once per executable (dev, inode) at the entry of each
- * runtime function that pclntab names, and the per-process state reads.
+ * uprobes attached once per executable (dev, inode) on each runtime
+ * function that pclntab names, where the library places them
+ * (probepoint.h), and the per-process state reads.
  */
 #ifndef GOSCOPE_PROBE_BPF_H
 #define GOSCOPE_PROBE_BPF_H

@@ -9,6 +9,7 @@
 #include "classify.h"
 #include "mapguard.h"
 #include "modinfo.h"
+#include "probepoint.h"
 
 #include <elf.h>
 #include <fcntl.h>
@@ -243,13 +244,13 @@ static void test_cache(void **state)
 	gs_cache_clear();
 }
 
-/* pclntab lookup through the public fd API agrees with .symtab. */
+/* The uprobe placement of the public fd API (probepoint.h) agrees with .symtab. */
 static void check_lookup_vs_symtab(const char *name, const char *symsrc, const char *fn)
 {
 	char path[4096], sympath[4096];
 	struct gs_sym_query q = { .name = fn };
+	struct gs_probe_point pp = { .func = fn };
 	struct gs_err err = { 0 };
-	struct gs_func f;
 	struct gs_elf e;
 	const char *why;
 	size_t size;
@@ -268,11 +269,13 @@ static void check_lookup_vs_symtab(const char *name, const char *symsrc, const c
 
 	fd = open(path, O_RDONLY);
 	assert_true(fd >= 0);
-	if (gs_func_lookup_fd(fd, fn, &f, &err) < 0)
+	if (gs_probe_points_fd(fd, &pp, 1, &err) < 0)
 		fail_msg("%s: %s: %s", name, fn, err.msg);
 	close(fd);
-	assert_int_equal(f.entry, q.value);
-	assert_true(f.file_off > 0);
+	if (!pp.found)
+		fail_msg("%s: %s: %s", name, fn, pp.why);
+	assert_int_equal(pp.f.entry, q.value);
+	assert_true(pp.f.file_off > 0);
 }
 
 static void test_lookup(void **state)
@@ -311,8 +314,8 @@ static void test_corpus(void **state)
 {
 	for (size_t i = 0; i < sizeof(corpus) / sizeof(corpus[0]); i++) {
 		const struct corpus_case *cc = &corpus[i];
+		struct gs_probe_point pp[2] = { { .func = "runtime.gcStart" }, { .func = "runtime.main" } };
 		struct gs_err err = { 0 };
-		struct gs_func f;
 		struct gs_class *c;
 		char path[4096];
 		int fd;
@@ -330,12 +333,12 @@ static void test_corpus(void **state)
 
 		fd = open(path, O_RDONLY);
 		assert_true(fd >= 0);
-		if (gs_func_lookup_fd(fd, "runtime.gcStart", &f, &err) < 0)
+		if (gs_probe_points_fd(fd, pp, 2, &err) < 0)
 			fail_msg("%s: %s", cc->file, err.msg);
-		assert_int_equal(f.entry, cc->gcstart);
-		if (gs_func_lookup_fd(fd, "runtime.main", &f, &err) < 0)
-			fail_msg("%s: runtime.main: %s", cc->file, err.msg);
 		close(fd);
+		if (!pp[0].found || !pp[1].found)
+			fail_msg("%s: %s / %s", cc->file, pp[0].why, pp[1].why);
+		assert_int_equal(pp[0].f.entry, cc->gcstart);
 	}
 }
 

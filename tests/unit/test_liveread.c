@@ -58,7 +58,7 @@ static void test_bias_exec(void **state)
 
 static void test_bias_pie(void **state)
 {
-	/* The Go-internal-linked PIE case of go-binary-format.md §5.2. */
+	/* The Go-internal-linked PIE case of docs/go-binary-format.md §9.2. */
 	const char *maps =
 		"561222cf8000-561222d84000 r-xp 00000000 08:02 77 /tmp/pie (deleted)\n"
 		"561222d85000-561222e1f000 r--p 0008d000 08:02 77 /tmp/pie (deleted)\n"

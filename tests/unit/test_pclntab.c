@@ -101,7 +101,7 @@ static uint64_t entry_of(const struct img *im, const char *name)
 	return f.entry;
 }
 
-/* Expected §4.1 method-4 range for the fixtures' Go, from GOVERSION. */
+/* Expected docs/go-binary-format.md §7.4 range for the fixtures' Go, from GOVERSION. */
 static const char *fixture_range(void)
 {
 	char buf[64] = "";

@@ -83,7 +83,7 @@ static void test_dwarf_plain(void **state)
 		if (!o.f[f].known)
 			fail_msg("field %s unknown from DWARF", gs_rt_field_name(f));
 	}
-	/* go-binary-format.md §5.3, verified live on go1.19 amd64. */
+	/* docs/go-binary-format.md §9.3, verified live on go1.19 amd64. */
 	fixture_goversion(v, sizeof(v));
 	if (strncmp(v, "go1.19", 6) == 0) {
 		assert_int_equal(o.f[GS_RT_SCHED_NGSYS].off, 72);

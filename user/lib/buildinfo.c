@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * .go.buildinfo (§1 of go-binary-format.md): both the pointer format
+ * .go.buildinfo (docs/go-binary-format.md §2): both the pointer format
  * (Go 1.13-1.17) and the inline-string format (Go 1.18+), found by section
  * header or, without one, by scanning every writable PT_LOAD.
  */

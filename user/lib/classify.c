@@ -2,7 +2,7 @@
 /*
  * The classifier proper: combine the goelf sources into a verdict, a version,
  * modinfo and build flags, recording which evidence fired. Order of sources
- * follows the reference: build info, symbols, note, pclntab (+ moduledata),
+ * follows docs/go-binary-format.md §8: build info, symbols, note, pclntab (+ moduledata),
  * then version recovery for binaries that lost their build info.
  *
  * Cheap checks come first; the expensive scans (pclntab magic, string-header
@@ -12,6 +12,7 @@
  * under its work budget (goelf.h); one cut short is named in the reason.
  */
 #include "classify.h"
+#include "gotriage.h"
 #include "modinfo.h"
 
 #include <elf.h>
@@ -23,12 +24,6 @@
 #ifndef DF_1_PIE
 #define DF_1_PIE 0x08000000
 #endif
-
-static const char *const go_sections[] = {
-	".gopclntab", ".go.buildinfo", ".go.module", ".go.fipsinfo", ".go.type", ".go.func",
-	".gosymtab", ".typelink", ".itablink", ".noptrdata", ".noptrbss",
-	".data.rel.ro.gopclntab", ".note.go.buildid",
-};
 
 struct sect_facts {
 	bool symtab, dwarf, go_names, go_module;
@@ -52,9 +47,9 @@ static void scan_sections(const struct gs_elf *e, struct sect_facts *f)
 			f->dwarf = true;
 		if (!strcmp(n, ".go.module"))
 			f->go_module = true;
-		for (size_t k = 0; k < sizeof(go_sections) / sizeof(go_sections[0]); k++)
-			if (!strcmp(n, go_sections[k]))
-				f->go_names = true;
+		/* gccgo's export data is Go, but no evidence this classifier can build on. */
+		if (gs_go_section(n) == GS_GOSECT_GC)
+			f->go_names = true;
 	}
 }
 
@@ -110,7 +105,7 @@ static void take_modinfo(struct gs_class *c, const uint8_t *raw, size_t len)
 	c->modinfo_len = tl;
 }
 
-/* Version from the runtime.buildVersion symbol's string header (§4.2). */
+/* Version from the runtime.buildVersion symbol's string header (§7.1). */
 static bool symtab_version(const struct gs_elf *e, uint64_t addr, char *out, size_t outsz)
 {
 	const uint8_t *h = gs_elf_vaddr(e, addr, 2 * e->ptrsize), *s;
@@ -130,7 +125,7 @@ static bool symtab_version(const struct gs_elf *e, uint64_t addr, char *out, siz
 	return true;
 }
 
-/* Is one of the cgo-only runtime functions in pclntab? (§6, cgo) */
+/* Is one of the cgo-only runtime functions in pclntab? (§8.4, cgo) */
 static bool pcln_has_cgo(const struct gs_pclntab *t)
 {
 	for (uint64_t i = 0; i < t->nfunc; i++) {

@@ -88,9 +88,6 @@ struct gs_cache_stats { unsigned long hits, misses, entries; };
 void gs_cache_stats(struct gs_cache_stats *s);
 void gs_cache_clear(void);
 
-/* Function lookup through pclntab on an open file (for uprobes). */
-int gs_func_lookup_fd(int fd, const char *name, struct gs_func *out, struct gs_err *err);
-
 /* Human names. */
 const char *gs_verdict_str(enum gs_verdict v);
 const char *gs_vsrc_str(enum gs_vsrc s);

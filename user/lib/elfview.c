@@ -79,6 +79,12 @@ bool gs_elf_shdr(const struct gs_elf *e, uint32_t idx, struct gs_shdr *out)
 	p = gs_elf_at(e, e->shoff + (uint64_t)idx * e->shentsize, e->shentsize);
 	if (!p)
 		return false;
+	gs_elf_shdr_decode(e, p, out);
+	return true;
+}
+
+void gs_elf_shdr_decode(const struct gs_elf *e, const uint8_t *p, struct gs_shdr *out)
+{
 	out->name = gs_rd32(e, p);
 	out->type = gs_rd32(e, p + 4);
 	if (e->is64) {
@@ -98,7 +104,6 @@ bool gs_elf_shdr(const struct gs_elf *e, uint32_t idx, struct gs_shdr *out)
 		out->info = gs_rd32(e, p + 28);
 		out->entsize = gs_rd32(e, p + 36);
 	}
-	return true;
 }
 
 /*
@@ -194,13 +199,13 @@ static void index_loads(struct gs_elf *e)
 	e->nlpiece = k;
 }
 
-int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **why)
+int gs_elf_header(struct gs_elf *e, const void *data, size_t size, struct gs_ehdr *eh,
+		  const char **why)
 {
 	const uint8_t *h = data;
-	uint64_t phoff, shoff;
-	unsigned phentsize, phnum, shentsize, shnum, shstrndx, want;
 
 	memset(e, 0, sizeof(*e));
+	memset(eh, 0, sizeof(*eh));
 	e->data = data;
 	e->size = size;
 	if (size < EI_NIDENT || memcmp(h, ELFMAG, SELFMAG) != 0) {
@@ -226,39 +231,49 @@ int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **w
 	e->machine = gs_rd16(e, h + 18);
 	if (e->is64) {
 		e->entry = gs_rd64(e, h + 24);
-		phoff = gs_rd64(e, h + 32);
-		shoff = gs_rd64(e, h + 40);
-		phentsize = gs_rd16(e, h + 54);
-		phnum = gs_rd16(e, h + 56);
-		shentsize = gs_rd16(e, h + 58);
-		shnum = gs_rd16(e, h + 60);
-		shstrndx = gs_rd16(e, h + 62);
-		want = sizeof(Elf64_Phdr);
+		eh->phoff = gs_rd64(e, h + 32);
+		eh->shoff = gs_rd64(e, h + 40);
+		eh->phentsize = gs_rd16(e, h + 54);
+		eh->phnum = gs_rd16(e, h + 56);
+		eh->shentsize = gs_rd16(e, h + 58);
+		eh->shnum = gs_rd16(e, h + 60);
+		eh->shstrndx = gs_rd16(e, h + 62);
 	} else {
 		e->entry = gs_rd32(e, h + 24);
-		phoff = gs_rd32(e, h + 28);
-		shoff = gs_rd32(e, h + 32);
-		phentsize = gs_rd16(e, h + 42);
-		phnum = gs_rd16(e, h + 44);
-		shentsize = gs_rd16(e, h + 46);
-		shnum = gs_rd16(e, h + 48);
-		shstrndx = gs_rd16(e, h + 50);
-		want = sizeof(Elf32_Phdr);
+		eh->phoff = gs_rd32(e, h + 28);
+		eh->shoff = gs_rd32(e, h + 32);
+		eh->phentsize = gs_rd16(e, h + 42);
+		eh->phnum = gs_rd16(e, h + 44);
+		eh->shentsize = gs_rd16(e, h + 46);
+		eh->shnum = gs_rd16(e, h + 48);
+		eh->shstrndx = gs_rd16(e, h + 50);
 	}
-	load_sections(e, shoff, shentsize, shnum, shstrndx);
+	return 0;
+}
+
+int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **why)
+{
+	struct gs_ehdr h;
+	unsigned phnum, want;
+
+	if (gs_elf_header(e, data, size, &h, why) < 0)
+		return -1;
+	want = e->is64 ? sizeof(Elf64_Phdr) : sizeof(Elf32_Phdr);
+	load_sections(e, h.shoff, h.shentsize, h.shnum, h.shstrndx);
+	phnum = h.phnum;
 	if (phnum == PN_XNUM) {
 		struct gs_shdr s0;
 
 		phnum = gs_elf_shdr(e, 0, &s0) ? s0.info : 0;
 	}
-	if (phnum && phentsize < want) {
+	if (phnum && h.phentsize < want) {
 		*why = "ELF: bad program header size";
 		return -1;
 	}
 	for (unsigned i = 0; i < phnum && e->nphdr < GS_MAX_PHDR; i++) {
 		struct gs_phdr ph;
 
-		if (!read_phdr(e, phoff, phentsize, i, &ph))
+		if (!read_phdr(e, h.phoff, h.phentsize, i, &ph))
 			break;	/* truncated table: keep what was readable */
 		e->ph[e->nphdr++] = ph;
 	}

@@ -58,6 +58,27 @@ struct gs_elf {
 /* Parse the ELF header and program headers. Returns 0, or -1 with *why set. */
 int gs_elf_parse(struct gs_elf *e, const void *data, size_t size, const char **why);
 
+/*
+ * The ELF header alone, for a reader that fetches the rest of a file piece
+ * by piece instead of mapping it (see gotriage.h). Fills e's identity
+ * (is64, be, type, machine, entry, ptrsize; data/size = the header bytes,
+ * no program or section headers) and h with the tables' positions as the
+ * header states them: unchecked, untrusted. 0, or -1 with *why set.
+ */
+struct gs_ehdr {
+	uint64_t phoff, shoff;
+	uint16_t phentsize, phnum, shentsize, shnum, shstrndx;
+};
+int gs_elf_header(struct gs_elf *e, const void *data, size_t size, struct gs_ehdr *h,
+		  const char **why);
+/* Size of one section header of e's class (64 or 40 bytes). */
+static inline unsigned gs_elf_shdr_size(const struct gs_elf *e)
+{
+	return e->is64 ? 64 : 40;
+}
+/* Decode the section header at p, which holds gs_elf_shdr_size(e) readable bytes. */
+void gs_elf_shdr_decode(const struct gs_elf *e, const uint8_t *p, struct gs_shdr *out);
+
 /* Integer reads in the image's byte order. p must already be bounds-checked. */
 uint16_t gs_rd16(const struct gs_elf *e, const uint8_t *p);
 uint32_t gs_rd32(const struct gs_elf *e, const uint8_t *p);

@@ -6,14 +6,14 @@
  *
  * Every function takes a parsed struct gs_elf (bounds-checked view) and never
  * allocates. Returned pointers point into the image.
- * Reference: shared/reference/go-binary-format.md (section numbers below).
+ * Reference: docs/go-binary-format.md (section numbers below).
  */
 #ifndef GOSCOPE_GOELF_H
 #define GOSCOPE_GOELF_H
 
 #include "elfview.h"
 
-#define GS_VERSION_MAX 129		/* §4.1: a version string is at most 128 bytes */
+#define GS_VERSION_MAX 129		/* §1: a version string is at most 128 bytes */
 #define GS_MODINFO_MAX (4u << 20)	/* modinfo larger than this is rejected */
 #define GS_BUILDID_MAX 256
 
@@ -66,7 +66,7 @@ static inline bool gs_budget_step(struct gs_budget *b)
 	return true;
 }
 
-/* ---- .go.buildinfo (§1) ---- */
+/* ---- .go.buildinfo (§2) ---- */
 struct gs_buildinfo {
 	uint64_t vaddr;			/* address of the blob */
 	bool by_section;		/* found through the section header */
@@ -80,24 +80,24 @@ int gs_buildinfo_find(const struct gs_elf *e, struct gs_buildinfo *bi);
 /* The same; the scan of writable segments (no usable section) spends b. */
 int gs_buildinfo_find_budget(const struct gs_elf *e, struct gs_buildinfo *bi, struct gs_budget *b);
 
-/* The 16-byte sentinels that frame modinfo (§1.5). */
+/* The 16-byte sentinels that frame modinfo (§2.5). */
 extern const uint8_t gs_modinfo_start[16], gs_modinfo_end[16];
-/* Strip the 16-byte sentinels (§1.5). Returns false when there is no module info. */
+/* Strip the 16-byte sentinels (§2.5). Returns false when there is no module info. */
 bool gs_modinfo_unframe(const uint8_t *raw, size_t len, const uint8_t **text, size_t *tlen);
 
-/* ---- version recovery without build info (§4) ---- */
-/* True when s[0..n) is a plausible runtime.buildVersion (§4.1 method 2 regex). */
+/* ---- version recovery without build info (§7) ---- */
+/* True when s[0..n) is a plausible runtime.buildVersion (the §7.2 regex). */
 bool gs_version_plausible(const uint8_t *s, size_t n);
-/* String-header scan of writable PT_LOADs (§4.1 method 2). 0 on one match. */
+/* String-header scan of writable PT_LOADs (§7.2). 0 on one match. */
 int gs_version_scan(const struct gs_elf *e, char *out, size_t outsz);
 int gs_version_scan_budget(const struct gs_elf *e, char *out, size_t outsz, struct gs_budget *b);
-/* Framed modinfo found by a string-header scan or sentinel search (§4.3). */
+/* Framed modinfo found by a string-header scan or sentinel search (§7.3). */
 int gs_modinfo_scan(const struct gs_elf *e, const uint8_t **raw, size_t *len);
 /* The same; the walk spends walk (GS_BUDGET_STRWALK), the search sentinel. */
 int gs_modinfo_scan_budget(const struct gs_elf *e, const uint8_t **raw, size_t *len,
 			   struct gs_budget *walk, struct gs_budget *sentinel);
 
-/* ---- Go build-ID note (§2.1) ---- */
+/* ---- Go build-ID note (§3) ---- */
 bool gs_go_buildid(const struct gs_elf *e, char *out, size_t outsz);
 
 /* ---- .symtab ---- */
@@ -109,7 +109,7 @@ struct gs_sym_query {
 /* Fill every query found in .symtab. Returns -1 when there is no .symtab. */
 int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq);
 
-/* ---- pclntab (§3) ---- */
+/* ---- pclntab (§4) ---- */
 enum gs_pcln_ver { GS_PCLN_NONE = 0, GS_PCLN_12, GS_PCLN_116, GS_PCLN_118, GS_PCLN_120 };
 
 struct gs_pclntab {
@@ -147,7 +147,7 @@ int gs_moduledata_find_budget(const struct gs_elf *e, struct gs_pclntab *t,
 			      struct gs_moduledata *md, struct gs_budget *b);
 /*
  * Word idx (pointer-sized) of the moduledata found by gs_moduledata_find; a
- * zero word of a position-independent file takes its RELATIVE addend (§3.4).
+ * zero word of a position-independent file takes its RELATIVE addend (§4.4).
  * For the fields past word 31, whose place moves between releases.
  */
 bool gs_moduledata_word(const struct gs_elf *e, const struct gs_moduledata *md, unsigned idx,
@@ -159,7 +159,7 @@ struct gs_func {
 	uint64_t file_off;		/* for uprobes: entry - p_vaddr + p_offset */
 	unsigned candidates;		/* functions of that name seen (2 = ABI0 wrapper too) */
 };
-/* Name -> entry; picks the ABIInternal body over a same-named ABI0 wrapper (§3.5). */
+/* Name -> entry; picks the ABIInternal body over a same-named ABI0 wrapper (§4.5). */
 int gs_pcln_lookup(const struct gs_elf *e, const struct gs_pclntab *t, const char *name,
 		   struct gs_func *out);
 /* Name of function i (NUL-terminated inside the image), or NULL. */
@@ -167,7 +167,7 @@ const char *gs_pcln_name(const struct gs_pclntab *t, uint64_t i);
 /* The same, only when the name ends within max bytes: reads at most max. */
 const char *gs_pcln_name_within(const struct gs_pclntab *t, uint64_t i, size_t max);
 
-/* Version range implied by the formats (§4.1 method 4), e.g. "go1.20+". */
+/* Version range implied by the formats (§7.4), e.g. "go1.20+". */
 const char *gs_version_range(const struct gs_elf *e, const struct gs_pclntab *t,
 			     bool has_go_module_section);
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* modinfo text lines (§1.6 of go-binary-format.md); see modinfo.h. */
+/* modinfo text lines (docs/go-binary-format.md §2.6); see modinfo.h. */
 #include "modinfo.h"
 
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * modinfo text (§1.6): line iteration without allocation, and Go-style
+ * modinfo text (docs/go-binary-format.md §2.6): line iteration without allocation, and Go-style
  * unquoting of build keys and values.
  */
 #ifndef GOSCOPE_MODINFO_H

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * moduledata (runtime.firstmoduledata, §3.7): found through .go.module
+ * moduledata (runtime.firstmoduledata, docs/go-binary-format.md §5): found through .go.module
  * (1.26+) or by searching data for a word equal to the pclntab address, and
  * accepted only when its slices point back into that pclntab. It supplies the
  * text base that 1.26+ headers no longer carry.
  *
  * Also here: a minimal DT_RELA reader, for position-independent files whose
- * linker left RELATIVE-relocated words zero in the file (§3.4).
+ * linker left RELATIVE-relocated words zero in the file (§4.4).
  */
 #include "pclntab_int.h"
 
@@ -140,7 +140,7 @@ static bool pc_range_matches(const struct gs_pclntab *t, uint64_t text, uint64_t
 }
 
 /*
- * Check the candidate at vaddr against t (§3.7). With fill, a zero word takes
+ * Check the candidate at vaddr against t (§5.3). With fill, a zero word takes
  * fill's value for it: the addend of the RELATIVE reloc that targets it.
  */
 static bool md_check(const struct gs_elf *e, const struct gs_pclntab *t, uint64_t vaddr,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The Go build-ID note (§2.1): name "Go\0\0", type 4, in a PT_NOTE segment.
+ * The Go build-ID note (docs/go-binary-format.md §3): name "Go\0\0", type 4, in a PT_NOTE segment.
  * Walk segments rather than sections, which strip tools remove.
  */
 #include "goelf.h"

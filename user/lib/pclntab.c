@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pclntab: the runtime function table (§3). Located by section name or by a
- * magic scan, and in both cases accepted only after the structural checks of
- * §3.6, since section headers can be forged and magic bytes can be chance.
+ * pclntab: the runtime function table (docs/go-binary-format.md §4). Located
+ * by section name or by a magic scan, and in both cases accepted only after
+ * the structural checks of §4.6, since section headers can be forged and
+ * magic bytes can be chance.
  *
  * Go 1.18+ entries are offsets mapped with a single text base, PC = text +
  * off: always right on amd64 and 386, and on arm64/ppc64 as long as
@@ -11,7 +12,7 @@
  *
  * For 1.2-1.15 tables, pcln_off is set to the functab start and funcname_off
  * to 0 (names count from the table start), so one set of accessors serves
- * every version; only the funcoff base differs (§3.3).
+ * every version; only the funcoff base differs (§4.3).
  */
 #include "pclntab_int.h"
 
@@ -185,14 +186,14 @@ static const struct gs_phdr *exec_load_for(const struct gs_elf *e, uint64_t vadd
 	return NULL;
 }
 
-/* Structural checks of §3.6 on the functab of a parsed candidate. */
+/* Structural checks of §4.6 on the functab of a parsed candidate. */
 static bool functab_sane(const struct gs_elf *e, const struct gs_pclntab *c)
 {
 	const uint64_t ends[2] = { 0, c->nfunc - 1 };
 	unsigned fs = pcln_fieldsz(c);
 	uint64_t entry, fo, prev = 0, off, start, end;
 
-	/* The _func record repeats its functab entry (§3.3). */
+	/* The _func record repeats its functab entry (§4.3). */
 	for (unsigned k = 0; k < 2; k++) {
 		if (!gs_pcln_ftab(c, ends[k], &entry, &fo))
 			return false;
@@ -235,7 +236,7 @@ static bool functab_sane(const struct gs_elf *e, const struct gs_pclntab *c)
 	return false;
 }
 
-/* The 8-byte prefix (§3.1): a known magic, quantum and pointer size for e. */
+/* The 8-byte prefix (§4.1): a known magic, quantum and pointer size for e. */
 static bool pcln_prefix_ok(const struct gs_elf *e, const uint8_t *p)
 {
 	unsigned q = p[6], mq = machine_quantum(e->machine);
@@ -319,7 +320,7 @@ static int pcln_parse(const struct gs_elf *e, uint64_t vaddr, const uint8_t *p, 
 	return 0;
 }
 
-/* Header textStart, or for a zeroed PIE slot its RELATIVE addend (§3.4). */
+/* Header textStart, or for a zeroed PIE slot its RELATIVE addend (§4.4). */
 static void pcln_set_text(const struct gs_elf *e, struct gs_pclntab *t)
 {
 	uint64_t slot, base;
@@ -431,7 +432,7 @@ int gs_pcln_find_budget(const struct gs_elf *e, struct gs_pclntab *t, bool loads
 			return 0;
 		}
 	}
-	/* No trustworthy section: a validated magic scan (§3.6). */
+	/* No trustworthy section: a validated magic scan (§4.6). */
 	if (pcln_scan_relro(e, b, t) == 0 || (loads && pcln_scan_loads(e, b, t) == 0)) {
 		pcln_set_text(e, t);
 		b->spent = false;

@@ -4,14 +4,14 @@
  *
  * A struct gs_pclntab carries no byte order of its own, yet gs_pcln_name()
  * gets no ELF view: the order is recovered from the magic, whose first byte
- * is 0xFF only when stored big-endian (§3.1).
+ * is 0xFF only when stored big-endian (docs/go-binary-format.md §4.1).
  */
 #ifndef GOSCOPE_PCLNTAB_INT_H
 #define GOSCOPE_PCLNTAB_INT_H
 
 #include "goelf.h"
 
-#define GS_PCLN_MAX_NFUNC 10000000u	/* §3.6: real tables hold < 10^7 functions */
+#define GS_PCLN_MAX_NFUNC 10000000u	/* §4.6: real tables hold < 10^7 functions */
 #define GS_PCLN_NAME_MAX 4096u		/* longest function name we read */
 
 static inline bool pcln_be(const struct gs_pclntab *t)
@@ -47,7 +47,7 @@ static inline unsigned pcln_fieldsz(const struct gs_pclntab *t)
 bool gs_pcln_ftab(const struct gs_pclntab *t, uint64_t i, uint64_t *entry, uint64_t *func);
 
 /*
- * A named section re-checked against the PT_LOADs (§0): its file offset must
+ * A named section re-checked against the PT_LOADs (§1): its file offset must
  * be the one its address maps to. Gives the address and the bytes up to the
  * section end, clamped to the segment's file part and the image.
  */
@@ -56,7 +56,7 @@ bool gs_section_view(const struct gs_elf *e, const char *name, uint64_t *vaddr,
 
 /*
  * The addend of the R_*_RELATIVE relocation (DT_RELA) that targets the word
- * at slot. Some external linkers leave such slots zero in the file (§3.4).
+ * at slot. Some external linkers leave such slots zero in the file (§4.4).
  */
 bool gs_rela_relative(const struct gs_elf *e, uint64_t slot, uint64_t *addend);
 

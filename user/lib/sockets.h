@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * sockets: which sockets a process holds, read from /proc as gops shows them
- * (gops-compat §3: one "local/remote" line per socket).
+ * (docs/gops-protocol.md §4: one "local/remote" line per socket).
  *
  * Two halves, as in proc.h. The parsers take one line or a whole buffer of
  * /proc/PID/net/{tcp,tcp6,udp,udp6,unix} text and never touch the file

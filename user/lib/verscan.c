@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Version and modinfo recovery for binaries without .go.buildinfo
- * (§4.1 method 2 and §4.3 of go-binary-format.md): walk the writable data
+ * (docs/go-binary-format.md §7.2 and §7.3): walk the writable data
  * as Go string headers {ptr, len} and keep the one whose bytes look like
  * runtime.buildVersion. Arch-independent; the linker keeps that variable
  * alive because runtime.schedinit reads it.
