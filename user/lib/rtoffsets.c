@@ -762,7 +762,7 @@ static const char *const field_names[GS_RT_NFIELDS] = {
 
 const char *gs_rt_field_name(enum gs_rt_field f)
 {
-	return (unsigned)f < GS_RT_NFIELDS ? field_names[f] : "?";
+	return (unsigned)f < GS_RT_NFIELDS && field_names[f] ? field_names[f] : "?";
 }
 
 const char *gs_rt_source_name(enum gs_rt_source s)
@@ -779,7 +779,7 @@ const char *gs_rt_source_name(enum gs_rt_source s)
  * atomic.Int32 or atomic.Uint64 holds its value in a member named v / value.
  */
 static int resolve_path(struct dw *d, uint64_t struct_off, const char *path, uint32_t *off,
-			uint8_t *size)
+			uint32_t *size)
 {
 	uint64_t total = 0, loc, type = struct_off;
 	struct die t;
@@ -805,7 +805,7 @@ static int resolve_path(struct dw *d, uint64_t struct_off, const char *path, uin
 	if (!t.has_size || (t.size != 4 && t.size != 8) || total > UINT32_MAX - 8)
 		return -1;
 	*off = (uint32_t)total;
-	*size = (uint8_t)t.size;
+	*size = (uint32_t)t.size;
 	return 0;
 }
 
@@ -953,4 +953,39 @@ int gs_rt_alt_index(enum gs_rt_field f, const char *global)
 		    (global && specs[f][a].global && strcmp(global, specs[f][a].global) == 0))
 			return a;
 	return -1;
+}
+
+/* ---- interim: the rest of the API, filled in by the following commits ---- */
+
+const char *gs_rt_field_struct(enum gs_rt_field f)
+{
+	(void)f;
+	return "?";
+}
+
+const char *gs_rt_const_name(enum gs_rt_const c)
+{
+	(void)c;
+	return "?";
+}
+
+const char *gs_rt_waitreason(const struct gs_rt_offsets *o, uint64_t reason)
+{
+	return o->wait && reason < o->nwait ? o->wait[reason] : NULL;
+}
+
+int gs_rt_offsets_find(const struct gs_elf *e, const char *goversion, struct gs_rt_offsets *o,
+		       struct gs_err *err)
+{
+	struct gs_err derr;
+
+	if (gs_rt_offsets_dwarf(e, o, &derr) == 0)
+		return 0;
+	if (gs_rt_offsets_table(goversion, e->machine, o, err) == 0) {
+		snprintf(o->dwarf_why, sizeof(o->dwarf_why), "%s", derr.msg);
+		return 0;
+	}
+	snprintf(o->dwarf_why, sizeof(o->dwarf_why), "%s", derr.msg);
+	return gs_errf(err, ENOENT, "no runtime layout for %s",
+		       goversion ? goversion : "an unknown Go version");
 }
