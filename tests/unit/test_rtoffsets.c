@@ -898,6 +898,88 @@ static void test_dwarf_budget(void **state)
 	img_close(&im);
 }
 
+/* One DWARF 4 unit named cu holding struct sname { ngsys uint32 at 8 }. */
+static size_t small_unit(uint8_t *b, const char *cu, const char *sname)
+{
+	size_t n = 11, ref, base;
+	uint32_t len, r;
+
+	memset(b, 0, 11);
+	b[4] = 4;	/* version; abbrev offset 0 */
+	b[10] = 8;	/* address size */
+#define PUT(p, k) (memcpy(b + n, (p), (k)), n += (k))
+#define PUT8(v) (b[n++] = (uint8_t)(v))
+	PUT8(1);
+	PUT(cu, strlen(cu) + 1);
+	PUT8(2);
+	PUT(sname, strlen(sname) + 1);
+	PUT8(16);
+	PUT8(3);
+	PUT("ngsys", 6);
+	ref = n;
+	PUT("\0\0\0\0", 4);
+	PUT8(8);
+	PUT8(0);
+	base = n;
+	PUT8(4);
+	PUT("uint32", 7);
+	PUT8(4);
+	PUT8(0);
+#undef PUT
+#undef PUT8
+	r = (uint32_t)base;
+	memcpy(b + ref, &r, 4);
+	len = (uint32_t)(n - 4);
+	memcpy(b, &len, 4);
+	return n;
+}
+
+/* DWARF that does not hold the runtime's types is not the binary's layout: the table is. */
+static void test_find_foreign_dwarf(void **state)
+{
+	static const uint8_t abbrev[] = {
+		1, 0x11, 1, 0x03, 0x08, 0, 0,			/* CU: name */
+		2, 0x13, 1, 0x03, 0x08, 0x0b, 0x0b, 0, 0,	/* struct: name, byte_size */
+		3, 0x0d, 0, 0x03, 0x08, 0x49, 0x13, 0x38, 0x0b, 0, 0,	/* member */
+		4, 0x24, 0, 0x03, 0x08, 0x0b, 0x0b, 0, 0,	/* base type */
+		0,
+	};
+	static const struct {
+		const char *cu, *sname;
+		enum gs_rt_source src;
+		const char *why;
+	} cases[] = {
+		{ "runtime", "runtime.schedt", GS_RT_SRC_DWARF, "" },
+		{ "runtime", "runtime.other", GS_RT_SRC_TABLE, "no runtime types in DWARF" },
+		{ "main", "runtime.schedt", GS_RT_SRC_TABLE, "no unit of the wanted packages" },
+	};
+	uint8_t info[128];
+	struct gs_rt_offsets o;
+	struct gs_err err;
+	struct gs_elf e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = small_unit(info, cases[i].cu, cases[i].sname);
+		struct secspec sp[] = { { ".debug_info", 0, info, n },
+					{ ".debug_abbrev", 0, abbrev, sizeof(abbrev) } };
+		uint8_t *image = elf_image(sp, 2, &e);
+
+		assert_int_equal(gs_rt_offsets_find(&e, "go1.19.8", &o, &err), 0);
+		assert_int_equal(o.src, cases[i].src);
+		if (o.src == GS_RT_SRC_DWARF) {
+			assert_true(o.f[GS_RT_SCHED_NGSYS].known);
+			assert_int_equal(o.f[GS_RT_SCHED_NGSYS].off, 8);
+			assert_int_equal(o.f[GS_RT_SCHED_NGSYS].size, 4);
+			assert_false(o.f[GS_RT_SIZEOF_G].known);	/* only what DWARF says */
+		} else {
+			assert_non_null(strstr(o.dwarf_why, cases[i].why));
+			assert_true(o.f[GS_RT_SIZEOF_G].known);
+		}
+		free(image);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -912,6 +994,7 @@ int main(void)
 		cmocka_unit_test(test_dwarf_compressed),
 		cmocka_unit_test(test_dwarf5_unit),
 		cmocka_unit_test(test_dwarf_budget),
+		cmocka_unit_test(test_find_foreign_dwarf),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -310,6 +310,7 @@ static int add_unit(struct gs_dwarf *d, const struct unit *u)
 static int load_units(struct gs_dwarf *d, struct gs_dwsrc *src, struct gs_err *err)
 {
 	uint8_t *pre = malloc(UNIT_PREFIX);
+	size_t seen = 0;
 	int rc = -1;
 
 	if (!pre)
@@ -349,6 +350,7 @@ static int load_units(struct gs_dwarf *d, struct gs_dwsrc *src, struct gs_err *e
 			goto out;
 		}
 		total = u.end - off;
+		seen++;
 		/* the unit's name from what was read of it */
 		tmp = u;
 		tmp.end = total < (uint64_t)got ? u.end : off + (uint64_t)got;
@@ -403,7 +405,8 @@ static int load_units(struct gs_dwarf *d, struct gs_dwsrc *src, struct gs_err *e
 out:
 	free(pre);
 	if (rc == 0 && !d->nunits)
-		rc = gs_errf(err, EINVAL, "malformed .debug_info unit headers");
+		rc = seen ? gs_errf(err, ENOENT, "no unit of the wanted packages in .debug_info")
+			  : gs_errf(err, EINVAL, "malformed .debug_info unit headers");
 	return rc;
 }
 
