@@ -271,6 +271,27 @@ static void test_table_lookup(void **state)
 	assert_true(o.c[GS_RT_C_GDEADEXTRA].known);
 }
 
+/* Every field and constant has a name, a struct and an enumerator name. */
+static void test_names(void **state)
+{
+	(void)state;
+	for (int f = 0; f < GS_RT_NFIELDS; f++) {
+		assert_non_null(gs_rt_field_name(f));
+		assert_string_not_equal(gs_rt_field_name(f), "?");
+		assert_int_equal(strncmp(gs_rt_field_struct(f), "runtime.", 8), 0);
+		assert_int_equal(strncmp(gs_rt_field_id(f), "GS_RT_", 6), 0);
+	}
+	for (int c = 0; c < GS_RT_NCONSTS; c++) {
+		assert_string_not_equal(gs_rt_const_name(c), "?");
+		assert_int_equal(strncmp(gs_rt_const_id(c), "GS_RT_C_", 8), 0);
+	}
+	assert_string_equal(gs_rt_field_name(GS_RT_NFIELDS), "?");
+	assert_string_equal(gs_rt_const_name(GS_RT_C_GWAITING), "_Gwaiting");
+	assert_string_equal(gs_rt_field_name(GS_RT_SIZEOF_P), "sizeof(runtime.p)");
+	assert_string_equal(gs_rt_field_name(GS_RT_HEAP_LIVE), "heap live");
+	assert_string_equal(gs_rt_source_name(GS_RT_SRC_NONE), "none");
+}
+
 /* DWARF first, else the row for the exact version, else nothing with a reason. */
 static void test_find(void **state)
 {
@@ -988,6 +1009,7 @@ int main(void)
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_table_matches_dwarf),
 		cmocka_unit_test(test_table_lookup),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_memstats_recipes),
 		cmocka_unit_test(test_hostile_dwarf),
