@@ -102,6 +102,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LIBS) -lcmocka $(LDFLAGS)
 
+# The runtime-layout table generator (tools/gen-rtlayout.sh), on the library's DWARF reader.
+$(BUILD)/tools/rtlayout-gen: tools/rtlayout-gen.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
+
 # The process spawner of the churn tests, and the dumpable flipper.
 build/tests/flipdump: tests/tools/flipdump.c
 	$(call msg,CC,$@)
@@ -119,6 +125,12 @@ build/tests/elfbomb: tests/tools/elfbomb.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
+# DWARF decompression bombs from real binaries (tests/e2e/dwarfbomb.bats).
+build/tests/dwarfbomb: tests/tools/dwarfbomb.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $< -lz
 
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
@@ -158,7 +170,7 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb \
-		build/tests/flipdump $(BUILD)/bench/watch_spawn
+		build/tests/dwarfbomb build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
@@ -170,12 +182,13 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) build/tests/dwarfbomb
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) bench/list.sh
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/dwarf.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60
@@ -184,7 +197,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 # Allocation caps sit below the runs' 64 MiB malloc limit (tools/fuzz.sh).
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
-	-DGS_DWARF_MAX_SECTION='(32u << 20)' \
+	-DGS_DWARF_MAX_TOTAL='(32u << 20)' \
 	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
 
