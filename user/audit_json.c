@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "gojson.h"
 #include "output.h"
 
 static json_t *str_or_null(const char *s)

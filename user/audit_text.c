@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
+#include "versiontext.h"
+
 #define PIDS_SHOWN 5
 
 enum col {

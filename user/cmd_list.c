@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "gojson.h"
 #include "golist.h"
 #include "output.h"
+#include "versiontext.h"
 
 static void help(void)
 {

@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "golist.h"
+#include "gojson.h"
 #include "output.h"
+#include "versiontext.h"
 #include "version.h"
 
 static void help(void)

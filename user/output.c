@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golist.h"
 
 struct gs_global_opts gs_opts;
 
@@ -72,6 +71,51 @@ int gs_output_finish(int code)
 	if (output_failed && code == GS_EXIT_OK)
 		return GS_EXIT_ERROR;
 	return code;
+}
+
+/* ---- JSON strings ---- */
+
+json_t *gs_json_strn(const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	char *t;
+
+	if (j)
+		return j;
+	/* Not UTF-8 (or an embedded NUL): keep ASCII, '?' for the rest. */
+	t = malloc(n + 1);
+	if (!t)
+		return json_null();
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		t[i] = ch == 0 || ch >= 0x80 ? '?' : (char)ch;
+	}
+	t[n] = '\0';
+	j = json_stringn(t, n);
+	free(t);
+	return j ? j : json_null();
+}
+
+json_t *gs_json_str(const char *s)
+{
+	return gs_json_strn(s, strlen(s));
+}
+
+/* ---- text from outside ---- */
+
+void gs_fwrite_safe(const char *s, size_t n, FILE *f)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
+	}
+}
+
+void gs_fputs_safe(const char *s, FILE *f)
+{
+	gs_fwrite_safe(s, strlen(s), f);
 }
 
 static void __attribute__((format(printf, 3, 0)))

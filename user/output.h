@@ -3,12 +3,17 @@
  * The one error path and the shared output switches. Commands print results
  * through their own writers (text or JSON via jansson); errors only go
  * through gs_error()/gs_usage_error(), like bpftool: `Error: ...` on stderr
- * for people, or a JSON error object on stdout under --json.
+ * for people, or a JSON error object on stdout under --json. Also the
+ * writers every command shares: JSON strings, and text from outside (names,
+ * paths) made safe to print.
  */
 #ifndef GOSCOPE_OUTPUT_H
 #define GOSCOPE_OUTPUT_H
 
+#include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 
 /* Exit codes (documented in README and --help). */
 enum {
@@ -36,14 +41,21 @@ void gs_output_init(void);
  * GS_EXIT_ERROR after reporting when building (out of memory) or writing the
  * document failed. A failure is also remembered for gs_output_finish().
  */
-struct json_t;
-int gs_json_emit(struct json_t *doc);
+int gs_json_emit(json_t *doc);
 /*
  * Call last in main with the command's exit code: flushes stdout and turns a
  * write error (disk full, closed pipe) or an earlier output failure into a
  * reported error, so output is never silently incomplete.
  */
 int gs_output_finish(int code);
+
+/* JSON. Strings that are not valid UTF-8 get '?' for each bad byte. */
+json_t *gs_json_str(const char *s);
+json_t *gs_json_strn(const char *s, size_t n);
+
+/* Write s with control characters shown as '?', so names cannot forge lines. */
+void gs_fputs_safe(const char *s, FILE *f);
+void gs_fwrite_safe(const char *s, size_t n, FILE *f);
 
 /* Print an error (text or JSON) and return code, for `return gs_error(...)`. */
 int gs_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
