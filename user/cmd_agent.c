@@ -366,132 +366,6 @@ static int call_error(const struct gs_err *err)
 	return gs_error(GS_EXIT_ERROR, "%s", err->msg);
 }
 
-/* ---- JSON by hand, for replies streamed without holding them ---- */
-
-struct jstr {
-	unsigned char pend[4];
-	int have, need;
-};
-
-static void jbyte_raw(unsigned char c)
-{
-	switch (c) {
-	case '"':
-		fputs("\\\"", stdout);
-		break;
-	case '\\':
-		fputs("\\\\", stdout);
-		break;
-	case '\n':
-		fputs("\\n", stdout);
-		break;
-	case '\t':
-		fputs("\\t", stdout);
-		break;
-	case '\r':
-		fputs("\\r", stdout);
-		break;
-	default:
-		if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-}
-
-static void jflush_bad(struct jstr *j)
-{
-	for (int i = 0; i < j->have; i++)
-		putchar('?');
-	j->have = j->need = 0;
-}
-
-static bool utf8_ok(const unsigned char *s, int n)
-{
-	if (n == 3 && ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0)))
-		return false;	/* overlong, surrogate */
-	if (n == 4 && ((s[0] == 0xf0 && s[1] < 0x90) || (s[0] == 0xf4 && s[1] >= 0x90)))
-		return false;	/* overlong, beyond U+10FFFF */
-	return true;
-}
-
-/* Bytes of a JSON string, valid UTF-8 kept, each bad byte a '?', across chunk boundaries. */
-static void jstr_put(struct jstr *j, const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = b[i];
-
-		if (j->need) {
-			if ((c & 0xc0) == 0x80) {
-				j->pend[j->have++] = c;
-				if (j->have == j->need) {
-					if (utf8_ok(j->pend, j->have))
-						fwrite(j->pend, 1, (size_t)j->have, stdout);
-					else
-						jflush_bad(j);
-					j->have = j->need = 0;
-				}
-				continue;
-			}
-			jflush_bad(j);
-		}
-		if (c < 0x80) {
-			jbyte_raw(c);
-		} else if (c >= 0xc2 && c <= 0xf4) {
-			j->need = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-			j->pend[0] = c;
-			j->have = 1;
-		} else {
-			putchar('?');
-		}
-	}
-}
-
-static void jstr_end(struct jstr *j)
-{
-	jflush_bad(j);
-	putchar('"');
-}
-
-static void jkey(bool *first, const char *k)
-{
-	fputs(*first ? (gs_opts.pretty ? "{\n  \"" : "{\"") : (gs_opts.pretty ? ",\n  \"" : ",\""),
-	      stdout);
-	fputs(k, stdout);
-	fputs(gs_opts.pretty ? "\": " : "\":", stdout);
-	*first = false;
-}
-
-static void jstring(const char *s)
-{
-	struct jstr j = { 0 };
-
-	putchar('"');
-	jstr_put(&j, (const unsigned char *)s, strlen(s));
-	jstr_end(&j);
-}
-
-static void jhead(bool *first, const struct target *t, const char *cmd)
-{
-	jkey(first, "target");
-	jstring(t->text);
-	jkey(first, "pid");
-	if (t->loc.pid > 0)
-		printf("%d", t->loc.pid);
-	else
-		fputs("null", stdout);
-	jkey(first, "addr");
-	jstring(t->addr_str);
-	jkey(first, "command");
-	jstring(cmd);
-}
-
-static void jclose(void)
-{
-	fputs(gs_opts.pretty ? "\n}\n" : "}\n", stdout);
-	fflush(stdout);
-}
-
 static json_t *jhead_obj(const struct target *t, const char *cmd)
 {
 	json_t *o = json_object();
@@ -509,42 +383,43 @@ struct stream_json {
 	const struct target *t;
 	const char *cmd;
 	bool started;
-	struct jstr j;
+	struct gs_jstream js;
 };
 
+/* The reply streamed into its JSON document, begun at its first byte. */
 static int stream_json_fn(void *ctx, const void *buf, size_t len, struct gs_err *err)
 {
 	struct stream_json *s = ctx;
+	int rc = 0;
 
 	if (!s->started) {
-		bool first = true;
-
-		jhead(&first, s->t, s->cmd);
-		jkey(&first, "reply");
-		putchar('"');
 		s->started = true;
+		gs_jstream_begin(&s->js);
+		rc = gs_jstream_member(&s->js, "target", gs_json_str(s->t->text)) ||
+		     gs_jstream_member(&s->js, "pid",
+				       s->t->loc.pid > 0 ? json_integer(s->t->loc.pid) : json_null()) ||
+		     gs_jstream_member(&s->js, "addr", gs_json_str(s->t->addr_str)) ||
+		     gs_jstream_member(&s->js, "command", json_string(s->cmd)) ||
+		     gs_jstream_str_begin(&s->js, "reply");
 	}
-	jstr_put(&s->j, buf, len);
-	if (ferror(stdout))
-		return gs_errf(err, EIO, "cannot write to stdout");
+	if (rc || gs_jstream_str_put(&s->js, buf, len) || ferror(stdout))
+		return gs_errf(err, EIO, ferror(stdout) ? "cannot write to stdout" : "out of memory");
 	return 0;
 }
 
 static int field_json_fn(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
-	json_t *o = ctx, *jk;
+	json_t *o = ctx;
 	char key[GS_AGENT_KEY_MAX];
 	int64_t x;
 
-	memcpy(key, k, kl);
+	/* A key is a JSON string too: the same rule as every value. */
+	gs_utf8_fix(k, kl, key);
 	key[kl] = '\0';
-	/* A key must be UTF-8: skip a line whose key is not. */
-	jk = json_string(key);
-	if (jk && gs_agent_field_int(v, vl, &x))
+	if (gs_agent_field_int(v, vl, &x))
 		json_object_set_new(o, key, json_integer((json_int_t)x));
-	else if (jk)
+	else
 		json_object_set_new(o, key, gs_json_strn(v, vl));
-	json_decref(jk);
 	return 0;
 }
 
@@ -662,14 +537,11 @@ static int run_text(const struct agent_cmd *c, const struct target *t, int64_t a
 		n = gs_agent_call(&t->addr, c->cmd, arg, &sink, tm, &err);
 		if (n < 0 && !s.started)
 			return call_error(&err);
-		jstr_end(&s.j);
-		if (n < 0) {
-			bool first = false;
-
-			jkey(&first, "error");
-			jstring(err.msg);
-		}
-		jclose();
+		/* A write failure is seen at exit, as for any stdout write. */
+		gs_jstream_str_end(&s.js);
+		if (n < 0)
+			gs_jstream_member(&s.js, "error", gs_json_str(err.msg));
+		gs_jstream_end(&s.js);
 		return n < 0 ? GS_EXIT_ERROR : GS_EXIT_OK;
 	} else {
 		char *buf = malloc(SMALL_REPLY_MAX);

@@ -13,6 +13,7 @@
 
 #include "modinfo.h"
 #include "output.h"
+#include "utf8.h"
 
 static json_t *span_json(struct gs_span s)
 {
@@ -37,8 +38,6 @@ static json_t *module_json(const struct gs_mi_line *ln)
  */
 static const char *build_str(struct gs_span s, char *buf, size_t bufsz)
 {
-	json_t *j;
-
 	if (!buf)
 		return "";
 	if (!gs_unquote(s, buf, bufsz)) {
@@ -47,14 +46,8 @@ static const char *build_str(struct gs_span s, char *buf, size_t bufsz)
 		memcpy(buf, s.p, n);
 		buf[n] = '\0';
 	}
-	/* Object keys must be UTF-8 too. */
-	j = json_string(buf);
-	if (!j) {
-		for (char *q = buf; *q; q++)
-			if ((unsigned char)*q >= 0x80)
-				*q = '?';
-	}
-	json_decref(j);
+	/* Object keys are JSON strings too: the same rule as every value. */
+	gs_utf8_fix(buf, strlen(buf), buf);
 	return buf;
 }
 

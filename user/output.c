@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 
 struct gs_global_opts gs_opts;
 
@@ -82,16 +84,11 @@ json_t *gs_json_strn(const char *s, size_t n)
 
 	if (j)
 		return j;
-	/* Not UTF-8 (or an embedded NUL): keep ASCII, '?' for the rest. */
-	t = malloc(n + 1);
+	/* Not UTF-8: each bad byte becomes '?' (utf8.h), the rest stays. */
+	t = malloc(n ? n : 1);
 	if (!t)
 		return json_null();
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-
-		t[i] = ch == 0 || ch >= 0x80 ? '?' : (char)ch;
-	}
-	t[n] = '\0';
+	gs_utf8_fix(s, n, t);
 	j = json_stringn(t, n);
 	free(t);
 	return j ? j : json_null();
@@ -100,6 +97,112 @@ json_t *gs_json_strn(const char *s, size_t n)
 json_t *gs_json_str(const char *s)
 {
 	return gs_json_strn(s, strlen(s));
+}
+
+/* ---- a JSON object streamed member by member ---- */
+
+/* Text as jansson writes it: the same escapes as a document built whole. */
+static int put_json(json_t *v)
+{
+	char *t;
+	int rc = -1;
+
+	if (!v)
+		return -1;
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (t && fputs(t, stdout) != EOF)
+		rc = 0;
+	free(t);
+	json_decref(v);
+	return rc;
+}
+
+static int put_key(struct gs_jstream *js, const char *key)
+{
+	const char *sep = js->first ? (gs_opts.pretty ? "{\n  " : "{") :
+				      (gs_opts.pretty ? ",\n  " : ",");
+
+	js->first = false;
+	if (fputs(sep, stdout) == EOF || put_json(gs_json_str(key)))
+		return -1;
+	return fputs(gs_opts.pretty ? ": " : ":", stdout) == EOF ? -1 : 0;
+}
+
+void gs_jstream_begin(struct gs_jstream *js)
+{
+	memset(js, 0, sizeof(*js));
+	js->first = true;
+}
+
+int gs_jstream_member(struct gs_jstream *js, const char *key, json_t *v)
+{
+	if (put_key(js, key)) {
+		json_decref(v);
+		return -1;
+	}
+	return put_json(v);
+}
+
+int gs_jstream_str_begin(struct gs_jstream *js, const char *key)
+{
+	js->u = (struct gs_utf8){ 0 };
+	if (put_key(js, key))
+		return -1;
+	return putchar('"') == EOF ? -1 : 0;
+}
+
+/* Repaired text, escaped as jansson escapes a string, without its quotes. */
+static int put_str_body(const char *t, size_t n)
+{
+	json_t *v = json_stringn(t, n);
+	char *d;
+	size_t dl;
+	int rc = -1;
+
+	if (!v)
+		return -1;
+	d = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(v);
+	if (d && (dl = strlen(d)) >= 2 && fwrite(d + 1, 1, dl - 2, stdout) == dl - 2)
+		rc = 0;
+	free(d);
+	return rc;
+}
+
+int gs_jstream_str_put(struct gs_jstream *js, const void *buf, size_t n)
+{
+	enum { STEP = 4096 };
+	const char *p = buf;
+	char t[GS_UTF8_OUT(STEP)];
+	int rc = 0;
+
+	while (n && rc == 0) {
+		size_t take = n < STEP ? n : STEP, m = gs_utf8_chunk(&js->u, p, take, t);
+
+		rc = put_str_body(t, m);
+		p += take;
+		n -= take;
+	}
+	return rc;
+}
+
+int gs_jstream_str_end(struct gs_jstream *js)
+{
+	char t[4];
+	size_t m = gs_utf8_end(&js->u, t);
+
+	if (m && put_str_body(t, m))
+		return -1;
+	return putchar('"') == EOF ? -1 : 0;
+}
+
+int gs_jstream_end(struct gs_jstream *js)
+{
+	if (js->first && fputs("{", stdout) == EOF)
+		return -1;
+	if (fputs(gs_opts.pretty && !js->first ? "\n}\n" : "}\n", stdout) == EOF)
+		return -1;
+	return fflush(stdout) == EOF ? -1 : 0;
 }
 
 /* ---- text from outside ---- */

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "utf8.h"
+
 /* Exit codes (documented in README and --help). */
 enum {
 	GS_EXIT_OK = 0,
@@ -49,9 +51,35 @@ int gs_json_emit(json_t *doc);
  */
 int gs_output_finish(int code);
 
-/* JSON. Strings that are not valid UTF-8 get '?' for each bad byte. */
+/*
+ * JSON strings, the one rule for every string goscope writes in JSON (docs/json.md):
+ * valid UTF-8 is kept, each byte that is not part of a valid sequence
+ * becomes '?' (user/lib/utf8.h). Never NULL: json_null() when out of memory.
+ */
 json_t *gs_json_str(const char *s);
 json_t *gs_json_strn(const char *s, size_t n);
+
+/*
+ * A JSON object written to stdout member by member, for a reply too large
+ * to hold (an agent's stack dump): the same strings, escapes and --pretty
+ * layout as gs_json_emit() gives a document built whole. One member's
+ * string value may be streamed in chunks (str_begin, str_put..., str_end);
+ * a sequence cut between chunks is held, never broken. end closes the
+ * object with a newline and flushes. Each returns 0, or -1 when writing
+ * failed or memory ran out (ferror(stdout) tells which).
+ */
+struct gs_jstream {
+	bool first;		/* no member written yet */
+	struct gs_utf8 u;	/* the streamed string's held bytes */
+};
+
+void gs_jstream_begin(struct gs_jstream *js);
+/* key: v, a scalar (stolen). */
+int gs_jstream_member(struct gs_jstream *js, const char *key, json_t *v);
+int gs_jstream_str_begin(struct gs_jstream *js, const char *key);
+int gs_jstream_str_put(struct gs_jstream *js, const void *buf, size_t n);
+int gs_jstream_str_end(struct gs_jstream *js);
+int gs_jstream_end(struct gs_jstream *js);
 
 /* Write s with control characters shown as '?', so names cannot forge lines. */
 void gs_fputs_safe(const char *s, FILE *f);

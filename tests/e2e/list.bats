@@ -141,6 +141,19 @@ check_nested() {
 	[ "$(jq -r ".processes[] | select(.pid == $BG_PID) | .comm" <<<"$output")" = hello-with-a-lo ]
 }
 
+@test "list --json: a name that is not UTF-8 keeps its valid characters, '?' for each bad byte" {
+	require_cmd jq
+	# é, a stray \xff, a C1 control (valid UTF-8: JSON keeps it, escaped or not)
+	local odd=$BATS_TEST_TMPDIR/$'caf\xc3\xa9\xff\xc2\x85x'
+	cp "$FIXTURES/hello" "$odd"
+	start_fixture "$odd" sleep 60
+	run --separate-stderr "$GOSCOPE" --json
+	[ "$status" -eq 0 ]
+	jq -e --argjson pid "$BG_PID" --arg dir "$BATS_TEST_TMPDIR" '
+		.processes[] | select(.pid == $pid) |
+		.comm == "café?\u0085x" and .name == "café?\u0085x" and .exe == $dir + "/café?\u0085x"' <<<"$output"
+}
+
 @test "list: a deleted binary is listed with its version and ' (deleted)'" {
 	require_cmd jq
 	local copy=$BATS_TEST_TMPDIR/gone

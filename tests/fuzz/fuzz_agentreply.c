@@ -15,6 +15,7 @@
  */
 #include "reply.h"
 #include "ttysafe.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,8 +191,7 @@ struct fields_ctx {
 static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
 	struct fields_ctx *c = ctx;
-	char key[GS_AGENT_KEY_MAX];
-	json_t *jk;
+	char key[GS_AGENT_KEY_MAX], *val;
 	int64_t x;
 
 	/* Within the text, one line, the rules of reply.h. */
@@ -201,19 +201,24 @@ static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t v
 	check(k == c->text || k[-1] == '\n');
 	check(v + vl == c->text + c->len || v[vl] == '\n');
 
-	memcpy(key, k, kl);
+	/* As the CLI does: key and value repaired by the one JSON string rule. */
+	gs_utf8_fix(k, kl, key);
 	key[kl] = '\0';
-	jk = json_string(key);
-	if (jk && gs_agent_field_int(v, vl, &x)) {
+	if (gs_agent_field_int(v, vl, &x)) {
 		check(x >= 0 && x <= 999999999999999999LL);
 		json_object_set_new(c->o, key, json_integer((json_int_t)x));
-	} else if (jk) {
-		/* The CLI falls back to ASCII where jansson refuses; null does here. */
-		json_t *jv = json_stringn(v, vl);
+	} else {
+		json_t *jv;
 
-		json_object_set_new(c->o, key, jv ? jv : json_null());
+		val = malloc(vl ? vl : 1);
+		if (!val)
+			return 0;
+		gs_utf8_fix(v, vl, val);
+		jv = json_stringn(val, vl);
+		free(val);
+		check(jv != NULL);
+		json_object_set_new(c->o, key, jv);
 	}
-	json_decref(jk);
 	return 0;
 }
 
