@@ -434,54 +434,15 @@ static json_t *fields_json(const char *text, size_t n)
 }
 
 /*
- * Text replies to a terminal go through gs_ttysafe: an agent is whatever
- * listens where a port file points, and root reads its reply on a
+ * Text replies to a terminal go through the terminal filter: an agent is
+ * whatever listens where a port file points, and root reads its reply on a
  * terminal. Piped, the bytes are the agent's own, as gops gives them.
  */
-struct tty_out {
-	struct gs_ttysafe ts;
-	bool on;
-};
-
-static int tty_out_write(struct tty_out *t, const void *buf, size_t n, struct gs_err *err)
+static int filtered_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
 {
-	const uint8_t *p = buf;
-	uint8_t out[GS_TTYSAFE_OUT(4096)];
-
-	if (!t->on) {
-		if (fwrite(buf, 1, n, stdout) != n)
-			return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
-		return 0;
-	}
-	while (n) {
-		size_t take = n < 4096 ? n : 4096, m = gs_ttysafe_chunk(&t->ts, p, take, out);
-
-		if (fwrite(out, 1, m, stdout) != m)
-			return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
-		p += take;
-		n -= take;
-	}
+	if (fwrite(buf, 1, n, ctx) != n)
+		return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
 	return 0;
-}
-
-static int tty_out_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
-{
-	return tty_out_write(ctx, buf, n, err);
-}
-
-static void tty_out_end(struct tty_out *t)
-{
-	uint8_t tail[1];
-
-	if (t->on && gs_ttysafe_end(&t->ts, tail))
-		fwrite(tail, 1, 1, stdout);
-	fflush(stdout);
-}
-
-static void tty_out_init(struct tty_out *t)
-{
-	memset(t, 0, sizeof(*t));
-	t->on = isatty(STDOUT_FILENO) == 1;
 }
 
 /* A whole small reply: verbatim, or one JSON document. */
@@ -491,12 +452,15 @@ static void emit_small(const struct agent_cmd *c, const struct target *t, int64_
 	json_t *o;
 
 	if (!gs_opts.json) {
-		struct tty_out out;
-		struct gs_err err;
+		FILE *out = gs_ttysafe_open(stdout);
 
-		tty_out_init(&out);
-		tty_out_write(&out, buf, n, &err);	/* like a failed stdout write: seen at exit */
-		tty_out_end(&out);
+		if (!out) {
+			gs_error(GS_EXIT_ERROR, "out of memory");
+			return;
+		}
+		/* A failed write, like any failed stdout write, is seen at exit. */
+		fwrite(buf, 1, n, out);
+		gs_ttysafe_close(out, stdout);
 		return;
 	}
 	o = jhead_obj(t, c->name);
@@ -519,15 +483,17 @@ static int run_text(const struct agent_cmd *c, const struct target *t, int64_t a
 
 	if (!gs_opts.json) {
 		struct gs_agent_sink out = { .fd = STDOUT_FILENO };
-		struct tty_out tty;
+		FILE *f;
 
 		fflush(stdout);
-		tty_out_init(&tty);
-		if (tty.on)
-			out = (struct gs_agent_sink){ .fn = tty_out_fn, .ctx = &tty, .fd = -1 };
+		f = gs_ttysafe_open(stdout);
+		if (!f)
+			return gs_error(GS_EXIT_ERROR, "out of memory");
+		if (f != stdout)
+			out = (struct gs_agent_sink){ .fn = filtered_fn, .ctx = f, .fd = -1 };
 		/* gc's "ok" is checked by the client and not shown, as by gops. */
 		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == K_GC ? NULL : &out, tm, &err);
-		tty_out_end(&tty);
+		gs_ttysafe_close(f, stdout);
 		return n < 0 ? call_error(&err) : GS_EXIT_OK;
 	}
 	if (c->cmd == GS_AGENT_STACK) {

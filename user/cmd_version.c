@@ -57,23 +57,26 @@ static void help(void)
 	       "be read (\"PATH: not a Go binary (reason)\" on stderr), 2 bad command line.\n");
 }
 
-/* Modinfo as `go version -m` prints it: each line after a tab. */
+/*
+ * Modinfo as `go version -m` prints it: each line after a tab, through the
+ * terminal filter (its tabs kept), so module paths cannot forge lines.
+ */
 static void print_modinfo(const char *text, size_t len)
 {
 	if (len && text[len - 1] == '\n')
 		len--;
-	putchar('\t');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)text[i];
+	for (;;) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl ? (size_t)(nl - text) : len;
 
-		if (ch == '\n')
-			fputs("\n\t", stdout);
-		else if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			putchar('?');
-		else
-			putchar(ch);
+		putchar('\t');
+		gs_fwrite_text_safe(text, n, stdout);
+		putchar('\n');
+		if (!nl)
+			break;
+		text += n + 1;
+		len -= n + 1;
 	}
-	putchar('\n');
 }
 
 static bool parse_pid(const char *s, int *pid)

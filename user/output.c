@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ttysafe.h"
 #include "utf8.h"
 
 
@@ -207,13 +208,35 @@ int gs_jstream_end(struct gs_jstream *js)
 
 /* ---- text from outside ---- */
 
+static void write_filtered(struct gs_ttysafe *ts, const char *s, size_t n, FILE *f)
+{
+	uint8_t out[GS_TTYSAFE_OUT(1024)];
+	size_t m;
+
+	while (n) {
+		size_t take = n < 1024 ? n : 1024;
+
+		m = gs_ttysafe_chunk(ts, (const uint8_t *)s, take, out);
+		fwrite(out, 1, m, f);
+		s += take;
+		n -= take;
+	}
+	m = gs_ttysafe_end(ts, out);
+	fwrite(out, 1, m, f);
+}
+
 void gs_fwrite_safe(const char *s, size_t n, FILE *f)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
+	struct gs_ttysafe ts = { .field = true };
 
-		fputc(ch < 0x20 || ch == 0x7f ? '?' : ch, f);
-	}
+	write_filtered(&ts, s, n, f);
+}
+
+void gs_fwrite_text_safe(const char *s, size_t n, FILE *f)
+{
+	struct gs_ttysafe ts = { 0 };
+
+	write_filtered(&ts, s, n, f);
 }
 
 void gs_fputs_safe(const char *s, FILE *f)

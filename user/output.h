@@ -81,9 +81,16 @@ int gs_jstream_str_put(struct gs_jstream *js, const void *buf, size_t n);
 int gs_jstream_str_end(struct gs_jstream *js);
 int gs_jstream_end(struct gs_jstream *js);
 
-/* Write s with control characters shown as '?', so names cannot forge lines. */
+/*
+ * Text from outside as one field (a name, a path, a version), through the
+ * one terminal filter (user/lib/ttysafe.h) whatever f is: every control
+ * character — C0, newline and tab included, DEL, C1 in UTF-8 — is shown as
+ * '?', so a name can neither forge a line nor drive a terminal.
+ */
 void gs_fputs_safe(const char *s, FILE *f);
 void gs_fwrite_safe(const char *s, size_t n, FILE *f);
+/* The same rule for text of several lines: newline and tab pass. */
+void gs_fwrite_text_safe(const char *s, size_t n, FILE *f);
 
 /* Print an error (text or JSON) and return code, for `return gs_error(...)`. */
 int gs_error(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
