@@ -273,7 +273,8 @@ static void fuzz_tty(const uint8_t *data, size_t size)
 	check(na == nb && memcmp(whole, parts, na) == 0);
 	check(na <= size);
 	for (size_t i = 0; i < na; i++) {
-		check(whole[i] >= 0x20 || whole[i] == '\n' || whole[i] == '\t');
+		check(whole[i] >= 0x20 || whole[i] == '\n' || whole[i] == '\t' ||
+		      (whole[i] == '\r' && i + 1 < na && whole[i + 1] == '\n'));
 		check(whole[i] != 0x7f);
 		check(!(whole[i] == 0xc2 && i + 1 < na && whole[i + 1] >= 0x80 && whole[i + 1] <= 0x9f));
 	}

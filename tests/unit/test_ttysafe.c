@@ -72,6 +72,16 @@ static void test_lead_byte_at_the_end(void **state)
 	CHECK("\xc2\x1b", "\xc2?");
 }
 
+static void test_crlf_passes_a_lone_cr_does_not(void **state)
+{
+	(void)state;
+	CHECK("a,b\r\nc,d\r\n", "a,b\r\nc,d\r\n");
+	CHECK("a\r\rb\r", "a??b?");
+	CHECK("\r\r\n\rx", "?\r\n?x");
+	CHECK("\xc2\r\n", "\xc2\r\n");
+	CHECK("\r\xc2\x9b", "??");
+}
+
 static void test_a_field_is_one_line(void **state)
 {
 	(void)state;
@@ -81,6 +91,7 @@ static void test_a_field_is_one_line(void **state)
 	/* C1: NEL (U+0085, a line break to some) and CSI; UTF-8 and bad bytes pass */
 	CHECK_FIELD("x\xc2\x85y\xc2\x9b" "1m caf\xc3\xa9 \xff", "x?y?1m caf\xc3\xa9 \xff");
 	CHECK_FIELD("\xc2", "\xc2");
+	CHECK_FIELD("a\r\nb", "a??b");
 }
 
 /* Everything readable on fd now (the writes are done), up to cap. */
@@ -99,7 +110,7 @@ static size_t drain(int fd, char *buf, size_t cap)
 	return n;
 }
 
-static const char attack[] = "go1.19\x1b]0;pwned\x07 \xc2\x9b" "31m\r\tok \xc2\xb5s\n";
+static const char attack[] = "go1.19\x1b]0;pwned\x07 \xc2\x9b" "31m\r\tok \xc2\xb5s\r\n";
 
 /* Through gs_ttysafe_open(out): what reaches the reading end rfd. */
 static size_t through(FILE *out, int rfd, bool want_filter, char *buf, size_t cap)
@@ -138,7 +149,7 @@ static void test_filtered_on_a_terminal_only(void **state)
 	assert_non_null(out);
 	n = through(out, master, true, buf, sizeof(buf));
 	buf[n] = '\0';
-	assert_string_equal(buf, "go1.19?]0;pwned? ?31m?\tok \xc2\xb5s\n");
+	assert_string_equal(buf, "go1.19?]0;pwned? ?31m?\tok \xc2\xb5s\r\n");
 	fclose(out);
 	close(master);
 
@@ -159,6 +170,7 @@ int main(void)
 		cmocka_unit_test(test_plain_text_passes),
 		cmocka_unit_test(test_controls_become_question_marks),
 		cmocka_unit_test(test_lead_byte_at_the_end),
+		cmocka_unit_test(test_crlf_passes_a_lone_cr_does_not),
 		cmocka_unit_test(test_a_field_is_one_line),
 		cmocka_unit_test(test_filtered_on_a_terminal_only),
 	};

@@ -25,9 +25,17 @@ size_t gs_ttysafe_chunk(struct gs_ttysafe *s, const uint8_t *in, size_t n, uint8
 				continue;
 			}
 			out[o++] = 0xc2;
+		} else if (s->cr) {
+			/* CR LF ends a line and can overwrite nothing; a lone CR can. */
+			s->cr = false;
+			out[o++] = b == '\n' ? '\r' : '?';
 		}
 		if (b == 0xc2) {
 			s->lead = true;	/* decide when the next byte comes */
+			continue;
+		}
+		if (b == '\r' && !s->field) {
+			s->cr = true;
 			continue;
 		}
 		out[o++] = c0(s, b) ? '?' : b;
@@ -37,6 +45,11 @@ size_t gs_ttysafe_chunk(struct gs_ttysafe *s, const uint8_t *in, size_t n, uint8
 
 size_t gs_ttysafe_end(struct gs_ttysafe *s, uint8_t *out)
 {
+	if (s->cr) {
+		s->cr = false;
+		out[0] = '?';
+		return 1;
+	}
 	if (!s->lead)
 		return 0;
 	s->lead = false;

@@ -5,10 +5,11 @@
  * a terminal. Every control character other than newline and tab becomes
  * '?', so the text cannot move the cursor, rewrite lines already shown,
  * retitle the window, set the clipboard (OSC 52) or make the terminal
- * answer back. C1 controls count as well, in their UTF-8 form
- * (U+0080-U+009F: some terminals take U+009B as CSI, U+0085 as a new
- * line); other bytes, UTF-8 included, pass unchanged. Streamed: state
- * carries across chunks.
+ * answer back; a CR passes only directly before a newline (CRLF line ends,
+ * as CSV writes them, overwrite nothing). C1 controls count as well, in
+ * their UTF-8 form (U+0080-U+009F: some terminals take U+009B as CSI,
+ * U+0085 as a new line); other bytes, UTF-8 included, pass unchanged.
+ * Streamed: state carries across chunks.
  *
  *	struct gs_ttysafe ts = { 0 };		// or { .field = true }
  *	uint8_t out[GS_TTYSAFE_OUT(sizeof(in))];
@@ -17,8 +18,8 @@
  *	n = gs_ttysafe_end(&ts, out);			// once, at the end
  *
  * Two uses. A field of a table or line (a name, a path) is filtered
- * always, terminal or not, with newline and tab as controls too: a name
- * must not forge a line for a script either. Text of many lines (an
+ * always, terminal or not, with newline, tab and every CR as controls too:
+ * a name must not forge a line for a script either. Text of many lines (an
  * agent's reply, CSV, Prometheus text) is filtered only on a terminal:
  * piped or redirected, it stays byte for byte (gs_ttysafe_open()).
  */
@@ -32,16 +33,17 @@
 
 struct gs_ttysafe {
 	bool lead;	/* the last chunk ended in 0xc2, the lead byte of U+0080-U+00BF */
+	bool cr;	/* ... or in a CR: kept only if a newline follows */
 	bool field;	/* one field: newline and tab become '?' too */
 };
 
-/* Room out needs for a chunk of n bytes: a held lead byte may come first. */
+/* Room out needs for a chunk of n bytes: a held byte (lead or CR) may come first. */
 #define GS_TTYSAFE_OUT(n) ((n) + 1)
 
 /* Filter in[0..n) into out; returns the bytes written (at most n + 1). */
 size_t gs_ttysafe_chunk(struct gs_ttysafe *s, const uint8_t *in, size_t n, uint8_t *out);
 
-/* At the end of the text: a held lead byte, if any (0 or 1 byte). */
+/* At the end of the text: a held lead byte as it came, a held CR as '?' (0 or 1 byte). */
 size_t gs_ttysafe_end(struct gs_ttysafe *s, uint8_t *out);
 
 /*
