@@ -88,10 +88,11 @@ int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
 
 /*
  * `goscope version PID`'s agent route: when PID has a live agent that
- * answers, print its version reply and return true; otherwise false (with
- * a warning when an agent was found but failed), and the binary is read.
+ * answers, its version reply, printed (the exit code, 0) or refused when
+ * it is not a Go version (an error, 1). -1 when there is no such agent
+ * (with a warning when one was found but failed): the binary is read then.
  */
-bool agent_version_of_pid(const char *pid, const struct agent_opts *o);
+int agent_version_of_pid(const char *pid, const struct agent_opts *o);
 
 /* gotool.c: is there an executable "go" on PATH; run go ARGV..., its exit code. */
 bool gs_go_on_path(void);

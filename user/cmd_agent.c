@@ -20,6 +20,8 @@
 #include "ttysafe.h"
 
 #define SMALL_REPLY_MAX (4u << 20)	/* JSON of a text reply other than stack: held in memory */
+/* A version reply: the longest version taken, CR LF, and the NUL gs_agent_call_buf adds. */
+#define VERSION_REPLY_MAX (GS_AGENT_VERSION_MAX + 3)
 
 /* ---- the target ---- */
 
@@ -132,23 +134,44 @@ static int filtered_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
 	return 0;
 }
 
-/* A whole small reply: verbatim, or one JSON document. */
-static void emit_small(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
-		       const char *buf, size_t n)
+/*
+ * A version reply that is not a Go version (reply.h): refused, never
+ * printed, so an agent cannot forge lines of our output. What it was is
+ * shown cut short and through the terminal filter.
+ */
+static int bad_version(const struct agent_target *t, const char *buf, size_t n)
+{
+	enum { SHOW = 48 };
+	struct gs_ttysafe ts = { .field = true };
+	uint8_t shown[GS_TTYSAFE_OUT(SHOW) + 1];
+	size_t len = gs_agent_version_len(buf, n), m;
+
+	m = gs_ttysafe_chunk(&ts, (const uint8_t *)buf, len < SHOW ? len : SHOW, shown);
+	m += gs_ttysafe_end(&ts, shown + m);
+	shown[m] = '\0';
+	return gs_error(GS_EXIT_ERROR,
+			"agent at %s sent a version reply that is not a Go version: \"%s\"%s%s",
+			t->addr_str, (const char *)shown, len > SHOW ? "..." : "",
+			t->loc.pid > 0 ? " (--no-agent reads the binary)" : "");
+}
+
+/* A whole small reply: verbatim, or one JSON document. Returns an exit code. */
+static int emit_small(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
+		      const char *buf, size_t n)
 {
 	json_t *o;
 
+	if (c->cmd == GS_AGENT_VERSION && gs_agent_version_parse(buf, n) == 0)
+		return bad_version(t, buf, n);
 	if (!gs_opts.json) {
 		FILE *out = gs_ttysafe_open(stdout);
 
-		if (!out) {
-			gs_error(GS_EXIT_ERROR, "out of memory");
-			return;
-		}
+		if (!out)
+			return gs_error(GS_EXIT_ERROR, "out of memory");
 		/* A failed write, like any failed stdout write, is seen at exit. */
 		fwrite(buf, 1, n, out);
 		gs_ttysafe_close(out, stdout);
-		return;
+		return GS_EXIT_OK;
 	}
 	o = agent_json_head(t, c->name);
 	if (c->kind == AK_SETGC)
@@ -160,6 +183,7 @@ static void emit_small(const struct agent_cmd *c, const struct agent_target *t, 
 		json_object_set_new(o, "version", gs_json_strn(buf, gs_agent_version_len(buf, n)));
 	gs_json_emit(o);	/* a failure is reported, and remembered for the exit code */
 	json_decref(o);
+	return GS_EXIT_OK;
 }
 
 static int run_text(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
@@ -167,8 +191,10 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 {
 	struct gs_err err = { 0 };
 	ssize_t n;
+	int rc;
 
-	if (!gs_opts.json) {
+	/* A version is checked whole before anything of it is shown. */
+	if (!gs_opts.json && c->cmd != GS_AGENT_VERSION) {
 		struct gs_agent_sink out = { .fd = STDOUT_FILENO };
 		FILE *f;
 
@@ -197,18 +223,19 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 		gs_jstream_end(&s.js);
 		return n < 0 ? GS_EXIT_ERROR : GS_EXIT_OK;
 	} else {
-		char *buf = malloc(SMALL_REPLY_MAX);
+		size_t cap = c->cmd == GS_AGENT_VERSION ? VERSION_REPLY_MAX : SMALL_REPLY_MAX;
+		char *buf = malloc(cap);
 
 		if (!buf)
 			return gs_error(GS_EXIT_ERROR, "out of memory");
-		n = gs_agent_call_buf(&t->addr, c->cmd, arg, buf, SMALL_REPLY_MAX, tm, &err);
+		n = gs_agent_call_buf(&t->addr, c->cmd, arg, buf, cap, tm, &err);
 		if (n < 0) {
 			free(buf);
 			return agent_call_error(&err);
 		}
-		emit_small(c, t, arg, buf, (size_t)n);
+		rc = emit_small(c, t, arg, buf, (size_t)n);
 		free(buf);
-		return GS_EXIT_OK;
+		return rc;
 	}
 }
 
@@ -283,27 +310,28 @@ int cmd_agent(int argc, char **argv)
 
 /* ---- goscope version PID ---- */
 
-bool agent_version_of_pid(const char *pid, const struct agent_opts *o)
+int agent_version_of_pid(const char *pid, const struct agent_opts *o)
 {
 	struct agent_target *t = calloc(1, sizeof(*t));
 	struct gs_err err = { 0 };
-	char buf[256];
+	char buf[VERSION_REPLY_MAX];
 	ssize_t n;
+	int rc = -1;
 
 	if (!t)
-		return false;
+		return -1;
 	if (gs_agent_resolve(pid, &t->addr, &t->loc, &err)) {
 		free(t);
-		return false;
+		return -1;
 	}
 	t->text = pid;
 	gs_agent_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str));
 	n = gs_agent_call_buf(&t->addr, GS_AGENT_VERSION, 0, buf, sizeof(buf), &o->t, &err);
 	if (n > 0)
-		emit_small(agent_cmd_find("version"), t, 0, buf, (size_t)n);
+		rc = emit_small(agent_cmd_find("version"), t, 0, buf, (size_t)n);
 	else
 		gs_warn("the agent of PID %s did not answer (%s); reading the binary instead",
 			pid, err.msg);
 	free(t);
-	return n > 0;
+	return rc;
 }

@@ -41,7 +41,9 @@ static void help(void)
 	       "whose process runs a live gops agent asks the agent, printing its\n"
 	       "runtime.Version() alone (\"go1.19.8\"), as `gops version PID` does. A PID\n"
 	       "without an agent, or whose agent does not answer (a warning then), falls\n"
-	       "back to the executable.\n"
+	       "back to the executable. A reply that is not a Go version (go1.N[.M],\n"
+	       "go1.NrcK, go1.NbetaK, a -suffix, \"devel ...\"; one line, printable ASCII)\n"
+	       "is an error.\n"
 	       "\n"
 	       "  -m, --modules   also print the module info, one tab-indented line each\n"
 	       "                  (path, mod, dep, =>, build), as `go version -m`; never\n"
@@ -233,6 +235,7 @@ static int route(const struct agent_opts *o)
 {
 	const struct agent_cmd *c = agent_cmd_find("version");
 	struct stat sb;
+	int rc;
 
 	if (o->help) {
 		help();
@@ -251,8 +254,8 @@ static int route(const struct agent_opts *o)
 
 		if (strchr(a, ':') && stat(a, &sb) < 0)
 			return agent_run(c, "version", o);
-		if (all_digits(a) && agent_version_of_pid(a, o))
-			return GS_EXIT_OK;
+		if (all_digits(a) && (rc = agent_version_of_pid(a, o)) >= 0)
+			return rc;
 	}
 	return version_files(o->pos, o->npos, o->modules);
 }

@@ -7,7 +7,7 @@
  *      through a pipe whose write end is closed, so EOF always comes
  *   1  the stats parser
  *   2  the "key: value" splitter, into jansson as `goscope agent --json` does
- *   3  the version trim
+ *   3  the version trim and the version check
  *   4  the terminal filter a text reply passes on a tty (user/lib/ttysafe.h):
  *      [chunk size] then the text
  * Besides the sanitizers, each case checks what the API promises and
@@ -244,6 +244,15 @@ static void fuzz_version(const char *buf, size_t n)
 	check(l == 0 || (buf[l - 1] != '\n' && buf[l - 1] != '\r'));
 	for (size_t i = l; i < n; i++)
 		check(buf[i] == '\n' || buf[i] == '\r');
+
+	/* Taken: one line of printable ASCII, a go1 or devel version. */
+	l = gs_agent_version_parse(buf, n);
+	if (l == 0)
+		return;
+	check(l == gs_agent_version_len(buf, n) && l <= GS_AGENT_VERSION_MAX);
+	for (size_t i = 0; i < l; i++)
+		check(buf[i] >= 0x20 && buf[i] <= 0x7e);
+	check((l >= 3 && memcmp(buf, "go1", 3) == 0) || (l > 6 && memcmp(buf, "devel ", 6) == 0));
 }
 
 /* In chunks of any size, the same output, with no control left in it. */
