@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit --json: one document (docs/json.md, "goscope --json audit"). The
- * classification and process objects are the shared shapes of golist.h.
+ * classification and process objects are the shared shapes of gojson.h.
  */
 #include "audit.h"
 
