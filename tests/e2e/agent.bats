@@ -736,6 +736,33 @@ c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
 	[ "$(jq -r .pid <<<"$output")" = null ]
 }
 
+@test "JSON: a streamed reply is escaped byte for byte as a reply built whole" {
+	# every C0 control, DEL, quote, backslash, slash, C1, valid and broken UTF-8
+	start_fake_agent '
+c.sendall(bytes(range(0, 32)) + b"\x7f \" \\ / \xc2\x85 caf\xc3\xa9 \xff \xe2\x82 end")'
+	run --separate-stderr "$GOSCOPE" -j stack "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" >"$T/streamed.json"
+	run --separate-stderr "$GOSCOPE" -j memstats "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" >"$T/whole.json"
+	python3 - "$T/streamed.json" "$T/whole.json" <<'PY'
+import json, sys
+def raw_reply(path):
+    t = open(path, 'rb').read()
+    i = t.index(b'"reply":') + len(b'"reply":')
+    assert t[i:i + 1] == b'"'
+    j = i + 1
+    while t[j:j + 1] != b'"':
+        j += 2 if t[j:j + 1] == b'\\' else 1
+    json.loads(t)  # valid JSON, both
+    return t[i:j + 1]
+a, b = raw_reply(sys.argv[1]), raw_reply(sys.argv[2])
+assert a == b, (a, b)
+assert json.loads(a).endswith(' caf\u00e9 ? ?? end'), json.loads(a)
+PY
+}
+
 @test "a reply shown on a terminal cannot drive it; piped, it is byte for byte" {
 	require_cmd script || return 1
 	# clear screen, OSC 52 (clipboard), CR overwrite, a UTF-8 CSI; then text that stays
