@@ -286,8 +286,11 @@ verror(const char *hint_cmd, bool hint, const char *fmt, va_list ap)
 		json_decref(o);
 		return;
 	}
+	/* Messages name files, processes and replies: the terminal filter too. */
 	fflush(stdout);
-	fprintf(stderr, "Error: %s\n", msg);
+	fputs("Error: ", stderr);
+	gs_fwrite_text_safe(msg, strlen(msg), stderr);
+	fputc('\n', stderr);
 	if (hint)
 		fprintf(stderr, "Try 'goscope %s%s--help' for more information.\n",
 			hint_cmd ? hint_cmd : "", hint_cmd ? " " : "");
@@ -322,12 +325,20 @@ int gs_bad_option(const char *cmd, int opt, const char *arg)
 
 void gs_warn(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
 	fflush(stdout);
-	fputs("goscope: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("goscope: ", stderr);
+	/* As for errors: what a warning names goes through the terminal filter. */
+	if (n >= 0)
+		gs_fwrite_text_safe(msg, (size_t)n, stderr);
+	else
+		fputs("(out of memory while formatting a warning)", stderr);
 	fputc('\n', stderr);
+	free(msg);
 }

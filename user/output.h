@@ -52,9 +52,10 @@ int gs_json_emit(json_t *doc);
 int gs_output_finish(int code);
 
 /*
- * JSON strings, the one rule for every string goscope writes in JSON (docs/json.md):
- * valid UTF-8 is kept, each byte that is not part of a valid sequence
- * becomes '?' (user/lib/utf8.h). Never NULL: json_null() when out of memory.
+ * JSON strings, by the one rule for every string goscope writes in JSON
+ * (docs/json.md): valid UTF-8 is kept, each byte that is not part of a
+ * valid sequence becomes '?' (user/lib/utf8.h). Never NULL: json_null()
+ * when out of memory.
  */
 json_t *gs_json_str(const char *s);
 json_t *gs_json_strn(const char *s, size_t n);
@@ -89,7 +90,7 @@ int gs_jstream_end(struct gs_jstream *js);
  */
 void gs_fputs_safe(const char *s, FILE *f);
 void gs_fwrite_safe(const char *s, size_t n, FILE *f);
-/* The same rule for text of several lines: newline and tab pass. */
+/* The same filter for text of several lines: newline, tab and CR LF pass. */
 void gs_fwrite_text_safe(const char *s, size_t n, FILE *f);
 
 /* Print an error (text or JSON) and return code, for `return gs_error(...)`. */
@@ -101,7 +102,11 @@ int gs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
  * a short option, else the long one as written (argv[optind - 1]).
  */
 int gs_bad_option(const char *cmd, int opt, const char *arg);
-/* A warning on stderr (never JSON stdout); suppressed by nothing, printed once per call. */
+/*
+ * A warning on stderr (never JSON stdout); suppressed by nothing, printed
+ * once per call. Errors and warnings pass the terminal filter as text of
+ * several lines (gs_fwrite_text_safe): the names in them come from outside.
+ */
 void gs_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -608,6 +608,11 @@ check_agent_commands() {
 	run --separate-stderr "$GOSCOPE" agent --help
 	[ "$status" -eq 0 ]
 	[[ $output == *stats* ]]
+	# what an error message quotes passes the terminal filter
+	run --separate-stderr "$GOSCOPE" stack $'a\x1b]0;x\x07\xc2\x9b'
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'parsing "a?]0;x??": invalid syntax' ]]
+	[[ $stderr != *$'\x1b'* && $stderr != *$'\x07'* && $stderr != *$'\xc2\x9b'* ]]
 }
 
 @test "timeouts: a wedged agent gives a clear error within the limit" {
