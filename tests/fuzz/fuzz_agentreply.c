@@ -8,8 +8,8 @@
  *   1  the stats parser
  *   2  the "key: value" splitter, into jansson as `goscope agent --json` does
  *   3  the version trim and the version check
- *   4  the terminal filter a text reply passes on a tty (user/lib/ttysafe.h):
- *      [chunk size] then the text
+ *   4  the terminal filter (user/lib/ttysafe.h), as a text reply passes it
+ *      on a tty and as a name passes it as a field: [chunk size] then the text
  * Besides the sanitizers, each case checks what the API promises and
  * aborts when it does not hold.
  */
@@ -255,18 +255,16 @@ static void fuzz_version(const char *buf, size_t n)
 	check((l >= 3 && memcmp(buf, "go1", 3) == 0) || (l > 6 && memcmp(buf, "devel ", 6) == 0));
 }
 
-/* In chunks of any size, the same output, with no control left in it. */
-static void fuzz_tty(const uint8_t *data, size_t size)
+/*
+ * In chunks of any size, the same output, with no control left in it: as
+ * text (newline, tab and CR LF pass) and as one field (none does).
+ */
+static void fuzz_tty_mode(const uint8_t *data, size_t size, size_t step, bool field)
 {
-	struct gs_ttysafe a = { 0 }, b = { 0 };
-	size_t step, na = 0, nb = 0;
+	struct gs_ttysafe a = { .field = field }, b = { .field = field };
+	size_t na = 0, nb = 0;
 	uint8_t *whole, *parts;
 
-	if (size < 1)
-		return;
-	step = (size_t)data[0] + 1;
-	data++;
-	size--;
 	whole = malloc(GS_TTYSAFE_OUT(size));
 	parts = malloc(GS_TTYSAFE_OUT(size) + size / step + 1);
 	if (!whole || !parts)
@@ -282,14 +280,23 @@ static void fuzz_tty(const uint8_t *data, size_t size)
 	check(na == nb && memcmp(whole, parts, na) == 0);
 	check(na <= size);
 	for (size_t i = 0; i < na; i++) {
-		check(whole[i] >= 0x20 || whole[i] == '\n' || whole[i] == '\t' ||
-		      (whole[i] == '\r' && i + 1 < na && whole[i + 1] == '\n'));
+		check(whole[i] >= 0x20 ||
+		      (!field && (whole[i] == '\n' || whole[i] == '\t' ||
+				  (whole[i] == '\r' && i + 1 < na && whole[i + 1] == '\n'))));
 		check(whole[i] != 0x7f);
 		check(!(whole[i] == 0xc2 && i + 1 < na && whole[i + 1] >= 0x80 && whole[i + 1] <= 0x9f));
 	}
 out:
 	free(whole);
 	free(parts);
+}
+
+static void fuzz_tty(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return;
+	fuzz_tty_mode(data + 1, size - 1, (size_t)data[0] + 1, false);
+	fuzz_tty_mode(data + 1, size - 1, (size_t)data[0] + 1, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The rules for text from outside on its way out: the one JSON string rule
- * (user/lib/utf8.h) and the one terminal filter in its field form
- * (user/lib/ttysafe.h; fuzz_agentreply has its text form). Input:
- * [selector][chunk size] then the text; the selector picks:
- *   0  UTF-8 repair: whole and in chunks, checked against jansson
- *   1  a field through the terminal filter: whole and in chunks
- * Besides the sanitizers, each case checks what the header promises and
- * aborts when it does not hold.
+ * The one JSON string rule (user/lib/utf8.h), which every string from
+ * outside meets on its way into JSON: whole, in chunks and in place,
+ * checked against jansson's own UTF-8 check. Input: [chunk size] then the
+ * text. (The terminal filter is fuzzed by fuzz_agentreply.) Besides the
+ * sanitizers, it checks what the header promises and aborts when it does
+ * not hold.
  */
-#include "ttysafe.h"
 #include "utf8.h"
 
 #include <jansson.h>
@@ -69,56 +66,21 @@ out:
 	free(same);
 }
 
-/* No control of any kind left, newline and tab included; the same in chunks. */
-static void fuzz_field(const uint8_t *in, size_t n, size_t step)
-{
-	struct gs_ttysafe a = { .field = true }, b = { .field = true };
-	uint8_t *whole = malloc(GS_TTYSAFE_OUT(n)), *parts = malloc(GS_TTYSAFE_OUT(n) + n / step + 1);
-	size_t na, nb = 0;
-
-	if (!whole || !parts)
-		goto out;
-	na = gs_ttysafe_chunk(&a, in, n, whole);
-	na += gs_ttysafe_end(&a, whole + na);
-	for (size_t i = 0; i < n; i += step) {
-		size_t take = n - i < step ? n - i : step;
-
-		nb += gs_ttysafe_chunk(&b, in + i, take, parts + nb);
-	}
-	nb += gs_ttysafe_end(&b, parts + nb);
-	check(na == nb && memcmp(whole, parts, na) == 0);
-	check(na <= n);
-	for (size_t i = 0; i < na; i++) {
-		check(whole[i] >= 0x20 && whole[i] != 0x7f);
-		check(!(whole[i] == 0xc2 && i + 1 < na && whole[i + 1] >= 0x80 && whole[i + 1] <= 0x9f));
-	}
-out:
-	free(whole);
-	free(parts);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *text;
 	size_t n, step;
 
-	if (size < 2)
+	if (size < 1)
 		return 0;
-	step = (size_t)data[1] + 1;
+	step = (size_t)data[0] + 1;
 	/* An exact-size copy, so ASan sees any read past the end. */
-	n = size - 2;
+	n = size - 1;
 	text = malloc(n ? n : 1);
 	if (!text)
 		return 0;
-	memcpy(text, data + 2, n);
-	switch (data[0] % 2) {
-	case 0:
-		fuzz_utf8(text, n, step);
-		break;
-	default:
-		fuzz_field(text, n, step);
-		break;
-	}
+	memcpy(text, data + 1, n);
+	fuzz_utf8(text, n, step);
 	free(text);
 	return 0;
 }
