@@ -362,3 +362,63 @@ size_t gs_agent_version_len(const char *buf, size_t n)
 		n--;
 	return n;
 }
+
+/* Decimal digits at s[i..n): how many, 0 when none or more than 9. */
+static size_t ver_digits(const char *s, size_t n, size_t i)
+{
+	size_t k = i;
+
+	while (k < n && s[k] >= '0' && s[k] <= '9')
+		k++;
+	return k - i <= 9 ? k - i : 0;
+}
+
+static bool ver_suffix_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       c == '.' || c == '_' || c == '+' || c == '-';
+}
+
+size_t gs_agent_version_parse(const char *buf, size_t n)
+{
+	size_t len = gs_agent_version_len(buf, n), i = 3, d;
+
+	if (len == 0 || len > GS_AGENT_VERSION_MAX)
+		return 0;
+	for (size_t k = 0; k < len; k++)
+		if (buf[k] < 0x20 || buf[k] > 0x7e)
+			return 0;
+	if (len > 6 && memcmp(buf, "devel ", 6) == 0)
+		return len;
+	if (len < 3 || memcmp(buf, "go1", 3) != 0)
+		return 0;
+	if (i < len && buf[i] == '.') {
+		if ((d = ver_digits(buf, len, i + 1)) == 0)
+			return 0;
+		i += 1 + d;
+		if (i < len && buf[i] == '.') {
+			if ((d = ver_digits(buf, len, i + 1)) == 0)
+				return 0;
+			i += 1 + d;
+		} else if (len - i > 2 && memcmp(buf + i, "rc", 2) == 0) {
+			if ((d = ver_digits(buf, len, i + 2)) == 0)
+				return 0;
+			i += 2 + d;
+		} else if (len - i > 4 && memcmp(buf + i, "beta", 4) == 0) {
+			if ((d = ver_digits(buf, len, i + 4)) == 0)
+				return 0;
+			i += 4 + d;
+		}
+	}
+	if (i < len && buf[i] == '-') {
+		size_t k = i + 1;
+
+		while (k < len && ver_suffix_char(buf[k]))
+			k++;
+		if (k == i + 1)
+			return 0;
+		i = k;
+	}
+	/* The rest, after a space, was checked to be printable. */
+	return i == len || buf[i] == ' ' ? len : 0;
+}

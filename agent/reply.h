@@ -117,4 +117,24 @@ bool gs_agent_field_int(const char *val, size_t vlen, int64_t *out);
 /* The length of buf[0..n) without its trailing '\n' and '\r' bytes. */
 size_t gs_agent_version_len(const char *buf, size_t n);
 
+/* The longest version reply taken, its line end aside. */
+#define GS_AGENT_VERSION_MAX 255
+
+/*
+ * Is buf[0..n) a version reply, runtime.Version() as Go's toolchains make
+ * it? Its trailing '\n' and '\r' bytes aside, it must be one line of 1 to
+ * GS_AGENT_VERSION_MAX printable ASCII bytes (0x20-0x7e) that reads as
+ *	go1 | go1.N | go1.N.M | go1.NrcK | go1.NbetaK	(N, M, K: 1-9 digits)
+ * optionally followed by '-' and a build suffix of letters, digits and
+ * "._+-" (a branch or development toolchain: go1.22-abc123,
+ * go1.27-devel_abc1234), then optionally by a space and anything printable
+ * (a development build's commit date, " X:loopvar" for experiments); or
+ * "devel " and anything printable (older development builds: "devel
+ * go1.22-abc123 Tue ...", "devel +abc123 ..."). Anything else -- a second
+ * line, a control or non-ASCII byte, "unknown" -- is not a version, so an
+ * agent cannot make `goscope version PID` print a line of its choosing.
+ * Returns the version's length (gs_agent_version_len), or 0 when it is not one.
+ */
+size_t gs_agent_version_parse(const char *buf, size_t n);
+
 #endif

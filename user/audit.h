@@ -123,8 +123,9 @@ const char *audit_policy_str(enum audit_policy p);
 
 /* Output formats. */
 void audit_print_table(const struct audit_run *r);
-void audit_print_csv(const struct audit_run *r);
-void audit_print_prom(const struct audit_run *r);
+/* CSV and Prometheus text into f: on a terminal, the terminal filter's stream. */
+void audit_print_csv(const struct audit_run *r, FILE *f);
+void audit_print_prom(const struct audit_run *r, FILE *f);
 /* 0, or GS_EXIT_ERROR when the document could not be built or written (reported). */
 int audit_print_json(const struct audit_run *r);
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * audit --json: one document (docs/json.md, "goscope --json audit"). The
- * classification and process objects are the shared shapes of golist.h.
+ * classification and process objects are the shared shapes of gojson.h.
  */
 #include "audit.h"
 
 #include <string.h>
 
+#include "gojson.h"
 #include "output.h"
 
 static json_t *str_or_null(const char *s)

@@ -122,12 +122,12 @@ static bool listed_before(const struct row *rows, size_t from, size_t to, const 
 	return false;
 }
 
-static void family(const char *name, const char *help)
+static void family(FILE *f, const char *name, const char *help)
 {
-	printf("# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
 }
 
-void audit_print_prom(const struct audit_run *r)
+void audit_print_prom(const struct audit_run *r, FILE *out)
 {
 	struct row *rows = calloc(r->n + 1, sizeof(*rows));
 	unsigned long by_support[3] = { 0 };
@@ -148,25 +148,25 @@ void audit_print_prom(const struct audit_run *r)
 		n++;
 	}
 
-	family("goscope_audit_go_binary_info",
+	family(out, "goscope_audit_go_binary_info",
 	       "A Go binary found by goscope audit; its facts are the labels, the value is 1.");
 	qsort(rows, n, sizeof(*rows), cmp_info);
 	for (size_t i = 0; i < n; i++)
 		if (!i || strcmp(rows[i].info, rows[i - 1].info))
-			printf("goscope_audit_go_binary_info{%s} 1\n", rows[i].info);
+			fprintf(out, "goscope_audit_go_binary_info{%s} 1\n", rows[i].info);
 
 	qsort(rows, n, sizeof(*rows), cmp_key);
-	family("goscope_audit_go_binary_processes", "Running processes of a Go binary.");
+	family(out, "goscope_audit_go_binary_processes", "Running processes of a Go binary.");
 	for (size_t i = 0; i < n;) {
 		size_t procs = 0, j;
 
 		for (j = i; j < n && !strcmp(rows[j].key, rows[i].key); j++)
 			procs += rows[j].e->nprocs;
-		printf("goscope_audit_go_binary_processes{%s} %zu\n", rows[i].key, procs);
+		fprintf(out, "goscope_audit_go_binary_processes{%s} %zu\n", rows[i].key, procs);
 		i = j;
 	}
 	if (r->osv) {
-		family("goscope_audit_go_binary_vulnerabilities",
+		family(out, "goscope_audit_go_binary_vulnerabilities",
 		       "OSV records (--osv) that affect a Go binary's Go version or modules.");
 		for (size_t i = 0; i < n;) {
 			size_t most = 0, j;
@@ -174,11 +174,11 @@ void audit_print_prom(const struct audit_run *r)
 			for (j = i; j < n && !strcmp(rows[j].key, rows[i].key); j++)
 				if (rows[j].e->vulns.n > most)
 					most = rows[j].e->vulns.n;
-			printf("goscope_audit_go_binary_vulnerabilities{%s} %zu\n", rows[i].key,
-			       most);
+			fprintf(out, "goscope_audit_go_binary_vulnerabilities{%s} %zu\n", rows[i].key,
+				most);
 			i = j;
 		}
-		family("goscope_audit_go_binary_vulnerability_info",
+		family(out, "goscope_audit_go_binary_vulnerability_info",
 		       "One OSV record (--osv) that affects a Go binary; the value is 1.");
 		for (size_t i = 0; i < n;) {
 			size_t j;
@@ -192,44 +192,44 @@ void audit_print_prom(const struct audit_run *r)
 				for (size_t v = 0; v < h->n; v++) {
 					if (listed_before(rows, i, k, h->ids[v]))
 						continue;
-					printf("goscope_audit_go_binary_vulnerability_info"
-					       "{%s,id=\"", rows[i].key);
-					gs_prom_label(stdout, h->ids[v]);
-					printf("\"} 1\n");
+					fprintf(out, "goscope_audit_go_binary_vulnerability_info"
+						"{%s,id=\"", rows[i].key);
+					gs_prom_label(out, h->ids[v]);
+					fprintf(out, "\"} 1\n");
 				}
 			}
 			i = j;
 		}
 	}
 
-	family("goscope_audit_go_binaries",
+	family(out, "goscope_audit_go_binaries",
 	       "Go binaries found, by support status of their Go version.");
-	printf("goscope_audit_go_binaries{support=\"supported\"} %lu\n", by_support[GS_SUPPORTED]);
-	printf("goscope_audit_go_binaries{support=\"unsupported\"} %lu\n",
-	       by_support[GS_UNSUPPORTED]);
-	printf("goscope_audit_go_binaries{support=\"unknown\"} %lu\n",
-	       by_support[GS_SUPPORT_UNKNOWN]);
-	family("goscope_audit_policy_violations",
+	fprintf(out, "goscope_audit_go_binaries{support=\"supported\"} %lu\n", by_support[GS_SUPPORTED]);
+	fprintf(out, "goscope_audit_go_binaries{support=\"unsupported\"} %lu\n",
+		by_support[GS_UNSUPPORTED]);
+	fprintf(out, "goscope_audit_go_binaries{support=\"unknown\"} %lu\n",
+		by_support[GS_SUPPORT_UNKNOWN]);
+	family(out, "goscope_audit_policy_violations",
 	       "Go binaries built with a Go older than the --min-go policy.");
 	if (r->have_min) {
-		printf("goscope_audit_policy_violations{min_go=\"");
-		gs_prom_label(stdout, r->min_text);
-		printf("\"} %lu\n", r->violations);
+		fprintf(out, "goscope_audit_policy_violations{min_go=\"");
+		gs_prom_label(out, r->min_text);
+		fprintf(out, "\"} %lu\n", r->violations);
 	} else {
-		printf("goscope_audit_policy_violations 0\n");
+		fprintf(out, "goscope_audit_policy_violations 0\n");
 	}
-	family("goscope_audit_unreadable_files",
+	family(out, "goscope_audit_unreadable_files",
 	       "Files or directories that goscope audit could not read.");
-	printf("goscope_audit_unreadable_files %lu\n", r->ws.unreadable);
+	fprintf(out, "goscope_audit_unreadable_files %lu\n", r->ws.unreadable);
 	if (r->have_procs) {
-		family("goscope_audit_uninspectable_processes",
+		family(out, "goscope_audit_uninspectable_processes",
 		       "Processes whose executable could not be opened (permission denied).");
-		printf("goscope_audit_uninspectable_processes %lu\n", r->procs.denied);
+		fprintf(out, "goscope_audit_uninspectable_processes %lu\n", r->procs.denied);
 	}
 	for (size_t i = 0; i < n; i++) {
 		free(rows[i].key);
 		free(rows[i].info);
 	}
 	free(rows);
-	fflush(stdout);
+	fflush(out);
 }

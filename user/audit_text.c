@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
+#include "versiontext.h"
+
 #define PIDS_SHOWN 5
 
 enum col {
@@ -220,23 +223,23 @@ void audit_print_table(const struct audit_run *r)
 
 /* ---- CSV ---- */
 
-static void csv_field(const char *s, bool first)
+static void csv_field(FILE *f, const char *s, bool first)
 {
 	if (!first)
-		putchar(',');
+		fputc(',', f);
 	if (!s)
 		return;
 	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, stdout);
+		fputs(s, f);
 		return;
 	}
-	putchar('"');
+	fputc('"', f);
 	for (; *s; s++) {
 		if (*s == '"')
-			putchar('"');
-		putchar(*s);
+			fputc('"', f);
+		fputc(*s, f);
 	}
-	putchar('"');
+	fputc('"', f);
 }
 
 static const char *tf(bool v)
@@ -244,7 +247,7 @@ static const char *tf(bool v)
 	return v ? "true" : "false";
 }
 
-void audit_print_csv(const struct audit_run *r)
+void audit_print_csv(const struct audit_run *r, FILE *f)
 {
 	static const char *const head[] = {
 		"path", "deleted", "pids", "verdict", "go_version", "support", "policy", "module",
@@ -253,8 +256,8 @@ void audit_print_csv(const struct audit_run *r)
 	};
 
 	for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
-		csv_field(head[i], i == 0);
-	fputs("\r\n", stdout);
+		csv_field(f, head[i], i == 0);
+	fputs("\r\n", f);
 	for (size_t i = 0; i < r->n; i++) {
 		const struct audit_entry *e = &r->e[i];
 		const char *cids[64];
@@ -263,31 +266,31 @@ void audit_print_csv(const struct audit_run *r)
 		char *cid = join_cell(cids, ncid, " ", 0);
 		char *vulns = join_cell(e->vulns.ids, e->vulns.n, " ", 0);
 
-		csv_field(e->path, true);
-		csv_field(tf(e->deleted), false);
-		csv_field(pids, false);
-		csv_field(gs_verdict_str(e->cls->verdict), false);
-		csv_field(e->version, false);
-		csv_field(gs_support_str(e->support), false);
-		csv_field(audit_policy_str(e->policy), false);
-		csv_field(e->module, false);
-		csv_field(e->module_version, false);
-		csv_field(e->vcs, false);
-		csv_field(e->vcs_revision, false);
-		csv_field(e->vcs_time, false);
-		csv_field(e->vcs_modified, false);
-		csv_field(tf(e->cgo), false);
-		csv_field(tf(e->pie), false);
-		csv_field(tf(e->trimpath), false);
-		csv_field(e->goamd64, false);
-		csv_field(e->goexperiment, false);
-		csv_field(tf(e->stripped), false);
-		csv_field(cid, false);
-		csv_field(vulns, false);
-		fputs("\r\n", stdout);
+		csv_field(f, e->path, true);
+		csv_field(f, tf(e->deleted), false);
+		csv_field(f, pids, false);
+		csv_field(f, gs_verdict_str(e->cls->verdict), false);
+		csv_field(f, e->version, false);
+		csv_field(f, gs_support_str(e->support), false);
+		csv_field(f, audit_policy_str(e->policy), false);
+		csv_field(f, e->module, false);
+		csv_field(f, e->module_version, false);
+		csv_field(f, e->vcs, false);
+		csv_field(f, e->vcs_revision, false);
+		csv_field(f, e->vcs_time, false);
+		csv_field(f, e->vcs_modified, false);
+		csv_field(f, tf(e->cgo), false);
+		csv_field(f, tf(e->pie), false);
+		csv_field(f, tf(e->trimpath), false);
+		csv_field(f, e->goamd64, false);
+		csv_field(f, e->goexperiment, false);
+		csv_field(f, tf(e->stripped), false);
+		csv_field(f, cid, false);
+		csv_field(f, vulns, false);
+		fputs("\r\n", f);
 		free(pids);
 		free(cid);
 		free(vulns);
 	}
-	fflush(stdout);
+	fflush(f);
 }

@@ -16,6 +16,7 @@
 #include "audit.h"
 #include "commands.h"
 #include "output.h"
+#include "ttysafe.h"
 
 enum fmt { FMT_TABLE, FMT_CSV, FMT_PROM, FMT_JSON };
 
@@ -228,11 +229,21 @@ int cmd_audit(int argc, char **argv)
 	audit_sort(&r);
 	switch (fmt) {
 	case FMT_CSV:
-		audit_print_csv(&r);
+	case FMT_PROM: {
+		/* On a terminal, through the terminal filter; piped, byte for byte. */
+		FILE *f = gs_ttysafe_open(stdout);
+
+		if (!f) {
+			rc = gs_error(GS_EXIT_ERROR, "out of memory");
+			goto out;
+		}
+		if (fmt == FMT_CSV)
+			audit_print_csv(&r, f);
+		else
+			audit_print_prom(&r, f);
+		gs_ttysafe_close(f, stdout);	/* a failed write is seen at exit */
 		break;
-	case FMT_PROM:
-		audit_print_prom(&r);
-		break;
+	}
 	case FMT_JSON:
 		if (audit_print_json(&r)) {
 			rc = GS_EXIT_ERROR;

@@ -6,11 +6,15 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "discover.h"
+#include "gojson.h"
 #include "golist.h"
 #include "output.h"
+#include "versiontext.h"
 
 static void help(void)
 {
@@ -91,6 +95,38 @@ static void print_text(const struct gs_golist *l)
 	}
 }
 
+#define CHECK_TIMEOUT_MS 1000
+
+/* --check-agents: keep the '*' only for agents that accept a connection. */
+static void check_agents(struct gs_golist *l)
+{
+	size_t n = 0, k = 0;
+	int *pids;
+	bool *ok;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += l->procs[i]->agent;
+	if (n == 0)
+		return;
+	pids = calloc(n, sizeof(*pids));
+	ok = calloc(n, sizeof(*ok));
+	if (!pids || !ok) {
+		free(pids);
+		free(ok);
+		return;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		if (l->procs[i]->agent)
+			pids[k++] = l->procs[i]->pid;
+	gs_agent_check(pids, n, ok, CHECK_TIMEOUT_MS);
+	k = 0;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->procs[i]->agent)
+			l->procs[i]->agent = ok[k++];
+	free(pids);
+	free(ok);
+}
+
 int cmd_list(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -121,7 +157,7 @@ int cmd_list(int argc, char **argv)
 	if (gs_golist_scan(&l, gs_opts.json ? GS_SCAN_DETAIL : 0, &err))
 		return gs_error(GS_EXIT_ERROR, "%s", err.msg);
 	if (check)
-		gs_golist_check_agents(&l);
+		check_agents(&l);
 	if (gs_opts.json) {
 		json_t *doc = gs_golist_json(&l);
 

@@ -24,6 +24,7 @@
 #include "probe_bpf.h"
 #include "probe_report.h"
 #include "proc.h"
+#include "versiontext.h"
 
 #define MAX_TARGETS	65536
 #define EXIT_CHECK_NS	200000000ull	/* how soon an exit is noticed */

@@ -19,10 +19,11 @@
 #include "commands.h"
 #include "discover.h"
 #include "godur.h"
-#include "golist.h"
+#include "gojson.h"
 #include "output.h"
 #include "proc.h"
 #include "sockets.h"
+#include "versiontext.h"
 
 #define STATUS_CAP 8192
 #define MEMINFO_CAP 8192

@@ -19,7 +19,6 @@
 
 #include "bpfload.h"
 #include "commands.h"
-#include "golist.h"	/* gs_json_emit */
 #include "output.h"
 
 #define SELFTEST_EXE		"/bin/true"

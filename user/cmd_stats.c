@@ -16,7 +16,6 @@
 #include "client.h"
 #include "commands.h"
 #include "discover.h"
-#include "golist.h"
 #include "liveread.h"
 #include "output.h"
 #include "proc.h"

@@ -20,8 +20,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "gojson.h"
 #include "golist.h"
 #include "output.h"
+#include "versiontext.h"
 
 #define MAX_DEPTH 1024		/* deeper chains are cut; only a fork bomb gets there */
 

@@ -3,11 +3,11 @@
  * goscope version [-m] PID|FILE...: what `go version [-m]` prints, for files
  * and for running processes (through /proc/PID/exe, so deleted binaries and
  * binaries in other mount namespaces work). Without arguments: goscope's
- * own version.
+ * own version. `goscope version PID|HOST:PORT` asks a gops agent, as gops
+ * does: the routing is here, the asking in cmd_agent.c.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,9 +15,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "agentcmd.h"
 #include "commands.h"
-#include "golist.h"
+#include "gojson.h"
 #include "output.h"
+#include "versiontext.h"
 #include "version.h"
 
 static void help(void)
@@ -39,7 +41,9 @@ static void help(void)
 	       "whose process runs a live gops agent asks the agent, printing its\n"
 	       "runtime.Version() alone (\"go1.19.8\"), as `gops version PID` does. A PID\n"
 	       "without an agent, or whose agent does not answer (a warning then), falls\n"
-	       "back to the executable.\n"
+	       "back to the executable. A reply that is not a Go version (go1.N[.M],\n"
+	       "go1.NrcK, go1.NbetaK, a -suffix, \"devel ...\"; one line, printable ASCII)\n"
+	       "is an error.\n"
 	       "\n"
 	       "  -m, --modules   also print the module info, one tab-indented line each\n"
 	       "                  (path, mod, dep, =>, build), as `go version -m`; never\n"
@@ -56,23 +60,26 @@ static void help(void)
 	       "be read (\"PATH: not a Go binary (reason)\" on stderr), 2 bad command line.\n");
 }
 
-/* Modinfo as `go version -m` prints it: each line after a tab. */
+/*
+ * Modinfo as `go version -m` prints it: each line after a tab, through the
+ * terminal filter (its tabs kept), so module paths cannot forge lines.
+ */
 static void print_modinfo(const char *text, size_t len)
 {
 	if (len && text[len - 1] == '\n')
 		len--;
-	putchar('\t');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)text[i];
+	for (;;) {
+		const char *nl = memchr(text, '\n', len);
+		size_t n = nl ? (size_t)(nl - text) : len;
 
-		if (ch == '\n')
-			fputs("\n\t", stdout);
-		else if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
-			putchar('?');
-		else
-			putchar(ch);
+		putchar('\t');
+		gs_fwrite_text_safe(text, n, stdout);
+		putchar('\n');
+		if (!nl)
+			break;
+		text += n + 1;
+		len -= n + 1;
 	}
-	putchar('\n');
 }
 
 static bool parse_pid(const char *s, int *pid)
@@ -177,32 +184,13 @@ static int one(const char *arg, bool modules, json_t *files)
 	return rc;
 }
 
-int cmd_version(int argc, char **argv)
+/* The binary's answer for each PID or FILE, as `go version [-m]` gives it. */
+static int version_files(const char *const *args, int n, bool modules)
 {
-	static const struct option opts[] = {
-		{ "modules", no_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool modules = false;
 	json_t *doc = NULL, *files = NULL;
-	int c, rc = GS_EXIT_OK;
+	int rc = GS_EXIT_OK;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "mh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			modules = true;
-			break;
-		case 'h':
-			help();
-			return GS_EXIT_OK;
-		default:
-			return gs_bad_option("version", optopt, argv[optind - 1]);
-		}
-	}
-
-	if (optind == argc) {
+	if (n == 0) {
 		if (modules)
 			return gs_usage_error("version", "-m needs a PID or FILE");
 		if (gs_opts.json) {
@@ -220,13 +208,65 @@ int cmd_version(int argc, char **argv)
 		files = json_array();
 		json_object_set_new(doc, "files", files);
 	}
-	for (int i = optind; i < argc; i++)
-		if (one(argv[i], modules, files))
+	for (int i = 0; i < n; i++)
+		if (one(args[i], modules, files))
 			rc = GS_EXIT_ERROR;
 	if (gs_opts.json) {
 		if (gs_json_emit(doc))
 			rc = GS_EXIT_ERROR;
 		json_decref(doc);
 	}
+	return rc;
+}
+
+static bool all_digits(const char *s)
+{
+	return s[0] >= '1' && s[0] <= '9' && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * The binary's Go version or the agent's. The agent is asked only for
+ * exactly one TARGET and no -m: HOST:PORT always; a PID when it has a live
+ * agent that answers (otherwise the binary: quietly when there is no agent,
+ * with a warning when it failed). --agent always asks the agent, --no-agent
+ * never does.
+ */
+static int route(const struct agent_opts *o)
+{
+	const struct agent_cmd *c = agent_cmd_find("version");
+	struct stat sb;
+	int rc;
+
+	if (o->help) {
+		help();
+		return GS_EXIT_OK;
+	}
+	if (o->agent && (o->modules || o->no_agent))
+		return gs_usage_error("version", "--agent cannot go with %s",
+				      o->modules ? "-m (the agent knows no module info)" : "--no-agent");
+	if (o->agent) {
+		if (o->npos > 1)
+			return gs_usage_error("version", "--agent takes one PID or HOST:PORT");
+		return agent_run(c, "version", o);
+	}
+	if (!o->modules && !o->no_agent && o->npos == 1) {
+		const char *a = o->pos[0];
+
+		if (strchr(a, ':') && stat(a, &sb) < 0)
+			return agent_run(c, "version", o);
+		if (all_digits(a) && (rc = agent_version_of_pid(a, o)) >= 0)
+			return rc;
+	}
+	return version_files(o->pos, o->npos, o->modules);
+}
+
+int cmd_version(int argc, char **argv)
+{
+	struct agent_opts o;
+	int rc = agent_parse_opts("version", argc, argv, AGENT_O_VERSION, &o);
+
+	if (rc == 0)
+		rc = route(&o);
+	free(o.pos);
 	return rc;
 }

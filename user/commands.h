@@ -6,15 +6,11 @@
 /* Each gets argv with argv[0] = the command name; returns an exit code. */
 int cmd_list(int argc, char **argv);
 int cmd_tree(int argc, char **argv);
+/* version of binaries, or asked of an agent (gops' form) */
 int cmd_version(int argc, char **argv);
 int cmd_selftest(int argc, char **argv);
-/* user/cmd_agent.c: the gops agent commands (argv[0] = stack, gc, ..., or "agent"). */
+/* user/cmd_agent.c: the gops agent commands (argv[0] = one of agentcmd.h's table, or "agent"). */
 int cmd_agent(int argc, char **argv);
-/* user/cmd_agent.c: version, routed to the agent or to cmd_version. */
-int cmd_version_any(int argc, char **argv);
-/* user/cmd_agent.c: --check-agents: keep the '*' only for agents that accept a connection. */
-struct gs_golist;
-void gs_golist_check_agents(struct gs_golist *l);
 /* user/cmd_process.c: process details; argv[0] = "process" or the PID itself. */
 int cmd_process(int argc, char **argv);
 int cmd_audit(int argc, char **argv);

@@ -37,9 +37,9 @@
 
 #include "bpfload.h"
 #include "classify.h"
-#include "golist.h"
 #include "modinfo.h"
 #include "output.h"
+#include "versiontext.h"
 
 #define BIN_LINGER_NS	(60 * 1000000000ull)
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */

@@ -1,22 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * golist: one pass over /proc that keeps the Go processes (list, tree), and
- * the JSON shapes of a Go process and of a classification, shared by every
- * command that prints them. The schema is documented in docs/json.md.
+ * golist: one pass over /proc that keeps the Go processes (list, tree,
+ * audit, probe). Their JSON shapes are in gojson.h.
  */
 #ifndef GOSCOPE_GOLIST_H
 #define GOSCOPE_GOLIST_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/types.h>
 
 #include "classify.h"
 #include "proc.h"
-#include "output.h"	/* gs_json_emit */
 
 struct gs_goproc {
 	int pid, ppid;
@@ -61,25 +57,5 @@ struct gs_goproc *gs_golist_find(const struct gs_golist *l, int pid);
  * after unexpected errors (permission denied alone is not an error).
  */
 int gs_golist_report(const struct gs_golist *l);
-
-/* gops' shortening of "devel +<hash> <date>" versions, into out. */
-void gs_short_version(const char *v, char *out, size_t outsz);
-/* Version text for people: exact, a range, or "unknown". */
-const char *gs_class_version(const struct gs_class *c);
-
-/* Write s with control characters shown as '?', so names cannot forge lines. */
-void gs_fputs_safe(const char *s, FILE *f);
-void gs_fwrite_safe(const char *s, size_t n, FILE *f);
-
-/* JSON. Strings that are not valid UTF-8 get '?' for each bad byte. */
-json_t *gs_json_str(const char *s);
-json_t *gs_json_strn(const char *s, size_t n);
-/* The "go" object of a classification. */
-json_t *gs_class_json(const struct gs_class *c);
-/* One process object (see docs/json.md); go, if given, is shared (not stolen). */
-json_t *gs_goproc_json(const struct gs_goproc *p, json_t *go);
-/* {"processes": [...], "uninspectable": N}: the document list prints. */
-json_t *gs_golist_json(const struct gs_golist *l);
-/* Print a document on stdout, compact or --pretty, with a final newline. */
 
 #endif

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * goscope's entry point: global options, then one command from the table.
- * With no command, goscope lists Go processes, as gops does.
+ * With no command, goscope lists Go processes, as gops does. The gops agent
+ * commands that are commands of their own (stack, gc, ...) come from the
+ * agent command table (agentcmd.h), so each is named and described once.
  */
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "agentcmd.h"
 #include "commands.h"
 #include "output.h"
 #include "version.h"
@@ -21,15 +24,9 @@ struct command {
 static const struct command commands[] = {
 	{ "list", cmd_list, NULL },	/* the default, also reachable by name */
 	{ "tree", cmd_tree, "Go processes as a tree under their parents" },
-	{ "version", cmd_version_any, "Go version and build info of processes or files" },
+	{ "version", cmd_version, "Go version and build info of processes or files" },
 	{ "process", cmd_process, "details of a process: CPU, memory, sockets, Go facts" },
-	{ "stack", cmd_agent, "agent: every goroutine's stack" },
-	{ "gc", cmd_agent, "agent: run a garbage collection" },
-	{ "setgc", cmd_agent, "agent: set the GC target percentage" },
-	{ "memstats", cmd_agent, "agent: memory allocator and GC statistics" },
-	{ "trace", cmd_agent, "agent: record a 5 s runtime trace" },
-	{ "pprof-heap", cmd_agent, "agent: save a heap profile" },
-	{ "pprof-cpu", cmd_agent, "agent: record a 30 s CPU profile" },
+	/* listed first here: the agent commands of their own (agentcmd_table.c) */
 	{ "agent", cmd_agent, "agent: run any agent command by name (stats, version too)" },
 	{ "selftest", cmd_selftest, "check what this host and kernel support" },
 	{ "audit", cmd_audit, "Go versions, modules and support status of processes or files" },
@@ -50,9 +47,15 @@ static void usage(FILE *f)
 		"'goscope PID [PERIOD]' is 'goscope process PID [PERIOD]'.\n"
 		"\n"
 		"Commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (commands[i].fn == cmd_agent)
+			for (size_t k = 0; k < agent_ncmds; k++)
+				if (agent_cmds[k].own)
+					fprintf(f, "  %-10s agent: %s\n", agent_cmds[k].name,
+						agent_cmds[k].what);
 		if (commands[i].help)
 			fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+	}
 	fprintf(f,
 		"\n"
 		"Options (before the command):\n"
@@ -81,6 +84,7 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	static char *list_argv[] = { "list", NULL, NULL };
+	const struct agent_cmd *agent;
 	bool check_agents = false;
 	const char *name;
 	int c;
@@ -133,5 +137,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(name, commands[i].name) == 0)
 			return gs_output_finish(commands[i].fn(argc, argv));
+	agent = agent_cmd_find(name);
+	if (agent && agent->own)
+		return gs_output_finish(cmd_agent(argc, argv));
 	return gs_usage_error(NULL, "unknown command '%s'", name);
 }

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "golist.h"
+#include "ttysafe.h"
+#include "utf8.h"
+
 
 struct gs_global_opts gs_opts;
 
@@ -74,6 +76,202 @@ int gs_output_finish(int code)
 	return code;
 }
 
+/* ---- JSON strings ---- */
+
+json_t *gs_json_strn(const char *s, size_t n)
+{
+	json_t *j = json_stringn(s, n);
+	char *t;
+
+	if (j)
+		return j;
+	/* Not UTF-8: each bad byte becomes '?' (utf8.h), the rest stays. */
+	t = malloc(n ? n : 1);
+	if (!t)
+		return json_null();
+	gs_utf8_fix(s, n, t);
+	j = json_stringn(t, n);
+	free(t);
+	return j ? j : json_null();
+}
+
+json_t *gs_json_str(const char *s)
+{
+	return gs_json_strn(s, strlen(s));
+}
+
+/* ---- a JSON object streamed member by member ---- */
+
+/* Text as jansson writes it: the same escapes as a document built whole. */
+static int put_json(json_t *v)
+{
+	char *t;
+	int rc = -1;
+
+	if (!v)
+		return -1;
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	if (t && fputs(t, stdout) != EOF)
+		rc = 0;
+	free(t);
+	json_decref(v);
+	return rc;
+}
+
+static int put_key(struct gs_jstream *js, const char *key)
+{
+	const char *sep = js->first ? (gs_opts.pretty ? "{\n  " : "{") :
+				      (gs_opts.pretty ? ",\n  " : ",");
+
+	js->first = false;
+	if (fputs(sep, stdout) == EOF || put_json(gs_json_str(key)))
+		return -1;
+	return fputs(gs_opts.pretty ? ": " : ":", stdout) == EOF ? -1 : 0;
+}
+
+void gs_jstream_begin(struct gs_jstream *js)
+{
+	memset(js, 0, sizeof(*js));
+	js->first = true;
+}
+
+int gs_jstream_member(struct gs_jstream *js, const char *key, json_t *v)
+{
+	if (put_key(js, key)) {
+		json_decref(v);
+		return -1;
+	}
+	return put_json(v);
+}
+
+int gs_jstream_str_begin(struct gs_jstream *js, const char *key)
+{
+	js->u = (struct gs_utf8){ 0 };
+	if (put_key(js, key))
+		return -1;
+	return putchar('"') == EOF ? -1 : 0;
+}
+
+/* jansson's two-character escapes: the letter after the backslash, or 0. */
+static char short_escape(unsigned char c)
+{
+	switch (c) {
+	case '\\':
+	case '"':
+		return (char)c;
+	case '\b':
+		return 'b';
+	case '\f':
+		return 'f';
+	case '\n':
+		return 'n';
+	case '\r':
+		return 'r';
+	case '\t':
+		return 't';
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Repaired text, escaped byte for byte as jansson escapes a string (so a
+ * streamed string reads exactly as one built whole), without its quotes.
+ * Nothing is allocated: a 200 MB reply costs no memory.
+ */
+static int put_str_body(const char *t, size_t n)
+{
+	size_t run = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)t[i];
+		char e[8] = { '\\', short_escape(c), '\0' };
+
+		if (!e[1] && c >= 0x20)
+			continue;
+		if (!e[1])
+			snprintf(e, sizeof(e), "\\u%04X", c);
+		if (fwrite(t + run, 1, i - run, stdout) != i - run || fputs(e, stdout) == EOF)
+			return -1;
+		run = i + 1;
+	}
+	return fwrite(t + run, 1, n - run, stdout) == n - run ? 0 : -1;
+}
+
+int gs_jstream_str_put(struct gs_jstream *js, const void *buf, size_t n)
+{
+	enum { STEP = 4096 };
+	const char *p = buf;
+	char t[GS_UTF8_OUT(STEP)];
+	int rc = 0;
+
+	while (n && rc == 0) {
+		size_t take = n < STEP ? n : STEP, m = gs_utf8_chunk(&js->u, p, take, t);
+
+		rc = put_str_body(t, m);
+		p += take;
+		n -= take;
+	}
+	return rc;
+}
+
+int gs_jstream_str_end(struct gs_jstream *js)
+{
+	char t[4];
+	size_t m = gs_utf8_end(&js->u, t);
+
+	if (m && put_str_body(t, m))
+		return -1;
+	return putchar('"') == EOF ? -1 : 0;
+}
+
+int gs_jstream_end(struct gs_jstream *js)
+{
+	if (js->first && fputs("{", stdout) == EOF)
+		return -1;
+	if (fputs(gs_opts.pretty && !js->first ? "\n}\n" : "}\n", stdout) == EOF)
+		return -1;
+	return fflush(stdout) == EOF ? -1 : 0;
+}
+
+/* ---- text from outside ---- */
+
+static void write_filtered(struct gs_ttysafe *ts, const char *s, size_t n, FILE *f)
+{
+	uint8_t out[GS_TTYSAFE_OUT(1024)];
+	size_t m;
+
+	while (n) {
+		size_t take = n < 1024 ? n : 1024;
+
+		m = gs_ttysafe_chunk(ts, (const uint8_t *)s, take, out);
+		fwrite(out, 1, m, f);
+		s += take;
+		n -= take;
+	}
+	m = gs_ttysafe_end(ts, out);
+	fwrite(out, 1, m, f);
+}
+
+void gs_fwrite_safe(const char *s, size_t n, FILE *f)
+{
+	struct gs_ttysafe ts = { .field = true };
+
+	write_filtered(&ts, s, n, f);
+}
+
+void gs_fwrite_text_safe(const char *s, size_t n, FILE *f)
+{
+	struct gs_ttysafe ts = { 0 };
+
+	write_filtered(&ts, s, n, f);
+}
+
+void gs_fputs_safe(const char *s, FILE *f)
+{
+	gs_fwrite_safe(s, strlen(s), f);
+}
+
 static void __attribute__((format(printf, 3, 0)))
 verror(const char *hint_cmd, bool hint, const char *fmt, va_list ap)
 {
@@ -88,8 +286,11 @@ verror(const char *hint_cmd, bool hint, const char *fmt, va_list ap)
 		json_decref(o);
 		return;
 	}
+	/* Messages name files, processes and replies: the terminal filter too. */
 	fflush(stdout);
-	fprintf(stderr, "Error: %s\n", msg);
+	fputs("Error: ", stderr);
+	gs_fwrite_text_safe(msg, strlen(msg), stderr);
+	fputc('\n', stderr);
 	if (hint)
 		fprintf(stderr, "Try 'goscope %s%s--help' for more information.\n",
 			hint_cmd ? hint_cmd : "", hint_cmd ? " " : "");
@@ -124,12 +325,20 @@ int gs_bad_option(const char *cmd, int opt, const char *arg)
 
 void gs_warn(const char *fmt, ...)
 {
+	char *msg = NULL;
 	va_list ap;
+	int n;
 
 	fflush(stdout);
-	fputs("goscope: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&msg, fmt, ap);
 	va_end(ap);
+	fputs("goscope: ", stderr);
+	/* As for errors: what a warning names goes through the terminal filter. */
+	if (n >= 0)
+		gs_fwrite_text_safe(msg, (size_t)n, stderr);
+	else
+		fputs("(out of memory while formatting a warning)", stderr);
 	fputc('\n', stderr);
+	free(msg);
 }

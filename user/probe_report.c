@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "golist.h"
 #include "output.h"
 
 uint64_t gs_probe_now(void)

@@ -11,8 +11,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "golist.h"	/* gs_class_json, gs_json_str, gs_short_version */
-#include "output.h"
+#include "gojson.h"	/* gs_class_json */
+#include "output.h"	/* gs_json_str */
+#include "versiontext.h"
 
 /* ---- time ---- */
 

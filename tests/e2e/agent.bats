@@ -608,6 +608,11 @@ check_agent_commands() {
 	run --separate-stderr "$GOSCOPE" agent --help
 	[ "$status" -eq 0 ]
 	[[ $output == *stats* ]]
+	# what an error message quotes passes the terminal filter
+	run --separate-stderr "$GOSCOPE" stack $'a\x1b]0;x\x07\xc2\x9b'
+	[ "$status" -eq 1 ]
+	[[ $stderr == *'parsing "a?]0;x??": invalid syntax' ]]
+	[[ $stderr != *$'\x1b'* && $stderr != *$'\x07'* && $stderr != *$'\xc2\x9b'* ]]
 }
 
 @test "timeouts: a wedged agent gives a clear error within the limit" {
@@ -736,6 +741,33 @@ c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
 	[ "$(jq -r .pid <<<"$output")" = null ]
 }
 
+@test "JSON: a streamed reply is escaped byte for byte as a reply built whole" {
+	# every C0 control, DEL, quote, backslash, slash, C1, valid and broken UTF-8
+	start_fake_agent '
+c.sendall(bytes(range(0, 32)) + b"\x7f \" \\ / \xc2\x85 caf\xc3\xa9 \xff \xe2\x82 end")'
+	run --separate-stderr "$GOSCOPE" -j stack "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" >"$T/streamed.json"
+	run --separate-stderr "$GOSCOPE" -j memstats "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 0 ]
+	printf '%s' "$output" >"$T/whole.json"
+	python3 - "$T/streamed.json" "$T/whole.json" <<'PY'
+import json, sys
+def raw_reply(path):
+    t = open(path, 'rb').read()
+    i = t.index(b'"reply":') + len(b'"reply":')
+    assert t[i:i + 1] == b'"'
+    j = i + 1
+    while t[j:j + 1] != b'"':
+        j += 2 if t[j:j + 1] == b'\\' else 1
+    json.loads(t)  # valid JSON, both
+    return t[i:j + 1]
+a, b = raw_reply(sys.argv[1]), raw_reply(sys.argv[2])
+assert a == b, (a, b)
+assert json.loads(a).endswith(' caf\u00e9 ? ?? end'), json.loads(a)
+PY
+}
+
 @test "a reply shown on a terminal cannot drive it; piped, it is byte for byte" {
 	require_cmd script || return 1
 	# clear screen, OSC 52 (clipboard), CR overwrite, a UTF-8 CSI; then text that stays
@@ -752,12 +784,49 @@ c.sendall(b"goroutine 1 \x1b[2J[running]:\n\x1b]52;c;cm0gLXJm\x07main\rX \xc2\x9
 	# the first run's stdout was a file: every byte as the agent sent it
 	printf 'goroutine 1 \x1b[2J[running]:\n\x1b]52;c;cm0gLXJm\x07main\rX \xc2\x9b31m \xc2\xb5s \xe2\x82\xac\n' >"$T/want"
 	cmp "$T/tty.out" "$T/want"
-	# a small reply shown whole (version, memstats) goes the same way
+	# a small reply shown whole (memstats) goes the same way (a version is
+	# checked before it is shown: see the next test)
+	start_fake_agent 'c.sendall(b"alloc: 1\x1b]0;pwned\x07\n")'
+	run script -qec "\"$GOSCOPE\" memstats 127.0.0.1:$FAKE_PORT" /dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'alloc: 1?]0;pwned?'* ]]
+	[[ "$output" != *$'\x1b'* ]]
+}
+
+@test "version asked of an agent: a Go version is printed, anything else (a forged line) is an error" {
+	# a PID whose port file names the fake agent: the fake agent itself
+	start_fake_agent 'c.sendall(b"go1.21.5\nError: something forged\n")'
+	local pid=${BG_PIDS[-1]}
+	printf '%s' "$FAKE_PORT" >"$GOPS_CONFIG_DIR/$pid"
+	local a
+	for a in "version 127.0.0.1:$FAKE_PORT" "version --agent $pid" "version $pid" \
+		"agent version 127.0.0.1:$FAKE_PORT"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$GOSCOPE" $a
+		[ "$status" -eq 1 ] || { echo "$a: $status"; return 1; }
+		[ -z "$output" ]
+		[[ $stderr == "Error: agent at 127.0.0.1:$FAKE_PORT sent a version reply that is not a Go version: \"go1.21.5?Error: something forged\""* ]]
+		[[ $stderr != *$'\n'"Error: something forged"* ]]
+		# for a PID, the way to its binary's version
+		[[ $a != *" $pid" || $stderr == *"(--no-agent reads the binary)" ]]
+	done
+	run --separate-stderr "$GOSCOPE" -j version "127.0.0.1:$FAKE_PORT"
+	[ "$status" -eq 1 ]
+	jq -e '.error | startswith("agent at ")' <<<"$output"
+	# an escape sequence, on a terminal too: nothing of it is shown
 	start_fake_agent 'c.sendall(b"go1.19\x1b]0;pwned\x07\n")'
 	run script -qec "\"$GOSCOPE\" version 127.0.0.1:$FAKE_PORT" /dev/null
-	[ "$status" -eq 0 ]
-	[[ "$output" == *'go1.19?]0;pwned?'* ]]
-	[[ "$output" != *$'\x1b'* ]]
+	[[ "$output" == *'not a Go version: "go1.19?]0;pwned?"'* ]]
+	[[ "$output" != *$'\x1b'* && "$output" != *$'\x07'* ]]
+	# Go's own forms are taken, as sent
+	local v
+	for v in "go1.21.5 X:loopvar" "go1.9beta2" "go1.27-devel_0123456789 Tue Oct 3 12:00:00 2023 +0000" \
+		"devel +abc123def0 Mon Jan 2 15:04:05 2006 -0700"; do
+		start_fake_agent "c.sendall(b'$v\\n')"
+		run --separate-stderr "$GOSCOPE" version "127.0.0.1:$FAKE_PORT"
+		[ "$status" -eq 0 ] || { echo "$v: $stderr"; return 1; }
+		[ "$output" = "$v" ]
+	done
 }
 
 # An agent whose port file is where nobody looks (its own ConfigDir): as gops

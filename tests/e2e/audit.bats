@@ -401,6 +401,38 @@ assert rec['cgo'] == 'false' and rec['stripped'] == 'false', rec
 PY
 }
 
+@test "csv and prom on a terminal: no escape sequence from a file name or a module path gets through; piped, byte for byte" {
+	require_cmd script python3
+	make_scratch
+	# A file name with a clear-screen, and a module path (same length, so
+	# the build info stays valid) with an OSC title sequence ended by BEL.
+	python3 - "$FIXTURES/hello" "$SCRATCH/mod"$'\x1b[2J'"name" <<'PY'
+import sys
+d = open(sys.argv[1], 'rb').read()
+old = b'example.com/goscope/hello'
+new = b'ex\x1b]0;pwned\x07le.com/hello'
+new += b'x' * (len(old) - len(new))
+assert len(new) == len(old) and old in d
+open(sys.argv[2], 'wb').write(d.replace(old, new))
+PY
+	local fmt
+	for fmt in csv prom; do
+		# on a pseudo-terminal (script's); the first run's stdout is a file
+		run script -qec "\"$GOSCOPE\" audit --format $fmt --path \"$SCRATCH\" >\"$SCRATCH/$fmt.out\"; \"$GOSCOPE\" audit --format $fmt --path \"$SCRATCH\"" /dev/null
+		[ "$status" -eq 0 ]
+		[[ $output == *"mod?[2Jname"* ]]
+		[[ $output == *"ex?]0;pwned?le.com/hello"* ]]
+		[[ $output != *$'\x1b'* && $output != *$'\x07'* ]]
+		# piped, the bytes are the file's and the module's own
+		grep -qaF "mod"$'\x1b[2J'"name" "$SCRATCH/$fmt.out"
+		grep -qaF "ex"$'\x1b]0;pwned\x07'"le.com/hello" "$SCRATCH/$fmt.out"
+		"$GOSCOPE" audit --format "$fmt" --path "$SCRATCH" | cmp - "$SCRATCH/$fmt.out"
+	done
+	# CSV's CRLF record ends still reach the terminal as line ends
+	run script -qec "\"$GOSCOPE\" audit --format csv --path \"$SCRATCH\"" /dev/null
+	[[ $output != *"?"$'\r'* && $output != *'vulns?'* ]]
+}
+
 @test "table: a header, then one padded row per binary" {
 	run --separate-stderr "$GOSCOPE" audit --path "$FIXTURES/hello" "$FIXTURES/hello.stripped"
 	[ "$status" -eq 0 ]

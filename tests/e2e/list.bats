@@ -141,6 +141,42 @@ check_nested() {
 	[ "$(jq -r ".processes[] | select(.pid == $BG_PID) | .comm" <<<"$output")" = hello-with-a-lo ]
 }
 
+@test "list --json: a name that is not UTF-8 keeps its valid characters, '?' for each bad byte" {
+	require_cmd jq
+	# é, a stray \xff, a C1 control (valid UTF-8: JSON keeps it, escaped or not)
+	local odd=$BATS_TEST_TMPDIR/$'caf\xc3\xa9\xff\xc2\x85x'
+	cp "$FIXTURES/hello" "$odd"
+	start_fixture "$odd" sleep 60
+	run --separate-stderr "$GOSCOPE" --json
+	[ "$status" -eq 0 ]
+	jq -e --argjson pid "$BG_PID" --arg dir "$BATS_TEST_TMPDIR" '
+		.processes[] | select(.pid == $pid) |
+		.comm == "café?\u0085x" and .name == "café?\u0085x" and .exe == $dir + "/café?\u0085x"' <<<"$output"
+}
+
+@test "list, tree, version: controls in a name, C1 included, are '?' in a pipe too" {
+	# a newline (forging a line), NEL (U+0085) and CSI (U+009B) in C1; é and \xff pass
+	local odd=$BATS_TEST_TMPDIR/$'ev\nil\xc2\x85\xc2\x9b\xc3\xa9\xff'
+	local shown=$BATS_TEST_TMPDIR/$'ev?il??\xc3\xa9\xff'
+	cp "$FIXTURES/hello" "$odd"
+	start_fixture "$odd" sleep 60
+	local line
+	run --separate-stderr "$GOSCOPE"
+	[ "$status" -eq 0 ]
+	# (grep -a: \xff makes grep call the text binary)
+	line=$(grep -aE "^$BG_PID " <<<"$output")
+	read -r L_PID L_PPID L_NAME L_VER L_PATH <<<"$line"
+	[ "$L_NAME" = $'ev?il??\xc3\xa9\xff' ]
+	[ "$L_PATH" = "$shown" ]
+	[[ $output != *$'\xc2\x85'* && $output != *$'\xc2\x9b'* ]]
+	run --separate-stderr "$GOSCOPE" tree
+	[ "$status" -eq 0 ]
+	grep -aqF "$BG_PID ("$'ev?il??\xc3\xa9\xff'") {$GOVER}" <<<"$output"
+	run --separate-stderr "$GOSCOPE" version "$BG_PID"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$shown: $GOVER" ]
+}
+
 @test "list: a deleted binary is listed with its version and ' (deleted)'" {
 	require_cmd jq
 	local copy=$BATS_TEST_TMPDIR/gone

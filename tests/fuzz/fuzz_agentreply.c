@@ -7,14 +7,15 @@
  *      through a pipe whose write end is closed, so EOF always comes
  *   1  the stats parser
  *   2  the "key: value" splitter, into jansson as `goscope agent --json` does
- *   3  the version trim
- *   4  the terminal filter a text reply passes on a tty (user/lib/ttysafe.h):
- *      [chunk size] then the text
+ *   3  the version trim and the version check
+ *   4  the terminal filter (user/lib/ttysafe.h), as a text reply passes it
+ *      on a tty and as a name passes it as a field: [chunk size] then the text
  * Besides the sanitizers, each case checks what the API promises and
  * aborts when it does not hold.
  */
 #include "reply.h"
 #include "ttysafe.h"
+#include "utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -190,8 +191,7 @@ struct fields_ctx {
 static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t vl)
 {
 	struct fields_ctx *c = ctx;
-	char key[GS_AGENT_KEY_MAX];
-	json_t *jk;
+	char key[GS_AGENT_KEY_MAX], *val;
 	int64_t x;
 
 	/* Within the text, one line, the rules of reply.h. */
@@ -201,19 +201,24 @@ static int field_fn(void *ctx, const char *k, size_t kl, const char *v, size_t v
 	check(k == c->text || k[-1] == '\n');
 	check(v + vl == c->text + c->len || v[vl] == '\n');
 
-	memcpy(key, k, kl);
+	/* As the CLI does: key and value repaired by the one JSON string rule. */
+	gs_utf8_fix(k, kl, key);
 	key[kl] = '\0';
-	jk = json_string(key);
-	if (jk && gs_agent_field_int(v, vl, &x)) {
+	if (gs_agent_field_int(v, vl, &x)) {
 		check(x >= 0 && x <= 999999999999999999LL);
 		json_object_set_new(c->o, key, json_integer((json_int_t)x));
-	} else if (jk) {
-		/* The CLI falls back to ASCII where jansson refuses; null does here. */
-		json_t *jv = json_stringn(v, vl);
+	} else {
+		json_t *jv;
 
-		json_object_set_new(c->o, key, jv ? jv : json_null());
+		val = malloc(vl ? vl : 1);
+		if (!val)
+			return 0;
+		gs_utf8_fix(v, vl, val);
+		jv = json_stringn(val, vl);
+		free(val);
+		check(jv != NULL);
+		json_object_set_new(c->o, key, jv);
 	}
-	json_decref(jk);
 	return 0;
 }
 
@@ -239,20 +244,27 @@ static void fuzz_version(const char *buf, size_t n)
 	check(l == 0 || (buf[l - 1] != '\n' && buf[l - 1] != '\r'));
 	for (size_t i = l; i < n; i++)
 		check(buf[i] == '\n' || buf[i] == '\r');
+
+	/* Taken: one line of printable ASCII, a go1 or devel version. */
+	l = gs_agent_version_parse(buf, n);
+	if (l == 0)
+		return;
+	check(l == gs_agent_version_len(buf, n) && l <= GS_AGENT_VERSION_MAX);
+	for (size_t i = 0; i < l; i++)
+		check(buf[i] >= 0x20 && buf[i] <= 0x7e);
+	check((l >= 3 && memcmp(buf, "go1", 3) == 0) || (l > 6 && memcmp(buf, "devel ", 6) == 0));
 }
 
-/* In chunks of any size, the same output, with no control left in it. */
-static void fuzz_tty(const uint8_t *data, size_t size)
+/*
+ * In chunks of any size, the same output, with no control left in it: as
+ * text (newline, tab and CR LF pass) and as one field (none does).
+ */
+static void fuzz_tty_mode(const uint8_t *data, size_t size, size_t step, bool field)
 {
-	struct gs_ttysafe a = { 0 }, b = { 0 };
-	size_t step, na = 0, nb = 0;
+	struct gs_ttysafe a = { .field = field }, b = { .field = field };
+	size_t na = 0, nb = 0;
 	uint8_t *whole, *parts;
 
-	if (size < 1)
-		return;
-	step = (size_t)data[0] + 1;
-	data++;
-	size--;
 	whole = malloc(GS_TTYSAFE_OUT(size));
 	parts = malloc(GS_TTYSAFE_OUT(size) + size / step + 1);
 	if (!whole || !parts)
@@ -268,13 +280,23 @@ static void fuzz_tty(const uint8_t *data, size_t size)
 	check(na == nb && memcmp(whole, parts, na) == 0);
 	check(na <= size);
 	for (size_t i = 0; i < na; i++) {
-		check(whole[i] >= 0x20 || whole[i] == '\n' || whole[i] == '\t');
+		check(whole[i] >= 0x20 ||
+		      (!field && (whole[i] == '\n' || whole[i] == '\t' ||
+				  (whole[i] == '\r' && i + 1 < na && whole[i + 1] == '\n'))));
 		check(whole[i] != 0x7f);
 		check(!(whole[i] == 0xc2 && i + 1 < na && whole[i + 1] >= 0x80 && whole[i + 1] <= 0x9f));
 	}
 out:
 	free(whole);
 	free(parts);
+}
+
+static void fuzz_tty(const uint8_t *data, size_t size)
+{
+	if (size < 1)
+		return;
+	fuzz_tty_mode(data + 1, size - 1, (size_t)data[0] + 1, false);
+	fuzz_tty_mode(data + 1, size - 1, (size_t)data[0] + 1, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -538,6 +538,74 @@ static void test_version_len(void **state)
 	assert_int_equal(gs_agent_version_len("go1.2\n\n", 5), 5);
 }
 
+/* Literals may hold NUL bytes: their length is what sizeof says. */
+#define VERSION_OF(lit) gs_agent_version_parse(lit, sizeof(lit) - 1)
+
+static void test_version_parse_accepts_go_versions(void **state)
+{
+	static const char *const good[] = {
+		"go1", "go1.19", "go1.19.8", "go1.21.0", "go1.21rc1", "go1.9beta2", "go1.27.3",
+		"go1.21.5 X:loopvar", "go1.23.1 X:nocoverageredesign,rangefunc",
+		"go1.22-abc123def0", "go1.21.0-bigcorp",
+		"go1.27-devel_0123456789 Tue Oct 3 12:00:00 2023 +0000",
+		"devel go1.22-0123456789 Tue Oct 3 12:00:00 2023 +0000",
+		"devel +abc123def0 Mon Jan 2 15:04:05 2006 -0700",
+	};
+	char buf[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		size_t n = strlen(good[i]);
+
+		if (gs_agent_version_parse(good[i], n) != n)
+			fail_msg("refused: %s", good[i]);
+		/* with the agent's line end, which is not part of the version */
+		memcpy(buf, good[i], n);
+		memcpy(buf + n, "\r\n", 2);
+		assert_int_equal(gs_agent_version_parse(buf, n + 2), n);
+	}
+	/* the longest taken */
+	memset(buf, 'a', sizeof(buf));
+	memcpy(buf, "go1.21 ", 7);
+	assert_int_equal(gs_agent_version_parse(buf, GS_AGENT_VERSION_MAX), GS_AGENT_VERSION_MAX);
+	assert_int_equal(gs_agent_version_parse(buf, GS_AGENT_VERSION_MAX + 1), 0);
+}
+
+static void test_version_parse_refuses_the_rest(void **state)
+{
+	(void)state;
+	/* forged lines, terminal controls, bytes outside ASCII */
+	assert_int_equal(VERSION_OF("go1.21.5\nError: forged line\n"), 0);
+	assert_int_equal(VERSION_OF("go1.19\x1b]0;pwned\x07\n"), 0);
+	assert_int_equal(VERSION_OF("go1.21\r"" X"), 0);
+	assert_int_equal(VERSION_OF("go1.21\t"), 0);
+	assert_int_equal(VERSION_OF("go1.21\0"), 0);
+	assert_int_equal(VERSION_OF("go1.21 \xc2\x9b"), 0);
+	assert_int_equal(VERSION_OF("go1.21 caf\xc3\xa9"), 0);
+	/* not a Go version */
+	assert_int_equal(VERSION_OF(""), 0);
+	assert_int_equal(VERSION_OF("\n"), 0);
+	assert_int_equal(VERSION_OF("unknown"), 0);
+	assert_int_equal(VERSION_OF("go2.0"), 0);
+	assert_int_equal(VERSION_OF("go12"), 0);
+	assert_int_equal(VERSION_OF(" go1.21"), 0);
+	assert_int_equal(VERSION_OF("Go1.21"), 0);
+	assert_int_equal(VERSION_OF("go1."), 0);
+	assert_int_equal(VERSION_OF("go1.x"), 0);
+	assert_int_equal(VERSION_OF("go1.21."), 0);
+	assert_int_equal(VERSION_OF("go1.21rc"), 0);
+	assert_int_equal(VERSION_OF("go1.21beta"), 0);
+	assert_int_equal(VERSION_OF("go1.21.0rc1"), 0);
+	assert_int_equal(VERSION_OF("go1.21-"), 0);
+	assert_int_equal(VERSION_OF("go1.21-a/b"), 0);
+	assert_int_equal(VERSION_OF("go1.21x"), 0);
+	assert_int_equal(VERSION_OF("go1.24.1+auto"), 0);	/* a suffix needs its '-' */
+	assert_int_equal(VERSION_OF("go1.1234567890"), 0);
+	assert_int_equal(VERSION_OF("devel"), 0);
+	assert_int_equal(VERSION_OF("devel "), 0);
+	assert_int_equal(VERSION_OF("development"), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -554,6 +622,8 @@ int main(void)
 		cmocka_unit_test(test_fields_long_key),
 		cmocka_unit_test(test_field_int),
 		cmocka_unit_test(test_version_len),
+		cmocka_unit_test(test_version_parse_accepts_go_versions),
+		cmocka_unit_test(test_version_parse_refuses_the_rest),
 	};
 
 	/* Replies we stop reading must not kill us through their writer. */

@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gops agent commands of the CLI, split by job:
+ *	agentcmd_table.c  the table of agent commands (defined once: main.c's
+ *	                  usage and dispatch read it) and their --help texts
+ *	agentcmd_opts.c   the option parser they share with `goscope version`
+ *	cmd_agent.c       the entry point, the target, text replies
+ *	agentcmd_files.c  trace and pprof: the files written, then `go tool`
+ *	gotool.c          finding and running `go tool`
+ * Wire protocol in agent/client.h, replies in agent/reply.h, discovery of a
+ * PID's agent in agent/discover.h; here are gops' texts and the files.
+ */
+#ifndef GOSCOPE_AGENTCMD_H
+#define GOSCOPE_AGENTCMD_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "client.h"
+#include "discover.h"
+
+enum agent_kind {
+	AK_TEXT,	/* a text reply, printed as it comes */
+	AK_GC,		/* "ok", printed as nothing */
+	AK_SETGC,	/* text, with an argument */
+	AK_TRACE,	/* data to a file, then go tool trace */
+	AK_PPROF,	/* data to a file + the binary, then go tool pprof */
+};
+
+struct agent_cmd {
+	const char *name;
+	int cmd;		/* GS_AGENT_* */
+	enum agent_kind kind;
+	bool own;		/* also a goscope command of its own (goscope stack PID) */
+	const char *what;	/* one line of help */
+};
+
+/* The table: every agent command, in the order help lists them. */
+extern const struct agent_cmd agent_cmds[];
+extern const size_t agent_ncmds;
+const struct agent_cmd *agent_cmd_find(const char *name);
+/* `goscope agent --help` (c NULL) or `goscope COMMAND --help`. */
+void agent_help(const struct agent_cmd *c);
+
+struct agent_opts {
+	struct gs_agent_timeouts t;
+	const char *out, *bin_out;
+	bool no_launch, help;
+	bool modules, agent, no_agent;	/* version only */
+	const char **pos;		/* positional arguments, argv order */
+	int npos;
+};
+
+enum {
+	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds */
+	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
+};
+
+/*
+ * Options anywhere among the arguments (a negative number is an argument:
+ * setgc -5), "--" ends them. Always free o->pos after, even on failure.
+ * Returns 0, or the exit code after reporting a usage error.
+ */
+int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow,
+		     struct agent_opts *o);
+
+struct agent_target {
+	const char *text;
+	struct gs_agent_addr addr;
+	struct gs_agent_loc loc;	/* loc.pid == 0 for HOST:PORT */
+	char addr_str[300];
+};
+
+/* A failed call, reported in gops' words where gops has some; GS_EXIT_ERROR. */
+int agent_call_error(const struct gs_err *err);
+/* {"target", "pid", "addr", "command"}: how every agent document begins. */
+json_t *agent_json_head(const struct agent_target *t, const char *cmd);
+
+/* Run command c (named cmdname on the command line) with its options. */
+int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent_opts *o);
+/* trace, pprof-heap, pprof-cpu: agentcmd_files.c. */
+int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
+		   const struct agent_opts *o);
+
+/*
+ * `goscope version PID`'s agent route: when PID has a live agent that
+ * answers, its version reply, printed (the exit code, 0) or refused when
+ * it is not a Go version (an error, 1). -1 when there is no such agent
+ * (with a warning when one was found but failed): the binary is read then.
+ */
+int agent_version_of_pid(const char *pid, const struct agent_opts *o);
+
+/* gotool.c: is there an executable "go" on PATH; run go ARGV..., its exit code. */
+bool gs_go_on_path(void);
+int gs_go_tool(char *const argv[]);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The agent commands, defined once: the table that `goscope agent`, each
+ * command of its own (`goscope stack PID`) and main.c's usage and dispatch
+ * all read, and each command's --help.
+ */
+#include "agentcmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+const struct agent_cmd agent_cmds[] = {
+	{ "stack", GS_AGENT_STACK, AK_TEXT, true, "print every goroutine's stack" },
+	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing" },
+	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)" },
+	{ "memstats", GS_AGENT_MEMSTATS, AK_TEXT, true, "print the allocation and GC statistics" },
+	{ "stats", GS_AGENT_STATS, AK_TEXT, false, "print goroutines, OS threads, GOMAXPROCS, num CPU" },
+	{ "version", GS_AGENT_VERSION, AK_TEXT, false, "print the program's runtime.Version()" },
+	{ "trace", GS_AGENT_TRACE, AK_TRACE, true, "record a 5 s runtime trace" },
+	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary" },
+	{ "pprof-cpu", GS_AGENT_CPU_PROFILE, AK_PPROF, true,
+	  "record a 30 s CPU profile, save it and the binary" },
+};
+
+const size_t agent_ncmds = sizeof(agent_cmds) / sizeof(agent_cmds[0]);
+
+const struct agent_cmd *agent_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < agent_ncmds; i++)
+		if (strcmp(agent_cmds[i].name, name) == 0)
+			return &agent_cmds[i];
+	return NULL;
+}
+
+/* ---- help ---- */
+
+static void help_common(void)
+{
+	printf("TARGET is a PID or HOST:PORT (anything with a ':' is an address, as in gops).\n"
+	       "For a PID the agent's port file is looked up first in your gops config dir\n"
+	       "($GOPS_CONFIG_DIR, else $XDG_CONFIG_HOME/gops, else $HOME/.config/gops),\n"
+	       "then -- for other users' processes and containers, when goscope may read\n"
+	       "them (root) -- in the process's own config dir inside its own root, named\n"
+	       "by its PID in its own PID namespace. A port file is used only if the\n"
+	       "process runs and the file is its own (it listens on that port, or the file\n"
+	       "is not older than the process); a stale one is reported, never dialled.\n"
+	       "The agent is dialled at 127.0.0.1:PORT inside the process's network\n"
+	       "namespace (entering it needs CAP_SYS_ADMIN when it is not yours).\n"
+	       "A text reply shown on a terminal has its control characters (escape\n"
+	       "sequences included) turned into '?'; piped or redirected, it is byte for\n"
+	       "byte what the agent sent.\n"
+	       "\n"
+	       "      --timeout DUR          give up when the agent sends nothing for DUR\n"
+	       "                             (default 10s; trace 20s, pprof-cpu 45s: the agent\n"
+	       "                             is silent for its fixed 5 s / 30 s first)\n"
+	       "      --connect-timeout DUR  give up connecting after DUR (default 3s)\n"
+	       "  -h, --help                 print this help\n"
+	       "DUR is a Go duration (500ms, 2s, 1m) or a whole number of seconds.\n");
+}
+
+static void help_file(const struct agent_cmd *c)
+{
+	bool pprof = c->kind == AK_PPROF;
+
+	printf("\n"
+	       "  -o, --output FILE          write the %s to FILE (created 0600) instead of\n"
+	       "                             a new temporary file; '-' for stdout, which\n"
+	       "                             implies --no-launch\n",
+	       pprof ? "profile" : "trace");
+	if (pprof)
+		printf("      --binary-output FILE   write the binary to FILE instead\n");
+	printf("      --no-launch            do not run 'go tool %s'; keep the file%s\n"
+	       "      --seconds N            refused: the agent protocol takes no duration;\n"
+	       "                             %s\n",
+	       pprof ? "pprof" : "trace", pprof ? "s" : "",
+	       c->cmd == GS_AGENT_TRACE ? "a trace always takes 5 s" :
+	       c->cmd == GS_AGENT_CPU_PROFILE ? "a CPU profile always takes 30 s" :
+	       "a heap profile is a snapshot");
+	printf("\n"
+	       "Temporary files are created in $TMPDIR (default /tmp) with O_EXCL, mode\n"
+	       "0600. If 'go' is on PATH and --no-launch is not given, goscope then runs\n"
+	       "'go tool %s %s', as gops does, and removes the temporary\n"
+	       "files afterwards (files named with -o are kept).\n",
+	       pprof ? "pprof" : "trace", pprof ? "BINARY PROFILE" : "TRACE");
+}
+
+void agent_help(const struct agent_cmd *c)
+{
+	if (!c) {
+		printf("Usage: goscope [OPTIONS] agent COMMAND TARGET [ARGS] [OPTIONS]\n"
+		       "\n"
+		       "Run one gops agent command (github.com/google/gops/agent, or goscope's\n"
+		       "agent/go) in the Go process TARGET:\n");
+		for (size_t i = 0; i < agent_ncmds; i++)
+			printf("  %-11s %s\n", agent_cmds[i].name, agent_cmds[i].what);
+		printf("All but stats and version are also commands of their own (goscope stack\n"
+		       "PID); 'goscope version PID' asks the agent too when one answers, and\n"
+		       "'goscope stats' may work without an agent.\n"
+		       "\n");
+		help_common();
+		printf("\nRun 'goscope agent COMMAND --help' for a command's own options.\n");
+		return;
+	}
+	printf("Usage: goscope [OPTIONS] %s TARGET%s [OPTIONS]\n\n", c->name,
+	       c->kind == AK_SETGC ? " PERCENT|off" : "");
+	switch (c->cmd) {
+	case GS_AGENT_STACK:
+		printf("Print the stack of every goroutine, as the agent sends it (the format of\n"
+		       "a panic dump), streamed: a huge dump is never held in memory.\n");
+		break;
+	case GS_AGENT_GC:
+		printf("Run a garbage collection in TARGET and wait until it is done. Prints\n"
+		       "nothing on success, as gops does.\n");
+		break;
+	case GS_AGENT_SETGC:
+		printf("Set TARGET's GC target percentage (debug.SetGCPercent): a whole number,\n"
+		       "negative ones included (no '--' needed), or 'off' (the same as -1).\n"
+		       "Prints the agent's reply:\n"
+		       "  New GC percent set to 50. Previous value was 100.\n");
+		break;
+	case GS_AGENT_MEMSTATS:
+		printf("Print TARGET's runtime.MemStats, one 'key: value' line each, as the\n"
+		       "agent formats them.\n");
+		break;
+	case GS_AGENT_STATS:
+		printf("Print TARGET's goroutines, OS threads, GOMAXPROCS and num CPU, as the\n"
+		       "agent sends them.\n");
+		break;
+	case GS_AGENT_VERSION:
+		printf("Print the Go version TARGET runs (runtime.Version()), as the agent\n"
+		       "sends it.\n");
+		break;
+	case GS_AGENT_TRACE:
+		printf("Record a runtime trace of TARGET. The agent always traces for 5 seconds.\n"
+		       "Prints 'Tracing now, will take 5 secs...', then 'Trace dump saved to: FILE'.\n");
+		break;
+	case GS_AGENT_HEAP_PROFILE:
+		printf("Save a heap profile of TARGET (gzip'd pprof), then fetch TARGET's\n"
+		       "executable from the agent so the profile can be symbolised. Prints\n"
+		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
+		break;
+	case GS_AGENT_CPU_PROFILE:
+		printf("Record a CPU profile of TARGET (the agent always profiles for 30 seconds),\n"
+		       "then fetch TARGET's executable from the agent so the profile can be\n"
+		       "symbolised. Prints 'Profiling CPU now, will take 30 secs...', then\n"
+		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
+		break;
+	}
+	printf("\n");
+	help_common();
+	if (c->kind == AK_TRACE || c->kind == AK_PPROF)
+		help_file(c);
+	printf("\n"
+	       "With --json: one document with target, pid, addr, command and the reply\n"
+	       "or the file names (docs/json.md).\n"
+	       "\n"
+	       "Exit codes: 0 success; 1 the agent could not be found or reached or the\n"
+	       "command failed (gops' messages, e.g. \"couldn't resolve addr or pid ...\"),\n"
+	       "also for a missing TARGET or PERCENT, as in gops; 2 bad command line.\n");
+}
