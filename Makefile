@@ -165,7 +165,8 @@ test: test-deps
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn
+BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn \
+	$(BUILD)/bench/statscost
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -177,6 +178,7 @@ bench: all $(BENCH_BIN)
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/stats.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60
