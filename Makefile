@@ -122,6 +122,12 @@ build/tests/elfcut: tests/tools/elfcut.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# A Go binary whose memory lies, for the agentless-read tests (stats_matrix.bats).
+build/tests/goliar: tests/tools/goliar.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -159,7 +165,7 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
-		build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
+		build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }

@@ -196,3 +196,110 @@ corpus_check() {
 	corpus_serve "$CORPUS/buf-1.75.0/buf" buf lsp serve
 	corpus_check buf "$SPAWNED"
 }
+
+# ---- a target whose memory lies ----
+
+# sec BIN NAME: "addr size" of section NAME (hex, no 0x)
+sec() {
+	readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\] *//' | awk -v n="$2" '$1 == n { print $3, $5; exit }'
+}
+
+# at SYMBOL [OFFSET]: the address of SYMBOL (+OFFSET) of the unstripped
+# twin ($TWIN), moved to the same offset of the same section in $SRC when
+# that is the stripped build (-s -w moves the data segment)
+at() {
+	local a name s t
+	a=$(($(nm "$TWIN" | awk -v n="$1" '$3 == n { print "0x" $1; exit }') + ${2:-0}))
+	if [ "$SRC" != "$TWIN" ]; then
+		for name in .text .noptrdata .data .bss .noptrbss; do
+			read -r s t <<<"$(sec "$TWIN" "$name")"
+			if [ "$a" -ge $((16#$s)) ] && [ "$a" -lt $((16#$s + 16#$t)) ]; then
+				read -r t _ <<<"$(sec "$SRC" "$name")"
+				a=$((a - 16#$s + 16#$t))
+				break
+			fi
+		done
+	fi
+	printf '0x%x' "$a"
+}
+
+# liar NAME WORD...: goliar's copy of $SRC storing WORD... (ADDR[:4]=VALUE),
+# started; its pid in LIAR
+liar() {
+	local name=$1
+	shift
+	"$GS_ROOT/build/tests/goliar" "$SRC" "$BATS_TEST_TMPDIR/$name" "$(at main.printStats)" "$@"
+	"$BATS_TEST_TMPDIR/$name" </dev/null >/dev/null 2>&1 3>&- &
+	LIAR=$!
+	BG_PIDS+=("$LIAR")
+	wait_for 10 gs_pid_runs "$LIAR" "$BATS_TEST_TMPDIR/$name"
+	sleep 0.1	# the stores run first
+}
+
+# lies SCENARIO: the words of one lie; fakes live in the zeroed middle of
+# runtime.mheap_ (the runtime never ran, so nothing else is there)
+lies() {
+	local g p f
+	g=$(at runtime.mheap_ 0x12000)	# an allgs array
+	p=$(at runtime.mheap_ 0x4000)	# an allp array
+	f=$(at runtime.mheap_ 0x8000)	# a P, all zero
+	local sane=("$(at runtime.allgs)=$g" "$(at runtime.allgs 8)=7" "$(at runtime.allgs 16)=8"
+		"$(at runtime.allgptr)=$g" "$(at runtime.allp)=$p" "$(at runtime.allp 8)=1"
+		"$(at runtime.allp 16)=1" "$p=$f" "$(at runtime.gomaxprocs):4=1" "$(at runtime.ncpu):4=1")
+	case $1 in
+	huge) echo "${sane[@]}" "$(at runtime.allglen)=$((1 << 40))" ;;
+	beyond) echo "${sane[@]}" "$(at runtime.allglen)=9" ;;
+	allp) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allp 8)=$((1 << 40))" \
+		"$(at runtime.allp 16)=$((1 << 40))" ;;
+	nowhere) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allp)=0x1000" \
+		"$(at runtime.allp 8)=2" "$(at runtime.allp 16)=2" ;;
+	gptr) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allgptr)=$((g + 8))" ;;
+	ints) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.gomaxprocs):4=-1" \
+		"$(at runtime.ncpu):4=1000000" ;;
+	sane) echo "${sane[@]}" "$(at runtime.allglen)=7" ;;
+	esac
+}
+
+# lie_stats: goscope's agentless stats of $LIAR, in time, without failing
+lie_stats() {
+	run timeout 10 "$GOSCOPE" --json stats --agentless "$LIAR"
+	[ "$status" -eq 0 ] || { echo "status $status: $output"; return 1; }
+	echo "$output" | jq -c .values
+}
+
+@test "stats matrix: a target whose memory lies gets unavailable or a bounded answer, never a crash or a hang" {
+	local SRC TWIN out why
+	TWIN=$MATRIX/1.21/selfstat
+	require_file "$TWIN" "$MATRIX/1.21/selfstat.stripped" "$GS_ROOT/build/tests/goliar"
+	require_cmd nm readelf
+	for SRC in "$TWIN" "$MATRIX/1.21/selfstat.stripped"; do
+		# shellcheck disable=SC2046
+		for lie in huge beyond allp nowhere gptr ints sane; do
+			liar "liar-$lie" $(lies "$lie")
+			lie_stats
+			out=$output
+			why=$(jq -r .values.goroutines.why <<<"${lines[0]}")
+			echo "$SRC $lie: $why"
+			case $lie in
+			huge) [[ $why == "implausible allglen"* ]] ;;
+			beyond) [[ $why == *"does not fit allgs"* ]] ;;
+			allp) [[ $why == "implausible allp"* ]] ;;
+			nowhere) [[ $why == *"Bad address"* || $why == *"P moved"* ]] ;;
+			gptr) [[ $why == *"allgptr is not &allgs[0]"* ]] ;;
+			ints)
+				[ "$(jq -r .values.gomaxprocs.value <<<"${lines[0]}")" = null ]
+				[[ "$(jq -r .values.gomaxprocs.why <<<"${lines[0]}")" == "implausible value -1" ]]
+				[ "$(jq -r .values.ncpu.value <<<"${lines[0]}")" = null ] ;;
+			sane)
+				# a lie that holds together: bounded by what it claims
+				[ "$(jq -r .values.goroutines.value <<<"${lines[0]}")" = 7 ]
+				[ "$(jq -r .values.gomaxprocs.value <<<"${lines[0]}")" = 1 ] ;;
+			esac
+			# the text form too: four lines, whatever the values
+			run timeout 10 "$GOSCOPE" stats --agentless "$LIAR"
+			[ "$status" -eq 0 ]
+			[ "${#lines[@]}" -eq 4 ]
+			kill "$LIAR"
+		done
+	done
+}
