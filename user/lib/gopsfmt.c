@@ -33,7 +33,7 @@ void gs_fmt_go_float(double v, char *buf, size_t sz)
 		snprintf(buf, sz, "NaN");
 		return;
 	}
-	if (v > 1.7976931348623157e308 || v < -1.7976931348623157e308) {
+	if (v - v != 0) {	/* infinite: inf - inf is NaN */
 		snprintf(buf, sz, "%cInf", v < 0 ? '-' : '+');
 		return;
 	}
@@ -53,7 +53,7 @@ void gs_fmt_go_float(double v, char *buf, size_t sz)
 		snprintf(buf, sz, "%s", tmp);
 		return;
 	}
-	exp10 = atoi(e + 1);
+	exp10 = (int)strtol(e + 1, NULL, 10);
 	*e = '\0';
 	if (exp10 < -4 || exp10 >= 6) {
 		/* Go: at least two exponent digits, a sign always */

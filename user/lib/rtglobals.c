@@ -153,8 +153,7 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 	if (c->nfn >= MAX_FNS)
 		return &none;
 	p = &c->fn[c->nfn++];
-	memset(p, 0, sizeof(*p));
-	p->name = name;
+	*p = (struct fn){ .name = name };	/* a fresh slot: nothing to free */
 	if (!c->t || lookup(c, name, &f) < 0) {
 		snprintf(p->why, sizeof(p->why), "%s not in pclntab", name);
 		return p;
@@ -167,7 +166,7 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 		return p;
 	}
 	if (!c->scratch)
-		c->scratch = malloc(GS_CREF_MAX * sizeof(*c->scratch));
+		c->scratch = calloc(GS_CREF_MAX, sizeof(*c->scratch));
 	if (!c->scratch) {
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		return p;
@@ -182,8 +181,8 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 		snprintf(p->why, sizeof(p->why), "%s: %.60s", name, err.msg);
 		return p;
 	}
-	p->r = malloc((n ? (size_t)n : 1) * sizeof(*p->r));
-	p->rel = malloc((n ? (size_t)n : 1) * sizeof(*p->rel));
+	p->r = calloc(n ? (size_t)n : 1, sizeof(*p->r));
+	p->rel = calloc(n ? (size_t)n : 1, sizeof(*p->rel));
 	if (!p->r || !p->rel) {
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		return p;
