@@ -137,6 +137,7 @@ static void strip_seq(const char *line, char *out, size_t n)
 
 static void check_binary(const char *name)
 {
+	const char *bin = gs_require_matrix(name);	/* before allocating: it may skip */
 	struct gs_live_memstats *ms = malloc(sizeof(*ms));
 	struct gs_rt_layout *lay = malloc(sizeof(*lay));
 	char line[4096], path[64];
@@ -150,7 +151,7 @@ static void check_binary(const char *name)
 	char a[4096], b[4096], later[4096];
 	int tries;
 
-	child_start(&c, gs_require_matrix(name));
+	child_start(&c, bin);
 	next_line(&c, "ready", line, sizeof(line));
 	kill(c.pid, SIGUSR1);
 	next_line(&c, "quiet", line, sizeof(line));
@@ -254,6 +255,7 @@ static void test_quiet_pie(void **state)
 /* A process that is gone: an error, every line unavailable. */
 static void test_gone(void **state)
 {
+	const char *bin = gs_require_matrix("1.27/selfstat.stripped");
 	struct gs_live_memstats *ms = malloc(sizeof(*ms));
 	struct gs_rt_layout *lay = malloc(sizeof(*lay));
 	char line[4096], path[64];
@@ -263,7 +265,7 @@ static void test_gone(void **state)
 	int fd;
 
 	(void)state;
-	child_start(&c, gs_require_matrix("1.27/selfstat.stripped"));
+	child_start(&c, bin);
 	next_line(&c, "ready", line, sizeof(line));
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)c.pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
