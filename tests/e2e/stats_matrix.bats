@@ -42,7 +42,7 @@ spawn() {
 
 # matrix_line 1.NN: every mode of that toolchain, run side by side.
 matrix_line() {
-	local v=$1 d=$MATRIX/$1 i m pid log out line want g
+	local v=$1 d=$MATRIX/$1 i m pid log line want g mp nc th src gc hi
 	local pids=() logs=()
 	require_file "$d/VERSION" || return 1
 	for i in "${!MODES[@]}"; do
@@ -61,20 +61,21 @@ matrix_line() {
 		m=${MODES[$i]} pid=${pids[$i]}
 		run "$GOSCOPE" --json stats --agentless "$pid"
 		[ "$status" -eq 0 ] || { echo "$v/$m: $output"; return 1; }
-		out=$output
 		line=$(last "${logs[$i]}" stats)
-		echo "$v/$m: $(jq -c .values <<<"$out")"
-		echo "$v/$m: $line" | cut -c1-200
+		# goroutines gomaxprocs ncpu threads goroutines' source, in one go
+		read -r g mp nc th src < <(jq -r '.values | [.goroutines.value, .gomaxprocs.value,
+			.ncpu.value, .threads.value, .goroutines.source] | @tsv' <<<"$output")
+		echo "$v/$m: goroutines $g ($src), GOMAXPROCS $mp, num CPU $nc, threads $th"
+		echo "$v/$m: $line" | cut -c1-160
 		# held steady by the program: its latest line is the truth now
-		[ "$(jq .values.goroutines.value <<<"$out")" = "$(kv "$line" goroutines)" ]
-		[ "$(kv "$line" goroutines)" = $((3 + i + 2)) ] # + main + os/signal's loop
-		[ "$(jq .values.gomaxprocs.value <<<"$out")" = "$(kv "$line" gomaxprocs)" ]
-		[ "$(kv "$line" gomaxprocs)" = 3 ]
-		[ "$(jq .values.ncpu.value <<<"$out")" = "$(kv "$line" ncpu)" ]
-		[ "$(jq .values.threads.value <<<"$out")" -ge 1 ]
+		[ "$g" = "$(kv "$line" goroutines)" ]
+		[ "$g" = $((3 + i + 2)) ] # + main + os/signal's loop
+		[ "$mp" = "$(kv "$line" gomaxprocs)" ] && [ "$mp" = 3 ]
+		[ "$nc" = "$(kv "$line" ncpu)" ]
+		[ "$th" -ge 1 ]
 		case $m in
-		*.stripped) [[ "$(jq -r .values.goroutines.source <<<"$out")" == code* ]] ;;
-		*) [ "$(jq -r .values.goroutines.source <<<"$out")" = symtab+dwarf ] ;;
+		*.stripped) [[ $src == code* ]] ;;
+		*) [ "$src" = symtab+dwarf ] ;;
 		esac
 		# gops' four lines, all filled
 		run "$GOSCOPE" stats --agentless "$pid"
@@ -93,13 +94,13 @@ matrix_line() {
 		line=$(last "${logs[$i]}" quiet)
 		run "$GOSCOPE" --json stats --agentless "$pid"
 		[ "$status" -eq 0 ]
-		out=$output
-		echo "$v/$m quiet: $(jq -c '[.values.numgc, .values.heap_inuse]' <<<"$out")"
+		read -r gc hi g < <(jq -r '.values | [.numgc.value, .heap_inuse.value,
+			.goroutines.value] | @tsv' <<<"$output")
+		echo "$v/$m quiet: num GC $gc, heap in use $hi, goroutines $g"
 		want=$(kv "$line" numgc)
 		[ "$want" -ge 1 ]
-		[ "$(jq .values.numgc.value <<<"$out")" = "$want" ]
-		[ "$(jq .values.heap_inuse.value <<<"$out")" = "$(kv "$line" heap_inuse)" ]
-		g=$(jq .values.goroutines.value <<<"$out")
+		[ "$gc" = "$want" ]
+		[ "$hi" = "$(kv "$line" heap_inuse)" ]
 		[ "$g" = "$(kv "$line" goroutines)" ]
 	done
 }
@@ -199,23 +200,41 @@ corpus_check() {
 
 # ---- a target whose memory lies ----
 
-# sec BIN NAME: "addr size" of section NAME (hex, no 0x)
-sec() {
-	readelf -SW "$1" | sed 's/^ *\[ *[0-9]*\] *//' | awk -v n="$2" '$1 == n { print $3, $5; exit }'
+# sections FILE: "name addr size" (hex, no 0x) of every section, one a line
+sections() {
+	readelf -SW "$1" | grep '^ *\[ *[1-9]' | sed 's/^ *\[ *[0-9]*\] *//' |
+		awk '$3 ~ /^[0-9a-f]+$/ { print $1, $3, $5 }'
+}
+
+# lie_setup: the twin's symbols the lies use and both section tables, once
+lie_setup() {
+	local name addr size
+	declare -gA SYM=() SRC_SEC=()
+	SEC_NAME=() SEC_ADDR=() SEC_SIZE=()
+	while read -r name addr; do
+		SYM[$name]=$addr
+	done < <(nm "$TWIN" | awk 'NF == 3 && ($3 ~ /^runtime\.(mheap_|allgs|allgptr|allglen|allp|gomaxprocs|ncpu)$/ ||
+		$3 == "main.printStats") { print $3, $1 }')
+	while read -r name addr size; do
+		SEC_NAME+=("$name")
+		SEC_ADDR+=($((16#$addr)))
+		SEC_SIZE+=($((16#$size)))
+	done < <(sections "$TWIN")
+	while read -r name addr size; do
+		SRC_SEC[$name]=$((16#$addr))
+	done < <(sections "$SRC")
 }
 
 # at SYMBOL [OFFSET]: the address of SYMBOL (+OFFSET) of the unstripped
 # twin ($TWIN), moved to the same offset of the same section in $SRC when
 # that is the stripped build (-s -w moves the data segment)
 at() {
-	local a name s t
-	a=$(($(nm "$TWIN" | awk -v n="$1" '$3 == n { print "0x" $1; exit }') + ${2:-0}))
+	local a k
+	a=$((16#${SYM[$1]} + ${2:-0}))
 	if [ "$SRC" != "$TWIN" ]; then
-		for name in .text .noptrdata .data .bss .noptrbss; do
-			read -r s t <<<"$(sec "$TWIN" "$name")"
-			if [ "$a" -ge $((16#$s)) ] && [ "$a" -lt $((16#$s + 16#$t)) ]; then
-				read -r t _ <<<"$(sec "$SRC" "$name")"
-				a=$((a - 16#$s + 16#$t))
+		for k in "${!SEC_NAME[@]}"; do
+			if [ "$a" -ge "${SEC_ADDR[$k]}" ] && [ "$a" -lt $((SEC_ADDR[k] + SEC_SIZE[k])) ]; then
+				a=$((a - SEC_ADDR[k] + SRC_SEC[${SEC_NAME[$k]}]))
 				break
 			fi
 		done
@@ -228,36 +247,47 @@ at() {
 liar() {
 	local name=$1
 	shift
-	"$GS_ROOT/build/tests/goliar" "$SRC" "$BATS_TEST_TMPDIR/$name" "$(at main.printStats)" "$@"
+	"$GS_ROOT/build/tests/goliar" "$SRC" "$BATS_TEST_TMPDIR/$name" "$L_ENTRY" "$@"
 	"$BATS_TEST_TMPDIR/$name" </dev/null >/dev/null 2>&1 3>&- &
 	LIAR=$!
 	BG_PIDS+=("$LIAR")
 	wait_for 10 gs_pid_runs "$LIAR" "$BATS_TEST_TMPDIR/$name"
-	sleep 0.1	# the stores run first
+	# the stores run before the first pause(2): wait for it
+	wait_for 10 grep -q '^State:.*S' "/proc/$LIAR/status"
 }
 
-# lies SCENARIO: the words of one lie; fakes live in the zeroed middle of
-# runtime.mheap_ (the runtime never ran, so nothing else is there)
+# lie_addrs: the addresses the lies write, once per $SRC. Fakes live in the
+# zeroed middle of runtime.mheap_ (the runtime never ran, so nothing else is there).
+lie_addrs() {
+	L_ALLGS=$(at runtime.allgs) L_ALLGPTR=$(at runtime.allgptr) L_ALLP=$(at runtime.allp)
+	L_ALLGLEN=$(at runtime.allglen) L_GMP=$(at runtime.gomaxprocs) L_NCPU=$(at runtime.ncpu)
+	L_G=$(at runtime.mheap_ 0x12000)	# an allgs array
+	L_P=$(at runtime.mheap_ 0x4000)	# an allp array
+	L_F=$(at runtime.mheap_ 0x8000)	# a P, all zero
+	L_ENTRY=$(at main.printStats)
+}
+
+# lies SCENARIO: the words of one lie (ADDR[:4]=VALUE)
 lies() {
-	local g p f
-	g=$(at runtime.mheap_ 0x12000)	# an allgs array
-	p=$(at runtime.mheap_ 0x4000)	# an allp array
-	f=$(at runtime.mheap_ 0x8000)	# a P, all zero
-	local sane=("$(at runtime.allgs)=$g" "$(at runtime.allgs 8)=7" "$(at runtime.allgs 16)=8"
-		"$(at runtime.allgptr)=$g" "$(at runtime.allp)=$p" "$(at runtime.allp 8)=1"
-		"$(at runtime.allp 16)=1" "$p=$f" "$(at runtime.gomaxprocs):4=1" "$(at runtime.ncpu):4=1")
+	local a=$((L_ALLGS)) p=$((L_ALLP))
+	local sane=("$L_ALLGS=$L_G" "$(hex $((a + 8)))=7" "$(hex $((a + 16)))=8" "$L_ALLGPTR=$L_G"
+		"$L_ALLP=$L_P" "$(hex $((p + 8)))=1" "$(hex $((p + 16)))=1" "$L_P=$L_F"
+		"$L_GMP:4=1" "$L_NCPU:4=1")
 	case $1 in
-	huge) echo "${sane[@]}" "$(at runtime.allglen)=$((1 << 40))" ;;
-	beyond) echo "${sane[@]}" "$(at runtime.allglen)=9" ;;
-	allp) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allp 8)=$((1 << 40))" \
-		"$(at runtime.allp 16)=$((1 << 40))" ;;
-	nowhere) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allp)=0x1000" \
-		"$(at runtime.allp 8)=2" "$(at runtime.allp 16)=2" ;;
-	gptr) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.allgptr)=$((g + 8))" ;;
-	ints) echo "${sane[@]}" "$(at runtime.allglen)=7" "$(at runtime.gomaxprocs):4=-1" \
-		"$(at runtime.ncpu):4=1000000" ;;
-	sane) echo "${sane[@]}" "$(at runtime.allglen)=7" ;;
+	huge) echo "${sane[@]}" "$L_ALLGLEN=$((1 << 40))" ;;
+	beyond) echo "${sane[@]}" "$L_ALLGLEN=9" ;;
+	allp) echo "${sane[@]}" "$L_ALLGLEN=7" "$(hex $((p + 8)))=$((1 << 40))" \
+		"$(hex $((p + 16)))=$((1 << 40))" ;;
+	nowhere) echo "${sane[@]}" "$L_ALLGLEN=7" "$L_ALLP=0x1000" "$(hex $((p + 8)))=2" \
+		"$(hex $((p + 16)))=2" ;;
+	gptr) echo "${sane[@]}" "$L_ALLGLEN=7" "$L_ALLGPTR=$(hex $((L_G + 8)))" ;;
+	ints) echo "${sane[@]}" "$L_ALLGLEN=7" "$L_GMP:4=-1" "$L_NCPU:4=1000000" ;;
+	sane) echo "${sane[@]}" "$L_ALLGLEN=7" ;;
 	esac
+}
+
+hex() {
+	printf '0x%x' "$1"
 }
 
 # lie_stats: goscope's agentless stats of $LIAR, in time, without failing
@@ -273,6 +303,8 @@ lie_stats() {
 	require_file "$TWIN" "$MATRIX/1.21/selfstat.stripped" "$GS_ROOT/build/tests/goliar"
 	require_cmd nm readelf
 	for SRC in "$TWIN" "$MATRIX/1.21/selfstat.stripped"; do
+		lie_setup
+		lie_addrs
 		# shellcheck disable=SC2046
 		for lie in huge beyond allp nowhere gptr ints sane; do
 			liar "liar-$lie" $(lies "$lie")
