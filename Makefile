@@ -128,6 +128,12 @@ build/tests/goliar: tests/tools/goliar.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# DWARF decompression bombs from real binaries (tests/e2e/dwarfbomb.bats).
+build/tests/dwarfbomb: tests/tools/dwarfbomb.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $< -lz
+
 build/tests/churn: tests/tools/churn.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -164,7 +170,7 @@ toolchains:
 	$(Q)tools/fetch-go-toolchains.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/dwarfbomb \
 		build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
@@ -178,13 +184,14 @@ $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
 
-bench: all $(BENCH_BIN)
+bench: all $(BENCH_BIN) build/tests/dwarfbomb
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)BUILD=$(BUILD) bench/list.sh
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
 	$(Q)BUILD=$(BUILD) bench/stats.sh
+	$(Q)BUILD=$(BUILD) bench/dwarf.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60
@@ -193,7 +200,7 @@ FUZZ_BIN := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRC))
 # Allocation caps sit below the runs' 64 MiB malloc limit (tools/fuzz.sh).
 FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
-	-DGS_DWARF_MAX_SECTION='(32u << 20)' \
+	-DGS_DWARF_MAX_TOTAL='(32u << 20)' \
 	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
 FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
 

@@ -4,17 +4,20 @@
  * .debug_info/.debug_abbrev (struct offsets), and the x86 code scans over a
  * binary's functions (RET search, ncpu and gomaxprocs finders), and DWARF
  * found in a whole ELF image, where sections come zlib-compressed
- * (SHF_COMPRESSED or legacy .zdebug_*); the data-reference scans of x86-64
- * and arm64 code (coderef.h) and the rules that name runtime globals and
- * gcount's counters from them (rtglobals.h) over whole ELF images, with
- * and without a runtime layout. All of it comes from files and processes
- * other users control. The first byte selects the parser.
+ * (SHF_COMPRESSED or legacy .zdebug_*) and are inflated in chunks under the
+ * DWARF budget (lowered to 32 MiB in fuzz builds), with the layout lookup
+ * and the wait-reason names read from the image's data; the data-reference
+ * scans of x86-64 and arm64 code (coderef.h) and the rules that name runtime
+ * globals and gcount's counters from them (rtglobals.h) over whole ELF
+ * images, with and without a runtime layout. All of it comes from files and
+ * processes other users control. The first byte selects the parser.
  */
 #include "classify.h"
 #include "goelf.h"
 #include "arm64scan.h"
 #include "liveread.h"
 #include "rtglobals.h"
+#include "rtlayout_int.h"
 #include "rtoffsets.h"
 #include "x86scan.h"
 
@@ -103,8 +106,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		gs_x86_find_gomaxprocs(&e, &t, &addr, &err);
 		break;
 	case 4:
-		if (gs_elf_parse(&e, p, n, &why) == 0)
-			gs_rt_offsets_dwarf(&e, &off, &err);
+		if (gs_elf_parse(&e, p, n, &why) == 0) {
+			static char names[64][GS_RT_WAITNAME];
+			unsigned nw;
+
+			gs_rt_offsets_find(&e, "go1.19.8", &off, &err);
+			gs_rt_waitreasons_image(&e, names, 64, &nw, &err);
+		}
 		break;
 	case 5:
 		/* raw code, both machines: references never past the output */
