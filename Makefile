@@ -13,6 +13,8 @@ SANITIZE ?=
 BUILD   ?= $(if $(filter 1,$(SANITIZE)),build/asan,build)
 FIXTURES_DIR ?= build/fixtures
 export GOSCOPE_FIXTURES ?= $(abspath $(FIXTURES_DIR))
+# selfstat built by every Go toolchain in every mode (tools/build-matrix.sh)
+export GOSCOPE_MATRIX ?= $(abspath $(dir $(FIXTURES_DIR))matrix)
 ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CC      ?= cc
@@ -126,6 +128,12 @@ build/tests/elfbomb: tests/tools/elfbomb.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# A Go binary whose memory lies, for the agentless-read tests (stats_matrix.bats).
+build/tests/goliar: tests/tools/goliar.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 # DWARF decompression bombs from real binaries (tests/e2e/dwarfbomb.bats).
 build/tests/dwarfbomb: tests/tools/dwarfbomb.c
 	$(call msg,CC,$@)
@@ -170,13 +178,14 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb \
-		build/tests/dwarfbomb build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
+		build/tests/dwarfbomb build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn
+BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn \
+	$(BUILD)/bench/statscost
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -188,6 +197,7 @@ bench: all $(BENCH_BIN) build/tests/dwarfbomb
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/stats.sh
 	$(Q)BUILD=$(BUILD) bench/dwarf.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
