@@ -117,10 +117,12 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 		} else if ((allow & AGENT_O_VERSION) && (!strcmp(name, "-m") || !strcmp(name, "--modules"))) {
 			FLAG();
 			o->modules = true;
-		} else if ((allow & AGENT_O_VERSION) && !strcmp(name, "--agent")) {
+		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) && !strcmp(name, "--agent")) {
 			FLAG();
 			o->agent = true;
-		} else if ((allow & AGENT_O_VERSION) && !strcmp(name, "--no-agent")) {
+		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) &&
+			   (!strcmp(name, "--no-agent") ||
+			    ((allow & AGENT_O_AGENTLESS) && !strcmp(name, "--agentless")))) {
 			FLAG();
 			o->no_agent = true;
 		} else {

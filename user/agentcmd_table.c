@@ -6,20 +6,28 @@
  */
 #include "agentcmd.h"
 
+#include "memstats_live.h"
+
 #include <stdio.h>
 #include <string.h>
 
 const struct agent_cmd agent_cmds[] = {
-	{ "stack", GS_AGENT_STACK, AK_TEXT, true, "print every goroutine's stack" },
-	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing" },
-	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)" },
-	{ "memstats", GS_AGENT_MEMSTATS, AK_TEXT, true, "print the allocation and GC statistics" },
-	{ "stats", GS_AGENT_STATS, AK_TEXT, false, "print goroutines, OS threads, GOMAXPROCS, num CPU" },
-	{ "version", GS_AGENT_VERSION, AK_TEXT, false, "print the program's runtime.Version()" },
-	{ "trace", GS_AGENT_TRACE, AK_TRACE, true, "record a 5 s runtime trace" },
-	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary" },
+	{ "stack", GS_AGENT_STACK, AK_TEXT, true, "print every goroutine's stack", NULL },
+	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing",
+	  NULL },
+	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)",
+	  NULL },
+	{ "memstats", GS_AGENT_MEMSTATS, AK_TEXT, true,
+	  "print the allocation and GC statistics (agentless without an agent)",
+	  gs_memstats_agentless },
+	{ "stats", GS_AGENT_STATS, AK_TEXT, false, "print goroutines, OS threads, GOMAXPROCS, num CPU",
+	  NULL },
+	{ "version", GS_AGENT_VERSION, AK_TEXT, false, "print the program's runtime.Version()", NULL },
+	{ "trace", GS_AGENT_TRACE, AK_TRACE, true, "record a 5 s runtime trace", NULL },
+	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary",
+	  NULL },
 	{ "pprof-cpu", GS_AGENT_CPU_PROFILE, AK_PPROF, true,
-	  "record a 30 s CPU profile, save it and the binary" },
+	  "record a 30 s CPU profile, save it and the binary", NULL },
 };
 
 const size_t agent_ncmds = sizeof(agent_cmds) / sizeof(agent_cmds[0]);
@@ -120,7 +128,12 @@ void agent_help(const struct agent_cmd *c)
 		break;
 	case GS_AGENT_MEMSTATS:
 		printf("Print TARGET's runtime.MemStats, one 'key: value' line each, as the\n"
-		       "agent formats them.\n");
+		       "agent formats them. When TARGET is a PID whose agent does not answer\n"
+		       "(or with --agentless), the lines are read from the process's memory\n"
+		       "instead, in the same formats: no agent needed, stripped binaries too.\n"
+		       "A line the runtime computes only with the world stopped (mallocs, frees,\n"
+		       "lookups, ...) says 'unavailable (why)' then; --json gives each value's\n"
+		       "source.\n");
 		break;
 	case GS_AGENT_STATS:
 		printf("Print TARGET's goroutines, OS threads, GOMAXPROCS and num CPU, as the\n"
@@ -148,6 +161,10 @@ void agent_help(const struct agent_cmd *c)
 	}
 	printf("\n");
 	help_common();
+	if (c->agentless)
+		printf("      --agent                the agent only: fail when it does not answer\n"
+		       "      --agentless            read the process, do not ask an agent\n"
+		       "                             (also --no-agent)\n");
 	if (c->kind == AK_TRACE || c->kind == AK_PPROF)
 		help_file(c);
 	printf("\n"

@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "proc.h"
 #include "reply.h"
 #include "ttysafe.h"
 
@@ -241,10 +242,63 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 
 /* ---- entry points ---- */
 
+/*
+ * A PID's command that has an agentless answer: the agent when one
+ * answers, else the process itself, unless that does not apply (no such
+ * process, not Go), when the agent's error stands, in gops' words. A reply
+ * is taken whole before anything is shown, so a failed call can still
+ * fall back.
+ */
+static int with_agentless(const struct agent_cmd *c, const struct agent_opts *o,
+			  struct agent_target *t, int pid)
+{
+	struct gs_err err = { 0 }, lerr = { 0 };
+	char agent_err[2 * PATH_MAX];
+	ssize_t n = -1;
+	char *buf = NULL;
+	int rc;
+
+	if (o->no_agent) {
+		rc = c->agentless(pid, o, NULL, &lerr);
+		return rc >= 0 ? rc : gs_error(GS_EXIT_ERROR, "%s", lerr.msg);
+	}
+	t->text = o->pos[0];
+	if (gs_agent_resolve(t->text, &t->addr, &t->loc, &err) == 0) {
+		if (gs_agent_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str)))
+			snprintf(t->addr_str, sizeof(t->addr_str), "?");
+		buf = malloc(SMALL_REPLY_MAX);
+		if (!buf)
+			return gs_error(GS_EXIT_ERROR, "out of memory");
+		n = gs_agent_call_buf(&t->addr, c->cmd, 0, buf, SMALL_REPLY_MAX, &o->t, &err);
+		if (n >= 0) {
+			rc = emit_small(c, t, 0, buf, (size_t)n);
+			free(buf);
+			return rc;
+		}
+		free(buf);
+		if (strncmp(err.msg, "dial ", 5) == 0)
+			snprintf(agent_err, sizeof(agent_err), "couldn't get port by PID: %s", err.msg);
+		else
+			snprintf(agent_err, sizeof(agent_err), "%s", err.msg);
+		/* An agent that is there but failed is worth a word; no agent at all is not. */
+		gs_warn("the agent of PID %d did not answer (%s); reading the process instead", pid,
+			agent_err);
+	} else {
+		gs_agent_loc_error(t->text, &t->loc, agent_err, sizeof(agent_err));
+	}
+	rc = c->agentless(pid, o, agent_err, &lerr);
+	if (rc >= 0)
+		return rc;
+	if (gs_opts.verbose)
+		gs_warn("no agentless answer either: %s", lerr.msg);
+	return gs_error(GS_EXIT_ERROR, "%s", agent_err);
+}
+
 int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent_opts *o)
 {
 	struct agent_target *t;
 	int64_t arg = 0;
+	int pid;
 	int rc;
 
 	if (o->npos < 1)
@@ -263,9 +317,16 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	}
 	if (gs_opts.json && o->out && !strcmp(o->out, "-"))
 		return gs_usage_error(cmdname, "-o - and --json cannot share stdout");
+	if (c->agentless && o->agent && o->no_agent)
+		return gs_usage_error(cmdname, "--agent and --agentless exclude each other");
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
+	if (c->agentless && !o->agent && gs_parse_pid(o->pos[0], &pid)) {
+		rc = with_agentless(c, o, t, pid);
+		free(t);
+		return rc;
+	}
 	rc = agent_resolve(o->pos[0], t);
 	if (rc == 0) {
 		if (c->kind == AK_TRACE || c->kind == AK_PPROF)
@@ -299,7 +360,9 @@ int cmd_agent(int argc, char **argv)
 	if (!c)
 		return gs_usage_error("agent", "unknown agent command '%s'", name);
 	rc = agent_parse_opts(c->name, argc, argv,
-			      c->kind == AK_TRACE || c->kind == AK_PPROF ? AGENT_O_FILE : 0, &o);
+			      (c->kind == AK_TRACE || c->kind == AK_PPROF ? AGENT_O_FILE : 0) |
+				      (c->agentless ? AGENT_O_AGENTLESS : 0),
+			      &o);
 	if (rc == 0 && o.help)
 		agent_help(c);
 	else if (rc == 0)

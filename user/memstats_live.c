@@ -156,3 +156,28 @@ int gs_memstats_live_print(int pid, const struct gs_live_memstats *ms, const cha
 	}
 	return GS_EXIT_OK;
 }
+
+int gs_memstats_agentless(int pid, const struct agent_opts *o, const char *agent_err,
+			  struct gs_err *err)
+{
+	struct gs_live_memstats *ms = malloc(sizeof(*ms));
+	int rc;
+
+	(void)o;
+	if (!ms)
+		return gs_error(GS_EXIT_ERROR, "out of memory");
+	if (gs_memstats_live(pid, ms, err) < 0) {
+		free(ms);
+		/* Gone or not Go: nothing to read; the caller's error stands. */
+		if (gs_proc_gone(err) || err->code == ENOEXEC)
+			return -1;
+		if (err->code == EPERM || err->code == EACCES)
+			return gs_error(GS_EXIT_NOCAP,
+					"memstats: PID %d: cannot read it (%s): needs the same user "
+					"with ptrace access, or CAP_SYS_PTRACE", pid, err->msg);
+		return gs_error(GS_EXIT_ERROR, "memstats: PID %d: %s", pid, err->msg);
+	}
+	rc = gs_memstats_live_print(pid, ms, agent_err);
+	free(ms);
+	return rc;
+}

@@ -22,4 +22,12 @@ int gs_memstats_live(int pid, struct gs_live_memstats *ms, struct gs_err *err);
  */
 int gs_memstats_live_print(int pid, const struct gs_live_memstats *ms, const char *agent_err);
 
+/*
+ * The agentless answer of `goscope memstats PID` (agentcmd.h's agentless_fn):
+ * read and print; -1 with err, nothing printed, when pid is gone or not Go.
+ */
+struct agent_opts;
+int gs_memstats_agentless(int pid, const struct agent_opts *o, const char *agent_err,
+			  struct gs_err *err);
+
 #endif

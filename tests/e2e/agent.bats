@@ -508,10 +508,15 @@ check_agent_commands() {
 @test "garbage port file: refused, its content never shown" {
 	start_fixture hello sleep 30
 	printf 'root:$6$secret' >"$GOPS_CONFIG_DIR/$BG_PID"
-	run --separate-stderr "$GOSCOPE" memstats "$BG_PID"
+	run --separate-stderr "$GOSCOPE" memstats "$BG_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"port file $GOPS_CONFIG_DIR/$BG_PID is unusable: garbage: not a port number"* ]]
 	[[ $stderr != *secret* ]]
+	# Without --agent, memstats reads the process instead; still nothing of the file shown.
+	run --separate-stderr "$GOSCOPE" memstats "$BG_PID"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ "$output$stderr" != *secret* ]]
 }
 
 @test "symlinked port file in the caller's dir: never followed" {
@@ -644,11 +649,17 @@ while True:
 	start_same_user
 	kill -STOP "$DEMO_PID"
 	t0=$(date +%s%N)
-	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms
-	kill -CONT "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"sent nothing for 500ms"* ]]
 	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
+	# Without --agent: the agent's silence is said, and the process itself answers.
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms
+	kill -CONT "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"did not answer"*"sent nothing for 500ms"*"reading the process instead"* ]]
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ $output == *$'\nnum-gc: '* ]]
 }
 
 # ---- the list ----

@@ -102,8 +102,21 @@ matrix_line() {
 		[ "$gc" = "$want" ]
 		[ "$hi" = "$(kv "$line" heap_inuse)" ]
 		[ "$g" = "$(kv "$line" goroutines)" ]
+		# `goscope memstats PID` with no agent: gops' lines, read from memory
+		run "$GOSCOPE" memstats "$pid"
+		[ "$status" -eq 0 ] || { echo "$v/$m memstats: $output"; return 1; }
+		[ "${#lines[@]}" -eq 31 ]
+		[ "$(printf '%s\n' "${lines[@]}" | cut -d: -f1 | tr '\n' ' ')" = "$MEMSTATS_KEYS" ]
+		[ "$(sed -n 's/^num-gc: //p' <<<"$output")" = "$want" ]
+		[ "$(sed -n 's/^heap-in-use: .*(\([0-9]*\) bytes)$/\1/p; s/^heap-in-use: \([0-9]*\) bytes$/\1/p' <<<"$output")" = "$hi" ]
 	done
 }
+
+# gops' memstats keys, in its order.
+MEMSTATS_KEYS="alloc total-alloc sys lookups mallocs frees heap-alloc heap-sys heap-idle \
+heap-in-use heap-released heap-objects stack-in-use stack-sys mspan-in-use mspan-sys \
+mcache-in-use mcache-sys buck-hash-sys other-sys gc-sys next-gc last-gc gc-pause-total gc-pause \
+gc-pause-end num-gc num-forced-gc gc-cpu-fraction enable-gc debug-gc "
 
 @test "stats matrix: go1.15, every build mode: the program's own numbers" { matrix_line 1.15; }
 @test "stats matrix: go1.19, every build mode: the program's own numbers" { matrix_line 1.19; }
