@@ -13,6 +13,8 @@ SANITIZE ?=
 BUILD   ?= $(if $(filter 1,$(SANITIZE)),build/asan,build)
 FIXTURES_DIR ?= build/fixtures
 export GOSCOPE_FIXTURES ?= $(abspath $(FIXTURES_DIR))
+# selfstat built by every Go toolchain in every mode (tools/build-matrix.sh)
+export GOSCOPE_MATRIX ?= $(abspath $(dir $(FIXTURES_DIR))matrix)
 ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CC      ?= cc
