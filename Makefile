@@ -104,6 +104,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) tests/unit/testlib.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(LIB) $(LIBS) -lcmocka $(LDFLAGS)
 
+# The runtime-layout table generator (tools/gen-rtlayout.sh), on the library's DWARF reader.
+$(BUILD)/tools/rtlayout-gen: tools/rtlayout-gen.c $(LIB)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LIBS) $(LDFLAGS)
+
 # The process spawner of the churn tests, and the dumpable flipper.
 build/tests/flipdump: tests/tools/flipdump.c
 	$(call msg,CC,$@)
@@ -154,7 +160,7 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut \
-		build/tests/flipdump $(BUILD)/bench/watch_spawn
+		build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }

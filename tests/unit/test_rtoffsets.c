@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Runtime struct offsets: DWARF of the gcload fixtures, the generated table
- * (checked against a fresh build; GOSCOPE_RTOFFSETS_GEN=1 prints the row to
- * paste into user/lib/rtoffsets.c), and hostile DWARF bytes.
+ * Runtime struct layouts: DWARF of the gcload fixtures, the generated table
+ * (tools/gen-rtlayout.sh; its row for the fixtures' toolchain checked
+ * against a fresh build here, every row by tests/e2e/rtlayout.bats), the
+ * lookup order, the memstats recipes, and hostile DWARF bytes.
  */
 #include "testlib.h"
 
@@ -12,6 +13,8 @@
 #include <zlib.h>
 
 #include "goelf.h"
+#include "rtlayout_int.h"
+#include "rtmemstats.h"
 #include "rtoffsets.h"
 
 /* The fields the live reader used before the full table: known on every fixture. */
@@ -47,30 +50,6 @@ static void fixture_goversion(char *buf, size_t sz)
 	buf[strcspn(buf, "\n")] = '\0';
 }
 
-static void print_row(const struct gs_rt_offsets *o, const char *version)
-{
-	char minor[32];
-	const char *dot2;
-
-	snprintf(minor, sizeof(minor), "%s", version);
-	dot2 = strchr(strchr(minor, '.') ? strchr(minor, '.') + 1 : minor, '.');
-	if (dot2)
-		minor[dot2 - minor] = '\0';
-	printf("\t{ \"%s\", EM_X86_64, \"%s\", {\n", minor, version);
-	for (int f = 0; f < GS_RT_NFIELDS; f++) {
-		static const char *const ids[GS_RT_NFIELDS] = {
-			"GS_RT_SCHED_NGSYS", "GS_RT_SCHED_GFREE_N", "GS_RT_SCHED_MNEXT",
-			"GS_RT_SCHED_NMFREED", "GS_RT_P_GFREE_N", "GS_RT_MSTATS_NUMGC",
-			"GS_RT_HEAP_INUSE", "GS_RT_HEAP_LIVE",
-		};
-		if (!o->f[f].known)
-			continue;
-		printf("\t\t[%s] = { %u, %u, %d },\n", ids[f], o->f[f].off, o->f[f].size,
-		       gs_rt_alt_index(f, o->f[f].global));
-	}
-	printf("\t} },\n");
-}
-
 static void test_dwarf_plain(void **state)
 {
 	struct gs_rt_offsets o;
@@ -95,8 +74,50 @@ static void test_dwarf_plain(void **state)
 		assert_int_equal(o.f[GS_RT_MSTATS_NUMGC].off, 7704);
 		assert_int_equal(o.f[GS_RT_HEAP_LIVE].off, 136);
 	}
+	if (strncmp(v, "go1.19", 6) == 0) {
+		/* go1.19 amd64, as read with readelf --debug-dump=info by hand */
+		assert_int_equal(o.f[GS_RT_SIZEOF_G].size, 392);
+		assert_int_equal(o.f[GS_RT_G_M].off, 0x30);
+		assert_int_equal(o.f[GS_RT_G_SCHED].off, 0x38);
+		assert_int_equal(o.f[GS_RT_G_ATOMICSTATUS].off, 0x90);
+		assert_int_equal(o.f[GS_RT_G_GOID].off, 0x98);
+		assert_int_equal(o.f[GS_RT_G_GOPC].off, 0x128);
+		assert_int_equal(o.f[GS_RT_G_STARTPC].off, 0x138);
+		assert_int_equal(o.f[GS_RT_M_PROCID].off, 0x48);
+		assert_int_equal(o.f[GS_RT_M_CURG].off, 0xc0);
+		assert_int_equal(o.f[GS_RT_M_P].off, 0xd0);
+		assert_int_equal(o.f[GS_RT_M_ID].off, 0xe8);
+		assert_int_equal(o.f[GS_RT_MSTATS_PAUSE_TOTAL_NS].off, 0xe10);
+		assert_false(o.f[GS_RT_G_PARENTGOID].known);	/* 1.21+ */
+		assert_false(o.f[GS_RT_SCHED_GFREE_STACK_SIZE].known);	/* 1.25+ */
+		assert_true(o.f[GS_RT_G_SCHED_RET].known);	/* gone in 1.25 */
+	}
 	assert_string_equal(o.f[GS_RT_SCHED_NGSYS].global, "runtime.sched");
 	assert_null(o.f[GS_RT_P_GFREE_N].global);
+	assert_null(o.f[GS_RT_G_GOID].global);
+	assert_string_equal(o.f[GS_RT_MHEAP_SPANALLOC_INUSE].global, "runtime.mheap_");
+	assert_string_equal(gs_rt_field_struct(GS_RT_G_GOID), "runtime.g");
+	assert_string_equal(gs_rt_field_name(GS_RT_G_SCHED_SP), "g.sched.sp");
+	/* kinds: a struct, an array, a byte, a struct's size */
+	assert_int_equal(o.f[GS_RT_G_SCHED].size, o.f[GS_RT_SIZEOF_GOBUF].size);
+	assert_int_equal(o.f[GS_RT_G_SCHED_SP].off, o.f[GS_RT_G_SCHED].off);
+	assert_int_equal(o.f[GS_RT_P_RUNQ].count, 256);
+	assert_int_equal(o.f[GS_RT_P_RUNQ].size, 256 * 8);
+	assert_int_equal(o.f[GS_RT_MSTATS_PAUSE_NS].count, 256);
+	assert_int_equal(o.f[GS_RT_HEAPSTATS_STATS].count, 3);
+	assert_int_equal(o.f[GS_RT_HEAPSTATS_STATS].size, 3 * o.f[GS_RT_SIZEOF_HSD].size);
+	assert_int_equal(o.f[GS_RT_G_WAITREASON].size, 1);
+	assert_int_equal(o.f[GS_RT_MSTATS_ENABLEGC].size, 1);
+	assert_int_equal(o.f[GS_RT_G_ATOMICSTATUS].size, 4);	/* through atomic.Uint32 on 1.20+ */
+	/* constants */
+	assert_true(o.c[GS_RT_C_GRUNNING].known);
+	assert_int_equal(o.c[GS_RT_C_GRUNNING].v, 2);
+	assert_int_equal(o.c[GS_RT_C_GWAITING].v, 4);
+	assert_int_equal(o.c[GS_RT_C_GDEAD].v, 6);
+	assert_int_equal(o.c[GS_RT_C_GSCAN].v, 0x1000);
+	assert_int_equal(o.c[GS_RT_C_PRUNNING].v, 1);
+	assert_true(o.c[GS_RT_C_FUNCID_GOEXIT].known);
+	assert_false(o.c[GS_RT_C_GLEAKED].known);	/* 1.26+ */
 	assert_int_equal(o.f[GS_RT_MSTATS_NUMGC].size, 4);
 	assert_int_equal(o.f[GS_RT_SCHED_MNEXT].size, 8);
 	img_close(&im);
@@ -118,10 +139,17 @@ static void test_dwarf_variants(void **state)
 		img_open(&im, names[i]);
 		if (gs_rt_offsets_dwarf(&im.e, &o, &err) != 0)
 			fail_msg("%s: %s", names[i], err.msg);
-		for (int f = 0; f < FIRST_FIELDS; f++) {
+		for (int f = 0; f < FIRST_FIELDS; f++)
 			assert_true(o.f[f].known);
+		for (int f = 0; f < GS_RT_NFIELDS; f++) {
+			assert_int_equal(o.f[f].known, ref.f[f].known);
 			assert_int_equal(o.f[f].off, ref.f[f].off);
 			assert_int_equal(o.f[f].size, ref.f[f].size);
+			assert_int_equal(o.f[f].count, ref.f[f].count);
+		}
+		for (int c = 0; c < GS_RT_NCONSTS; c++) {
+			assert_int_equal(o.c[c].known, ref.c[c].known);
+			assert_int_equal(o.c[c].v, ref.c[c].v);
 		}
 		img_close(&im);
 	}
@@ -147,6 +175,105 @@ static void test_no_dwarf(void **state)
 static void test_table_matches_dwarf(void **state)
 {
 	struct gs_rt_offsets dw, tb;
+	static char img[128][GS_RT_WAITNAME];
+	struct gs_err err;
+	struct img im;
+	unsigned n;
+	char v[64];
+
+	(void)state;
+	fixture_goversion(v, sizeof(v));
+	img_open(&im, "gcload");
+	assert_int_equal(gs_rt_offsets_dwarf(&im.e, &dw, &err), 0);
+	if (gs_rt_offsets_table(v, EM_X86_64, &tb, &err) != 0)
+		fail_msg("no table row for %s: run tools/gen-rtlayout.sh", v);
+	assert_int_equal(tb.src, GS_RT_SRC_TABLE);
+	for (int f = 0; f < GS_RT_NFIELDS; f++) {
+		if (tb.f[f].known != dw.f[f].known || tb.f[f].off != dw.f[f].off ||
+		    tb.f[f].size != dw.f[f].size || tb.f[f].count != dw.f[f].count ||
+		    (dw.f[f].global && strcmp(tb.f[f].global, dw.f[f].global) != 0))
+			fail_msg("table row for %s differs from DWARF at %s: run tools/gen-rtlayout.sh",
+				 v, gs_rt_field_name(f));
+	}
+	for (int c = 0; c < GS_RT_NCONSTS; c++)
+		if (tb.c[c].known != dw.c[c].known || tb.c[c].v != dw.c[c].v)
+			fail_msg("table row for %s differs from DWARF at %s", v, gs_rt_const_name(c));
+	/* the wait reasons: the fixture's own data says the same */
+	assert_int_equal(gs_rt_waitreasons_image(&im.e, img, 128, &n, &err), 0);
+	assert_int_equal(n, tb.nwait);
+	for (unsigned i = 0; i < n; i++)
+		assert_string_equal(img[i], gs_rt_waitreason(&tb, i));
+	assert_null(gs_rt_waitreason(&tb, n));
+	assert_null(gs_rt_waitreason(&dw, 0));	/* DWARF alone has no names */
+	img_close(&im);
+}
+
+static void test_table_lookup(void **state)
+{
+	static const char *const known[] = {
+		"go1.15", "go1.15.0", "go1.15.15", "go1.19", "go1.19.13", "go1.21.0", "go1.22.12",
+		"go1.23.5", "go1.24.4", "go1.25.12", "go1.26.1", "go1.27.4",
+	};
+	static const char *const unknown[] = {
+		"go1.190", "go1.19rc1", "go1.2", "go1.16", "go1.18.10", "go1.20.12", "go1.28",
+		"go1.28.0", "go1.25.12 X:boringcrypto", "devel go1.25-abc", "go1.25.", "go1.25.x",
+		"", "go1.", "go2.0",
+	};
+	struct gs_rt_offsets o;
+	struct gs_err err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		for (int m = 0; m < 2; m++) {
+			if (gs_rt_offsets_table(known[i], m ? EM_AARCH64 : EM_X86_64, &o, &err) != 0)
+				fail_msg("no row for %s", known[i]);
+			assert_int_equal(o.src, GS_RT_SRC_TABLE);
+			assert_non_null(o.row);
+			assert_int_equal(strncmp(o.row, known[i], strlen("go1.NN")), 0);
+			assert_true(o.f[GS_RT_SIZEOF_G].known && o.f[GS_RT_G_GOID].known);
+			assert_true(o.nwait > 20 && o.wait);
+			assert_string_equal(gs_rt_waitreason(&o, 0), "");
+		}
+	}
+	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		if (gs_rt_offsets_table(unknown[i], EM_X86_64, &o, &err) != -1)
+			fail_msg("a row for %s", unknown[i]);
+		assert_int_equal(err.code, ENOENT);
+		assert_int_equal(o.src, GS_RT_SRC_NONE);
+		assert_false(o.f[GS_RT_SCHED_NGSYS].known);
+	}
+	assert_int_equal(gs_rt_offsets_table("go1.19.8", EM_386, &o, &err), -1);
+	assert_int_equal(gs_rt_offsets_table(NULL, EM_X86_64, &o, &err), -1);
+
+	/* per-version facts the rows must carry */
+	assert_int_equal(gs_rt_offsets_table("go1.21.13", EM_X86_64, &o, &err), 0);
+	assert_true(o.f[GS_RT_G_PARENTGOID].known);
+	assert_true(o.f[GS_RT_SCHED_GFREE_N].known);
+	assert_false(o.f[GS_RT_SCHED_GFREE_STACK_SIZE].known);
+	assert_string_equal(gs_rt_waitreason(&o, 1), "GC assist marking");
+	assert_int_equal(gs_rt_offsets_table("go1.25.12", EM_X86_64, &o, &err), 0);
+	assert_false(o.f[GS_RT_SCHED_GFREE_N].known);		/* the free lists changed */
+	assert_false(o.f[GS_RT_P_GFREE_N].known);
+	assert_true(o.f[GS_RT_SCHED_GFREE_STACK_SIZE].known);
+	assert_true(o.f[GS_RT_SCHED_GFREE_NOSTACK_SIZE].known);
+	assert_true(o.f[GS_RT_P_GFREE_SIZE].known);
+	assert_false(o.f[GS_RT_G_SCHED_RET].known);		/* gobuf.ret is gone */
+	assert_false(o.f[GS_RT_HSD_INPTRSCALARBITS].known);
+	assert_int_equal(gs_rt_offsets_table("go1.15.15", EM_X86_64, &o, &err), 0);
+	assert_true(o.f[GS_RT_MSTATS_HEAP_LIVE].known);
+	assert_false(o.f[GS_RT_MSTATS_HEAPSTATS].known);
+	assert_false(o.f[GS_RT_G_PARENTGOID].known);
+	assert_int_equal(o.f[GS_RT_HEAP_LIVE].global == NULL, 0);
+	assert_string_equal(o.f[GS_RT_HEAP_LIVE].global, "runtime.memstats");
+	assert_int_equal(gs_rt_offsets_table("go1.26.11", EM_X86_64, &o, &err), 0);
+	assert_true(o.c[GS_RT_C_GLEAKED].known);
+	assert_true(o.c[GS_RT_C_GDEADEXTRA].known);
+}
+
+/* DWARF first, else the row for the exact version, else nothing with a reason. */
+static void test_find(void **state)
+{
+	struct gs_rt_offsets dw, o;
 	struct gs_err err;
 	struct img im;
 	char v[64];
@@ -154,37 +281,91 @@ static void test_table_matches_dwarf(void **state)
 	(void)state;
 	fixture_goversion(v, sizeof(v));
 	img_open(&im, "gcload");
-	assert_int_equal(gs_rt_offsets_dwarf(&im.e, &dw, &err), 0);
+	assert_int_equal(gs_rt_offsets_find(&im.e, v, &dw, &err), 0);
+	assert_int_equal(dw.src, GS_RT_SRC_DWARF);
+	assert_string_equal(gs_rt_source_name(dw.src), "dwarf");
+	assert_non_null(dw.wait);	/* the names from the table row of its version */
+	/* a version the table does not know changes nothing when DWARF is there */
+	assert_int_equal(gs_rt_offsets_find(&im.e, "go1.28", &o, &err), 0);
+	assert_int_equal(o.src, GS_RT_SRC_DWARF);
+	assert_null(o.wait);
 	img_close(&im);
-	if (getenv("GOSCOPE_RTOFFSETS_GEN"))
-		print_row(&dw, v);
-	if (gs_rt_offsets_table(v, EM_X86_64, &tb, &err) != 0)
-		fail_msg("no table row for %s: generate one with GOSCOPE_RTOFFSETS_GEN=1", v);
-	assert_int_equal(tb.src, GS_RT_SRC_TABLE);
+
+	img_open(&im, "gcload.nodwarf");
+	assert_int_equal(gs_rt_offsets_find(&im.e, v, &o, &err), 0);
+	assert_int_equal(o.src, GS_RT_SRC_TABLE);
+	assert_string_equal(gs_rt_source_name(o.src), "table");
+	assert_non_null(strstr(o.dwarf_why, "no .debug_info"));
 	for (int f = 0; f < GS_RT_NFIELDS; f++) {
-		if (tb.f[f].known != dw.f[f].known || tb.f[f].off != dw.f[f].off ||
-		    tb.f[f].size != dw.f[f].size ||
-		    (dw.f[f].global && strcmp(tb.f[f].global, dw.f[f].global) != 0)) {
-			print_row(&dw, v);
-			fail_msg("table row for %s differs from DWARF at %s (row above)", v,
-				 gs_rt_field_name(f));
-		}
+		assert_int_equal(o.f[f].known, dw.f[f].known);
+		assert_int_equal(o.f[f].off, dw.f[f].off);
 	}
+	assert_int_equal(gs_rt_offsets_find(&im.e, "go1.28", &o, &err), -1);
+	assert_int_equal(err.code, ENOENT);
+	assert_string_equal(err.msg, "no runtime layout for go1.28");
+	assert_int_equal(o.src, GS_RT_SRC_NONE);
+	assert_int_equal(gs_rt_offsets_find(&im.e, "go1.20.12", &o, &err), -1);
+	assert_string_equal(err.msg, "no runtime layout for go1.20.12");
+	assert_int_equal(gs_rt_offsets_find(&im.e, NULL, &o, &err), -1);
+	img_close(&im);
 }
 
-static void test_table_lookup(void **state)
+/* Every field a memstats recipe names exists in its release line's rows. */
+static void test_memstats_recipes(void **state)
 {
 	struct gs_rt_offsets o;
 	struct gs_err err;
+	const struct gs_ms_recipe *r;
 
 	(void)state;
-	assert_int_equal(gs_rt_offsets_table("go1.19", EM_X86_64, &o, &err), 0);
-	assert_int_equal(gs_rt_offsets_table("go1.19.13", EM_X86_64, &o, &err), 0);
-	assert_int_equal(gs_rt_offsets_table("go1.190", EM_X86_64, &o, &err), -1);
-	assert_int_equal(gs_rt_offsets_table("go1.19rc1", EM_X86_64, &o, &err), -1);
-	assert_int_equal(gs_rt_offsets_table("go1.19.8", EM_AARCH64, &o, &err), -1);
-	assert_int_equal(gs_rt_offsets_table(NULL, EM_X86_64, &o, &err), -1);
-	assert_int_equal(gs_rt_offsets_table("go1.2", EM_X86_64, &o, &err), -1);
+	for (size_t i = 0; i < gs_rt_nrows; i++) {
+		const struct gs_rt_row *row = &gs_rt_rows[i];
+		unsigned described = 0;
+
+		assert_int_equal(gs_rt_offsets_table(row->toolchain, row->machine, &o, &err), 0);
+		for (int l = 0; l < GS_MS_NLINES; l++) {
+			r = gs_ms_recipe(row->toolchain, l);
+			assert_non_null(r->how == GS_MSH_SUM || r->how == GS_MSH_CONST ? "" : r->note);
+			if (r->how != GS_MSH_UNKNOWN)
+				described++;
+			if (r->how == GS_MSH_SUM || r->how == GS_MSH_HEAPGOAL)
+				assert_true(r->nterms > 0);
+			for (unsigned t = 0; t < r->nterms; t++) {
+				enum gs_rt_field f = r->t[t].f;
+
+				if (!o.f[f].known)
+					fail_msg("%s %s: %s names %s, not in the row", row->toolchain,
+						 row->machine == EM_X86_64 ? "amd64" : "arm64",
+						 gs_ms_line_key(l), gs_rt_field_name(f));
+				if (r->t[t].flags & GS_MST_SHARDS)
+					assert_int_equal(strcmp(gs_rt_field_struct(f),
+								"runtime.heapStatsDelta"), 0);
+				if (r->t[t].flags & GS_MST_LAST)
+					assert_int_equal(o.f[f].count, 256);
+			}
+		}
+		assert_int_equal(described, GS_MS_NLINES);
+	}
+	/* the facts a reader relies on */
+	r = gs_ms_recipe("go1.21.13", GS_MS_ALLOC);
+	assert_int_equal(r->how, GS_MSH_STW);
+	assert_non_null(strstr(r->note, "stop-the-world"));
+	assert_int_equal(gs_ms_recipe("go1.15.15", GS_MS_HEAP_OBJECTS)->how, GS_MSH_STW);
+	assert_int_equal(gs_ms_recipe("go1.15.15", GS_MS_HEAP_INUSE)->how, GS_MSH_SUM);
+	assert_int_equal(gs_ms_recipe("go1.15.15", GS_MS_HEAP_INUSE)->t[0].f,
+			 GS_RT_MSTATS_HEAP_INUSE);
+	assert_int_equal(gs_ms_recipe("go1.22", GS_MS_HEAP_INUSE)->t[0].f, GS_RT_GCC_HEAPINUSE);
+	assert_int_equal(gs_ms_recipe("go1.22", GS_MS_NEXT_GC)->how, GS_MSH_HEAPGOAL);
+	assert_int_equal(gs_ms_recipe("go1.24.4", GS_MS_GC_SYS)->nterms, 3);
+	assert_int_equal(gs_ms_recipe("go1.25.12", GS_MS_GC_SYS)->nterms, 2);
+	assert_int_equal(gs_ms_recipe("go1.27.4", GS_MS_ENABLE_GC)->how, GS_MSH_CONST);
+	assert_int_equal(gs_ms_recipe("go1.27.4", GS_MS_ENABLE_GC)->value, 1);
+	assert_int_equal(gs_ms_recipe("go1.27.4", GS_MS_PAUSE)->t[0].flags, GS_MST_LAST);
+	assert_int_equal(gs_ms_recipe("go1.20.12", GS_MS_NUM_GC)->how, GS_MSH_UNKNOWN);
+	assert_int_equal(gs_ms_recipe("go1.28", GS_MS_NUM_GC)->how, GS_MSH_UNKNOWN);
+	assert_int_equal(gs_ms_recipe(NULL, GS_MS_NUM_GC)->how, GS_MSH_UNKNOWN);
+	assert_string_equal(gs_ms_line_key(GS_MS_BUCKHASH_SYS), "buck-hash-sys");
+	assert_string_equal(gs_ms_line_key(GS_MS_DEBUG_GC), "debug-gc");
 }
 
 /* Decompressed DWARF with bytes flipped, cut short, or replaced: never a crash. */
@@ -224,9 +405,16 @@ static void test_hostile_dwarf(void **state)
 		if (round % 4 == 2)
 			acut = (size_t)(seed >> 24) % alen;
 		gs_rt_offsets_dwarf_raw(&im.e, copy, cut, acopy, acut, &o, &err);
-		for (int f = 0; f < GS_RT_NFIELDS; f++)
+		for (int f = 0; f < FIRST_FIELDS; f++)
 			if (o.f[f].known)
 				assert_true(o.f[f].size == 4 || o.f[f].size == 8);
+		for (int f = FIRST_FIELDS; f < GS_RT_NFIELDS; f++) {
+			if (!o.f[f].known)
+				continue;
+			assert_true(o.f[f].size > 0);
+			if (o.f[f].count)
+				assert_int_equal(o.f[f].size % o.f[f].count, 0);
+		}
 	}
 	/* Nothing at all, and all ones. */
 	assert_int_equal(gs_rt_offsets_dwarf_raw(&im.e, copy, 0, acopy, 0, &o, &err), -1);
@@ -518,6 +706,8 @@ int main(void)
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_table_matches_dwarf),
 		cmocka_unit_test(test_table_lookup),
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_memstats_recipes),
 		cmocka_unit_test(test_hostile_dwarf),
 		cmocka_unit_test(test_dwarf_compressed),
 		cmocka_unit_test(test_dwarf5_unit),

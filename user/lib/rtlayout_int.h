@@ -33,4 +33,20 @@ struct gs_rt_row {
 extern const struct gs_rt_row gs_rt_rows[];
 extern const size_t gs_rt_nrows;
 
+/* For the generator: the enumerators' names ("GS_RT_G_GOID"). */
+const char *gs_rt_field_id(enum gs_rt_field f);
+const char *gs_rt_const_id(enum gs_rt_const c);
+
+/*
+ * The names in the image's runtime.waitReasonStrings (via .symtab; non-PIE
+ * only), into names[0, *n). -1 with err when absent or implausible.
+ */
+#define GS_RT_WAITNAME 64
+int gs_rt_waitreasons_image(const struct gs_elf *e, char (*names)[GS_RT_WAITNAME], unsigned max,
+			    unsigned *n, struct gs_err *err);
+
+/* DWARF read whole: every unit, no early stop (to check the fast path). */
+int gs_rt_offsets_dwarf_full(const struct gs_elf *e, struct gs_rt_offsets *o,
+			     struct gs_err *err);
+
 #endif
