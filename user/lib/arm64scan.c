@@ -100,30 +100,6 @@ static int mem_kind(const char *m, bool *atomic)
 	return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static bool is_target(const uint64_t *t, unsigned n, uint64_t pc)
-{
-	unsigned lo = 0, hi = n;
-
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (t[mid] == pc)
-			return true;
-		if (t[mid] < pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 struct dec {
 	csh h;
 	cs_insn *insn;
@@ -193,34 +169,142 @@ static uint64_t branch_to(const cs_arm64 *a)
 	return (uint64_t)a->operands[a->op_count - 1].imm;
 }
 
-static int collect_targets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *t,
+/* Registers (bit per x0-x30) an instruction writes; kind is its mem_kind. */
+static uint32_t writes(const cs_insn *i, int kind)
+{
+	const cs_arm64 *a = &i->detail->arm64;
+	uint32_t m = 0;
+	int dst = a->op_count && a->operands[0].type == ARM64_OP_REG ? xreg(a->operands[0].reg) : -1;
+
+	if (i->id == ARM64_INS_BL || i->id == ARM64_INS_BLR)
+		return ~0u;
+	for (uint8_t k = 0; k < a->op_count; k++) {
+		const cs_arm64_op *o = &a->operands[k];
+
+		if (o->type == ARM64_OP_REG && (o->access & CS_AC_WRITE) && xreg(o->reg) >= 0)
+			m |= 1u << xreg(o->reg);
+		/* a base register updated by pre- or post-indexing */
+		if (o->type == ARM64_OP_MEM && a->writeback && xreg(o->mem.base) >= 0)
+			m |= 1u << xreg(o->mem.base);
+	}
+	/* Loads write their first operand(s); capstone may not mark them. */
+	if (kind == GS_CREF_LOAD || kind == GS_CREF_RMW) {
+		for (uint8_t k = 0; k < a->op_count && k < 2; k++)
+			if (a->operands[k].type == ARM64_OP_REG && xreg(a->operands[k].reg) >= 0)
+				m |= 1u << xreg(a->operands[k].reg);
+	} else if (kind == GS_CREF_STORE) {
+		/* store-exclusives write their status register */
+		if ((starts(i->mnemonic, "stxr") || starts(i->mnemonic, "stlxr")) && dst >= 0)
+			m |= 1u << dst;
+	} else if (dst >= 0 && !is_branch(i) && i->id != ARM64_INS_CMP &&
+		   i->id != ARM64_INS_CMN && i->id != ARM64_INS_TST) {
+		/* any other instruction with a register first operand writes it */
+		m |= 1u << dst;
+	}
+	for (uint8_t k = 0; k < i->detail->regs_write_count; k++)
+		if (xreg(i->detail->regs_write[k]) >= 0)
+			m |= 1u << xreg(i->detail->regs_write[k]);
+	return m;
+}
+
+/*
+ * A branch target and what is known there: reached by a forward branch, a
+ * register may hold anything (forget all); reached only by backward
+ * branches (a loop such as an ldaxr/stlxr retry), the registers the loop
+ * does not write keep their values.
+ */
+struct target {
+	uint64_t pc;
+	bool forward;
+	uint32_t clobbered;
+};
+
+static int cmp_target(const void *a, const void *b)
+{
+	const struct target *x = a, *y = b;
+
+	return x->pc < y->pc ? -1 : x->pc > y->pc;
+}
+
+static const struct target *find_target(const struct target *t, unsigned n, uint64_t pc)
+{
+	unsigned lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+
+		if (t[mid].pc == pc)
+			return &t[mid];
+		if (t[mid].pc < pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* Branch targets inside [vaddr, vaddr+len), sorted and merged, with what loops clobber. */
+static int collect_targets(const uint8_t *code, size_t len, uint64_t vaddr, struct target *t,
 			   unsigned *nt, struct gs_err *err)
 {
+	size_t ninsn = len / 4;
+	uint32_t *wm = calloc(ninsn ? ninsn : 1, sizeof(*wm));
 	struct dec d;
+	unsigned n = 0, out = 0;
 	bool bad;
 
 	*nt = 0;
-	if (dec_open(&d, code, len, vaddr, err) < 0)
+	if (!wm)
+		return gs_errf(err, ENOMEM, "out of memory");
+	if (dec_open(&d, code, len, vaddr, err) < 0) {
+		free(wm);
 		return -1;
+	}
 	while (dec_next(&d, &bad)) {
+		size_t idx = (size_t)(d.pc - 4 - vaddr) / 4;
+		bool atomic;
 		uint64_t to;
 
-		if (bad || !is_branch(d.insn) || d.insn->id == ARM64_INS_BL)
+		if (bad) {
+			wm[idx] = ~0u;
+			continue;
+		}
+		idx = (size_t)(d.insn->address - vaddr) / 4;
+		wm[idx] = writes(d.insn, mem_kind(d.insn->mnemonic, &atomic));
+		if (!is_branch(d.insn) || d.insn->id == ARM64_INS_BL)
 			continue;
 		to = branch_to(&d.insn->detail->arm64);
-		if (to - vaddr < len && *nt < MAX_TARGETS)
-			t[(*nt)++] = to;
+		if (to - vaddr >= len || (to & 3) || n >= MAX_TARGETS)
+			continue;
+		t[n].pc = to;
+		t[n].forward = to > d.insn->address;
+		t[n].clobbered = 0;
+		if (!t[n].forward)
+			for (size_t j = (size_t)(to - vaddr) / 4; j <= idx; j++)
+				t[n].clobbered |= wm[j];
+		n++;
 	}
 	dec_close(&d);
-	qsort(t, *nt, sizeof(*t), cmp_u64);
+	free(wm);
+	qsort(t, n, sizeof(*t), cmp_target);
+	for (unsigned k = 0; k < n; k++) {
+		if (out && t[out - 1].pc == t[k].pc) {
+			t[out - 1].forward |= t[k].forward;
+			t[out - 1].clobbered |= t[k].clobbered;
+			continue;
+		}
+		t[out++] = t[k];
+	}
+	*nt = out;
 	return 0;
 }
 
 int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref *out,
 		  unsigned max, struct gs_err *err)
 {
-	uint64_t *targets, known[NREGS];
+	uint64_t known[NREGS];
 	bool have[NREGS] = { false };
+	struct target *targets;
 	unsigned nt = 0, n = 0;
 	bool full = false, bad;
 	struct dec d;
@@ -237,16 +321,24 @@ int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cre
 	}
 	while (dec_next(&d, &bad)) {
 		const cs_insn *i = d.insn;
+		const struct target *tg;
 		const cs_arm64 *a;
 		struct gs_cref r;
 		int dst, kind;
+		uint32_t w;
 		bool atomic;
 
-		if (bad || is_target(targets, nt, i->address)) {
+		if (bad) {
 			memset(have, 0, sizeof(have));
-			if (bad)
-				continue;
+			continue;
 		}
+		tg = find_target(targets, nt, i->address);
+		if (tg && tg->forward)
+			memset(have, 0, sizeof(have));
+		else if (tg)
+			for (int k = 0; k < NREGS; k++)
+				if (tg->clobbered & (1u << k))
+					have[k] = false;
 		a = &i->detail->arm64;
 		memset(&r, 0, sizeof(r));
 		r.pc = i->address;
@@ -286,73 +378,51 @@ int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cre
 		}
 		kind = mem_kind(i->mnemonic, &atomic);
 		if (kind) {
+			bool pair = starts(i->mnemonic, "ldp") || starts(i->mnemonic, "stp") ||
+				    starts(i->mnemonic, "ldnp") || starts(i->mnemonic, "stnp");
+			unsigned sz = access_size(i, a);
+
 			for (uint8_t k = 0; k < a->op_count; k++) {
 				const cs_arm64_op *m = &a->operands[k];
 				int base = m->type == ARM64_OP_MEM ? xreg(m->mem.base) : -1;
-				bool pair = starts(i->mnemonic, "ldp") || starts(i->mnemonic, "stp") ||
-					    starts(i->mnemonic, "ldnp") || starts(i->mnemonic, "stnp");
-				unsigned sz = access_size(i, a);
 
-				if (m->type != ARM64_OP_MEM)
+				if (m->type != ARM64_OP_MEM || base < 0)
 					continue;
-				r.rel = false;
-				if (base < 0 || !have[base]) {
-					/* through a pointer (not sp, fp or g in x28): a field offset */
-					if (base < 0 || base == 29 || base == 28 || a->writeback)
-						continue;
-					r.rel = true;
-					r.reg = (uint8_t)base;
-					r.kind = (uint8_t)kind;
-					r.atomic = atomic;
-					r.indexed = m->mem.index != ARM64_REG_INVALID;
-					r.addr = (uint64_t)(int64_t)m->mem.disp;
-					r.size = (uint8_t)sz;
-					full |= n >= max;
-					if (n < max)
-						out[n++] = r;
-					continue;
-				}
 				r.kind = (uint8_t)kind;
 				r.atomic = atomic;
 				r.indexed = m->mem.index != ARM64_REG_INVALID;
-				if (a->writeback) {
-					/* pre- or post-indexed: Go never does this to a global */
-					have[base] = false;
+				r.size = (uint8_t)sz;
+				if (a->writeback)
+					continue;	/* pre-/post-indexed: Go never does this to a global */
+				if (have[base]) {
+					r.rel = false;
+					r.addr = known[base] + (uint64_t)(int64_t)m->mem.disp;
+				} else if (base != 29 && base != 28) {
+					/* through a pointer (not fp, nor g in x28): a field offset */
+					r.rel = true;
+					r.reg = (uint8_t)base;
+					r.addr = (uint64_t)(int64_t)m->mem.disp;
+				} else {
 					continue;
 				}
-				r.addr = known[base] + (uint64_t)(int64_t)m->mem.disp;
-				r.size = (uint8_t)sz;
 				full |= n >= max;
 				if (n < max)
 					out[n++] = r;
-				if (pair && sz && n < max) {
+				if (pair && sz && !r.rel) {
 					r.addr += sz;
-					out[n++] = r;
+					full |= n >= max;
+					if (n < max)
+						out[n++] = r;
 				}
 			}
 		}
 		/* Registers written lose their known address. */
-		for (uint8_t k = 0; k < a->op_count; k++) {
-			const cs_arm64_op *o = &a->operands[k];
-
-			if (o->type == ARM64_OP_REG && (o->access & CS_AC_WRITE) && xreg(o->reg) >= 0)
-				have[xreg(o->reg)] = false;
-		}
-		/* Loads write their first operand(s); capstone may not mark them. */
-		if (kind == GS_CREF_LOAD || kind == GS_CREF_RMW) {
-			for (uint8_t k = 0; k < a->op_count && k < 2; k++)
-				if (a->operands[k].type == ARM64_OP_REG && xreg(a->operands[k].reg) >= 0)
-					have[xreg(a->operands[k].reg)] = false;
-		} else if (!kind && dst >= 0) {
-			/* Any other instruction with a register destination writes it. */
-			have[dst] = false;
-		}
-		for (uint8_t k = 0; k < i->detail->regs_write_count; k++)
-			if (xreg(i->detail->regs_write[k]) >= 0)
-				have[xreg(i->detail->regs_write[k])] = false;
-		if (i->id == ARM64_INS_B && a->cc == ARM64_CC_INVALID)
-			memset(have, 0, sizeof(have));
-		if (i->id == ARM64_INS_RET || i->id == ARM64_INS_BR || i->id == ARM64_INS_BLR)
+		w = writes(i, kind);
+		for (int k = 0; k < NREGS; k++)
+			if (w & (1u << k))
+				have[k] = false;
+		if ((i->id == ARM64_INS_B && a->cc == ARM64_CC_INVALID) || i->id == ARM64_INS_RET ||
+		    i->id == ARM64_INS_BR || i->id == ARM64_INS_BLR)
 			memset(have, 0, sizeof(have));
 	}
 	dec_close(&d);

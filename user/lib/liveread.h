@@ -27,6 +27,7 @@
 #include "goelf.h"
 #include "gserr.h"
 #include "mapguard.h"	/* gs_elf_guarded */
+#include "rtglobals.h"
 #include "rtoffsets.h"
 
 enum gs_live_value {
@@ -47,6 +48,8 @@ enum gs_live_src {
 	GS_LSRC_SYMTAB_DWARF,	/* a global from .symtab, a field offset from DWARF */
 	GS_LSRC_SYMTAB_TABLE,	/* a global from .symtab, a field offset from the table */
 	GS_LSRC_CODE,		/* a global found in machine code (stripped binaries) */
+	GS_LSRC_CODE_DWARF,	/* globals from machine code, field offsets from DWARF */
+	GS_LSRC_CODE_TABLE,	/* globals from machine code, field offsets from the table */
 	GS_LSRC_PROC,		/* /proc (threads: every thread of the process) */
 	GS_LSRC_AGENT,		/* a gops agent answered (cmd_stats) */
 };
@@ -65,9 +68,17 @@ struct gs_rt_layout {
 	bool symtab, dwarf;
 	enum gs_live_src src[GS_LV_COUNT];		/* NONE: unavailable, see why */
 	char why[GS_LV_COUNT][GS_LIVE_WHY];
-	/* static addresses (0: unknown) */
+	/* static addresses (0: unknown), from glob */
 	uint64_t ncpu, gomaxprocs, allglen, allp, sched, memstats, gccontroller;
+	uint64_t allgs, allgptr, mheap;
 	uint64_t sched_size, memstats_size, gccontroller_size;
+	struct gs_rt_globals glob;	/* each global's address, source and rule */
+	/* runtime.gcount's counters (static addresses), from the layout or code */
+	uint64_t gc_ngsys, gc_sfree[2];
+	unsigned gc_nsfree;		/* global free-list counts: 1 (<= 1.24) or 2 */
+	uint32_t gc_pfree;		/* offset of the count in each runtime.p */
+	bool layout;			/* off holds a runtime layout (DWARF or table) */
+	char layout_why[GS_LIVE_WHY];	/* !layout: "no runtime layout for go1.28" */
 	struct gs_rt_offsets off;
 };
 
@@ -107,7 +118,8 @@ int gs_live_sample(const struct gs_live *lv, struct gs_live_stats *st, struct gs
 const char *gs_live_value_name(enum gs_live_value v);
 /* JSON keys: "goroutines", "threads", "gomaxprocs", "ncpu", "numgc", ... */
 const char *gs_live_value_key(enum gs_live_value v);
-/* "symtab", "symtab+dwarf", "symtab+table", "code", "proc", "agent", "none" */
+/* "symtab", "symtab+dwarf", "symtab+table", "code", "code+dwarf", "code+table", "proc",
+ * "agent", "none" */
 const char *gs_live_src_name(enum gs_live_src s);
 
 /* ---- building blocks (exposed for tests) ---- */

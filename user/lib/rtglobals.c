@@ -857,6 +857,97 @@ static void rule_ncpu(struct ctx *c, struct gs_rt_globals *out)
 	found(g, a, 4, false, "osinit");
 }
 
+/* ---- gcount's counters without a layout ---- */
+
+/* The one size-byte address (absolute or, rel, an offset) f stores, under conditions. */
+static int one_store(const struct fn *f, bool rel, unsigned size, bool atomic, bool need_load,
+		     uint64_t *out)
+{
+	const struct gs_cref *v = rel ? f->rel : f->r;
+	unsigned nv = rel ? f->nrel : f->n, n = 0;
+	uint64_t got = 0;
+
+	for (unsigned k = 0; k < nv; k++) {
+		const struct gs_cref *r = &v[k];
+		bool loaded = false;
+
+		if ((r->kind != GS_CREF_STORE && r->kind != GS_CREF_RMW) || r->size != size ||
+		    r->indexed || r->atomic != atomic || (n && r->addr == got))
+			continue;
+		for (unsigned j = 0; j < nv && need_load && !loaded; j++)
+			loaded = (v[j].kind == GS_CREF_LOAD || v[j].kind == GS_CREF_RMW) &&
+				 v[j].addr == r->addr && v[j].size == size && !v[j].indexed;
+		if (r->kind == GS_CREF_RMW)
+			loaded = true;
+		if (need_load && !loaded)
+			continue;
+		got = r->addr;
+		n++;
+	}
+	if (n == 1)
+		*out = got;
+	return (int)n;
+}
+
+static void rule_gcount(struct ctx *c, struct gs_rtg_gcount *gc)
+{
+	const struct fn *put = fn_get(c, "runtime.gfput"), *get = fn_get(c, "runtime.gfget");
+	const struct fn *np = fn_get(c, "runtime.newproc1"), *em = fn_get(c, "runtime.oneNewExtraM");
+	uint64_t sn = 0, pn = 0, sn2 = 0, pn2 = 0, ng = 0, ng2 = 0;
+
+	memset(gc, 0, sizeof(*gc));
+	if (!put->present || !get->present || !np->present) {
+		snprintf(gc->how, sizeof(gc->how), "%s", !put->present ? put->why :
+			 !get->present ? get->why : np->why);
+		return;
+	}
+	/* gfput: pp.gFree.n++ (through pp), sched.gFree.n++ (a global) */
+	if (one_store(put, true, 4, false, true, &pn) != 1 ||
+	    one_store(put, false, 4, false, false, &sn) != 1 || !in_data(c->e, sn, 4)) {
+		snprintf(gc->how, sizeof(gc->how), "gfput: not one count per free list");
+		return;
+	}
+	/* gfget: pp.gFree.n--, sched.gFree.n-- */
+	if (one_store(get, true, 4, false, true, &pn2) != 1 || pn2 != pn ||
+	    one_store(get, false, 4, false, false, &sn2) != 1 || sn2 != sn) {
+		snprintf(gc->how, sizeof(gc->how), "gfget does not update gfput's counts");
+		return;
+	}
+	/* newproc1 and oneNewExtraM: sched.ngsys.Add(1), the one int32 they add to atomically */
+	if (one_store(np, false, 4, true, false, &ng) != 1 || !in_data(c->e, ng, 4) ||
+	    !em->present || one_store(em, false, 4, true, false, &ng2) != 1 || ng2 != ng) {
+		snprintf(gc->how, sizeof(gc->how), "newproc1 and oneNewExtraM: no common atomic count");
+		return;
+	}
+	if (pn > UINT32_MAX - 4) {
+		snprintf(gc->how, sizeof(gc->how), "gfput: implausible offset in runtime.p");
+		return;
+	}
+	gc->known = true;
+	gc->ngsys = ng;
+	gc->gfree_n = sn;
+	gc->p_gfree_n = (uint32_t)pn;
+	snprintf(gc->how, sizeof(gc->how), "gfput, gfget, newproc1, oneNewExtraM");
+}
+
+void gs_rt_gcount_code(const struct gs_elf *e, const struct gs_pclntab *t,
+		       struct gs_rtg_gcount *out)
+{
+	struct ctx c;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	c.e = e;
+	c.t = t;
+	if (!t || (e->machine != EM_X86_64 && e->machine != EM_AARCH64) || !e->is64 || e->be) {
+		snprintf(out->how, sizeof(out->how), "%s", !t ? "no pclntab" :
+			 "runtime code is read on x86-64 and arm64 only");
+		return;
+	}
+	rule_gcount(&c, out);
+	ctx_free(&c);
+}
+
 /* ---- entry points ---- */
 
 void gs_rt_globals_code(const struct gs_elf *e, const struct gs_pclntab *t,

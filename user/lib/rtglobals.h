@@ -58,6 +58,23 @@ struct gs_rtg_addr {
 	char how[GS_RTG_WHY];	/* code: the rule's functions; unknown: why */
 };
 
+/*
+ * runtime.gcount's counters, straight from code, for binaries whose
+ * runtime layout is not known (Go releases without a toolchain here):
+ * gfput and gfget move a dead G between a P's free list and the global
+ * one, counting both (sched.gFree.n, p.gFree.n: Go 1.24 and earlier, one
+ * int32 per list), and newproc1 counts system goroutines (sched.ngsys).
+ * Runtimes with two global lists (Go 1.25+) do not match: they need the
+ * layout.
+ */
+struct gs_rtg_gcount {
+	bool known;
+	uint64_t ngsys;		/* address of sched.ngsys (int32) */
+	uint64_t gfree_n;	/* address of sched.gFree.n (int32) */
+	uint32_t p_gfree_n;	/* offset of gFree.n in runtime.p (int32) */
+	char how[GS_RTG_WHY];	/* !known: why */
+};
+
 struct gs_rt_globals {
 	bool symtab;		/* .symtab was there (and named runtime globals) */
 	struct gs_rtg_addr g[GS_RTG_COUNT];
@@ -75,6 +92,10 @@ void gs_rt_globals_find(const struct gs_elf *e, const struct gs_pclntab *t,
 /* The same from code only, ignoring .symtab (tests compare the two). */
 void gs_rt_globals_code(const struct gs_elf *e, const struct gs_pclntab *t,
 			const struct gs_rt_offsets *o, struct gs_rt_globals *out);
+
+/* gcount's counters from e's code (struct gs_rtg_gcount); t as above. */
+void gs_rt_gcount_code(const struct gs_elf *e, const struct gs_pclntab *t,
+		       struct gs_rtg_gcount *out);
 
 /* "runtime.allglen", ...; "symtab", "code", "none". */
 const char *gs_rtg_name(enum gs_rtg g);
