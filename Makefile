@@ -150,6 +150,7 @@ run: deps
 fixtures:
 	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
 	$(Q)tools/build-symtest.sh $(FIXTURES_DIR)/symtest
+	$(Q)tools/build-stackdemo.sh $(FIXTURES_DIR)/stackdemo
 
 corpus:
 	$(Q)tools/fetch-corpus.sh
