@@ -11,6 +11,8 @@
 #   DIR/1.NN/stackdemo.pie          -buildmode=pie
 #   DIR/1.NN/stackdemo.cgo          cgo, external link
 #   DIR/1.NN/stackdemo.nobuildinfo  default, build info removed by objcopy
+#   DIR/1.NN/stackdemo.trimpath     -trimpath (the same bytes in every checkout:
+#                                   tests/fuzz/fuzz_stackdump.c's image)
 #   DIR/1.NN/VERSION                the toolchain's exact version
 # Incremental: a variant newer than the sources, this script and its
 # toolchain is kept. Toolchains build two at a time. Offline, no VCS stamps.
@@ -51,8 +53,10 @@ magic='\xff Go buildinf:'
 magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }
 
 line() {
-	local v=$1 goroot=$cache/$1/goroot d=$out/$1 gobin deps
+	local v=$1 goroot=$cache/$1/goroot d=$out/$1 gobin deps vcs=()
 	gobin=$(readlink -f "$goroot/bin/go")
+	# No VCS stamp (Go 1.15 does not know the flag): the bytes depend on the sources only.
+	[ "${v#1.}" -ge 18 ] && vcs=(-buildvcs=false)
 	mkdir -p "$d"
 	# shellcheck disable=SC2086
 	deps="$srcs $self $gobin"
@@ -65,7 +69,7 @@ line() {
 		# shellcheck disable=SC2086
 		stale "$d/$name" $deps || return 0
 		printf '  %-8s %s\n' GO "stackdemo/$v/$name"
-		(cd "$src" && env GOROOT="$goroot" "${envs[@]}" "$gobin" build \
+		(cd "$src" && env GOROOT="$goroot" "${envs[@]}" "$gobin" build "${vcs[@]}" \
 			-o "$d/$name.tmp" "$@" .) || die "go $v: build of $name failed"
 		mv -f "$d/$name.tmp" "$d/$name"
 	}
@@ -73,6 +77,7 @@ line() {
 	build stackdemo.stripped CGO_ENABLED=0 -- -ldflags='-s -w'
 	build stackdemo.pie CGO_ENABLED=0 -- -buildmode=pie
 	build stackdemo.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external
+	build stackdemo.trimpath CGO_ENABLED=0 -- -trimpath
 	if stale "$d/stackdemo.nobuildinfo" "$d/stackdemo" "$self"; then
 		local tmp=$d/stackdemo.nobuildinfo.tmp off
 		printf '  %-8s %s\n' OBJCOPY "stackdemo/$v/stackdemo.nobuildinfo"

@@ -190,21 +190,19 @@ void gs_m_decode(const struct gs_gview *v, uint64_t addr, const uint8_t *rec, st
 
 /* ---- allgs ---- */
 
-int gs_allg_read(const struct gs_rmem *m, const struct gs_allg_src *src, uint64_t **gps,
-		 size_t *n, struct gs_err *err)
+int gs_allg_locate(const struct gs_rmem *m, const struct gs_allg_src *src, uint64_t *arr,
+		   uint64_t *n, struct gs_err *err)
 {
-	uint64_t len, arr, hdr[3];
-	struct gs_memrange r;
-	uint64_t *p;
+	uint64_t len, a, hdr[3];
 
-	*gps = NULL;
+	*arr = 0;
 	*n = 0;
 	if (!src->allglen || (!src->allgptr && !src->allgs))
 		return gs_errf(err, ENOENT, "where allgs is is unknown");
 	if (gs_rmem_read(m, src->allglen, &len, sizeof(len), err) < 0)
 		return -1;
 	if (src->allgptr) {
-		if (gs_rmem_read(m, src->allgptr, &arr, sizeof(arr), err) < 0)
+		if (gs_rmem_read(m, src->allgptr, &a, sizeof(a), err) < 0)
 			return -1;
 	} else {
 		/* allgadd appends to allgs before it publishes allglen. */
@@ -213,27 +211,27 @@ int gs_allg_read(const struct gs_rmem *m, const struct gs_allg_src *src, uint64_
 		if (len > hdr[1] || hdr[1] > hdr[2])
 			return gs_errf(err, EPROTO, "allglen %" PRIu64 " does not fit allgs (len %"
 				       PRIu64 ", cap %" PRIu64 ")", len, hdr[1], hdr[2]);
-		arr = hdr[0];
+		a = hdr[0];
 	}
-	if (len == 0 || !arr)
+	if (len == 0 || !a)
 		return gs_errf(err, EPROTO, "no goroutines in allgs (allglen %" PRIu64 ")", len);
 	if (len > GS_ALLG_MAX)
 		return gs_errf(err, E2BIG, "allglen %" PRIu64 " is more goroutines than goscope reads"
 			       " (%u)", len, GS_ALLG_MAX);
-	if (arr > UINT64_MAX - len * 8)
-		return gs_errf(err, EPROTO, "allgs at %#" PRIx64 " wraps", arr);
-	p = malloc(len * sizeof(*p));
-	if (!p)
-		return gs_errf(err, ENOMEM, "out of memory for %" PRIu64 " goroutines", len);
-	r = (struct gs_memrange){ .addr = arr, .len = len * sizeof(*p), .buf = p };
-	if (m->batch(m->ctx, &r, 1) < 0 || r.got != r.len) {
-		int code = r.got != r.len && errno != ESRCH ? EFAULT : errno;
-
-		free(p);
-		return mem_err(err, code, arr, "allgs");
-	}
-	*gps = p;
+	if (a > UINT64_MAX - len * 8)
+		return gs_errf(err, EPROTO, "allgs at %#" PRIx64 " wraps", a);
+	*arr = a;
 	*n = len;
+	return 0;
+}
+
+int gs_allg_ptrs(const struct gs_rmem *m, uint64_t arr, uint64_t from, size_t n, uint64_t *out,
+		 struct gs_err *err)
+{
+	if (from > GS_ALLG_MAX || n > GS_ALLG_MAX || arr > UINT64_MAX - (from + n) * 8)
+		return gs_errf(err, EINVAL, "bad allgs range");
+	if (gs_rmem_read(m, arr + from * 8, out, n * sizeof(*out), err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -139,14 +139,19 @@ struct gs_allg_src {
 };
 
 /*
- * Every g pointer, as the runtime's lock-free readers take them: allglen,
- * then that many pointers from allgptr (or from allgs' array when there is
- * no allgptr; allglen is checked against allgs' len and cap). *gps is
- * malloc'd (free it), *n its count; 0 or -1 with err (ESRCH gone, EPERM,
- * E2BIG over GS_ALLG_MAX, EPROTO implausible).
+ * Where the g pointers are, as the runtime's lock-free readers take them:
+ * allglen, then the array at allgptr (or allgs' array when there is no
+ * allgptr; allglen is then checked against allgs' len and cap). *arr is the
+ * array's address, *n its length; read the pointers with gs_allg_ptrs, a
+ * chunk at a time. 0 or -1 with err (ESRCH gone, EPERM, E2BIG over
+ * GS_ALLG_MAX, EPROTO implausible).
  */
-int gs_allg_read(const struct gs_rmem *m, const struct gs_allg_src *src, uint64_t **gps,
-		 size_t *n, struct gs_err *err);
+int gs_allg_locate(const struct gs_rmem *m, const struct gs_allg_src *src, uint64_t *arr,
+		   uint64_t *n, struct gs_err *err);
+
+/* Pointers [from, from + n) of the array at arr into out. 0, or -1 with err. */
+int gs_allg_ptrs(const struct gs_rmem *m, uint64_t arr, uint64_t from, size_t n, uint64_t *out,
+		 struct gs_err *err);
 
 /*
  * Read and decode the g records at gps[0..n) in one batch. ok[i] false:

@@ -378,7 +378,8 @@ static void header(const struct gs_trace_ctx *c, const struct gs_gstack *gs, str
 	t->minutes = -1;
 	if ((st == GS_G_WAITING || st == GS_G_SYSCALL) && g->has_waitsince && g->waitsince != 0 &&
 	    c->now) {
-		int64_t m = (c->now - g->waitsince) / 60000000000LL;
+		/* Go's int64 arithmetic wraps; so does this (no overflow on hostile values). */
+		int64_t m = (int64_t)((uint64_t)c->now - (uint64_t)g->waitsince) / 60000000000LL;
 
 		if (m >= 1)
 			t->minutes = m;

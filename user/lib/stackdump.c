@@ -20,9 +20,9 @@ struct rd {
 	const struct gs_dump_src *src;
 	const struct gs_gview *v;
 	struct gs_dump *d;
-	size_t snap_max, batch_bytes, max_frames, total_frames, frames_cap;
+	size_t snap_max, batch_bytes, max_frames, total_frames, frames_cap, gcap, max_g;
 	unsigned retries;
-	bool frozen;
+	bool frozen, first_chunk;
 	const struct gs_dump_opts *o;
 	struct gs_uframe uf[UNWIND_STEP];
 	struct gs_err *err;
@@ -254,6 +254,7 @@ static bool is_dead(const struct gs_gview *v, uint32_t status)
 
 struct slot {
 	struct gs_gstack *gs;
+	size_t idx;			/* gs = &dump->g[idx] */
 	struct plan p;
 	bool pending;			/* still to be read consistently */
 	uint8_t *snap;
@@ -394,6 +395,21 @@ static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
 	if (gs_g_read(&r->src->mem, r->v, gps, n, first, ok, r->err) < 0)
 		goto out;
 	r->d->st.calls++;
+	/* allgs[0] is the main goroutine in every release: a cheap check that the
+	 * globals and the layout are this runtime's. */
+	if (r->first_chunk) {
+		r->first_chunk = false;
+		if (!ok[0]) {
+			gs_errf(r->err, EFAULT, "the first goroutine's record at %#" PRIx64
+				" cannot be read", gps[0]);
+			goto out;
+		}
+		if (first[0].goid != 1) {
+			gs_errf(r->err, EPROTO, "allgs[0] is goroutine %" PRIu64 ", not 1: the runtime's "
+				"globals or layout do not match", first[0].goid);
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		struct gs_gstack *gs;
 
@@ -405,7 +421,29 @@ static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
 			r->d->st.dead++;
 			continue;
 		}
-		gs = &r->d->g[r->d->n++];
+		if (r->d->n == r->gcap) {
+			size_t cap = r->gcap ? r->gcap * 2 : CHUNK;
+			struct gs_gstack *p;
+
+			if (r->d->n >= r->max_g) {
+				gs_errf(r->err, E2BIG, "more than %zu goroutines", r->max_g);
+				goto out;
+			}
+			if (cap > r->max_g)
+				cap = r->max_g;
+			p = realloc(r->d->g, cap * sizeof(*p));
+			if (!p) {
+				gs_errf(r->err, ENOMEM, "out of memory");
+				goto out;
+			}
+			/* Slots of earlier chunks are done: only this chunk's hold pointers. */
+			r->d->g = p;
+			r->gcap = cap;
+			for (size_t k = 0; k < live; k++)
+				s[k].gs = &p[s[k].idx];
+		}
+		gs = &r->d->g[r->d->n];
+		s[live].idx = r->d->n++;
 		memset(gs, 0, sizeof(*gs));
 		gs->g = first[i];
 		gs->mid = -1;
@@ -514,11 +552,10 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 {
 	static const struct gs_dump_opts no_opts;
 	const struct gs_dump_opts *o = opts ? opts : &no_opts;
-	uint64_t t0 = now_ns(), *gps = NULL, probe;
+	uint64_t t0 = now_ns(), *gps = NULL, probe, arr = 0, n = 0;
 	struct rd *r = NULL;
 	uint8_t *buf = NULL;
 	struct gs_dump *d;
-	size_t n = 0;
 	int rc = -1;
 
 	*out = NULL;
@@ -535,6 +572,7 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 	r->o = o;
 	r->err = err;
 	r->frozen = o->frozen;
+	r->first_chunk = true;
 	r->retries = o->retries ? o->retries : GS_DUMP_RETRIES;
 	r->snap_max = o->snap_max ? o->snap_max : GS_DUMP_SNAP_MAX;
 	r->batch_bytes = o->batch_bytes ? o->batch_bytes : GS_DUMP_BATCH_BYTES;
@@ -542,25 +580,30 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 		r->batch_bytes = r->snap_max;
 	r->max_frames = o->max_frames ? o->max_frames : GS_DUMP_MAX_FRAMES;
 	r->total_frames = o->total_frames ? o->total_frames : GS_DUMP_TOTAL_FRAMES;
+	r->max_g = o->max_goroutines ? o->max_goroutines : GS_ALLG_MAX;
 
-	if (gs_allg_read(&src->mem, &src->allg, &gps, &n, err) < 0)
+	if (gs_allg_locate(&src->mem, &src->allg, &arr, &n, err) < 0)
 		goto out;
 	d->st.allglen = n;
-	d->g = calloc(n, sizeof(*d->g));
 	buf = malloc(r->batch_bytes);
-	if (!d->g || !buf) {
-		gs_errf(err, ENOMEM, "out of memory for %zu goroutines", n);
+	gps = malloc(CHUNK * sizeof(*gps));
+	if (!buf || !gps) {
+		gs_errf(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i += CHUNK)
-		if (do_chunk(r, gps + i, n - i > CHUNK ? CHUNK : n - i, buf) < 0)
+	for (uint64_t i = 0; i < n; i += CHUNK) {
+		size_t k = n - i > CHUNK ? CHUNK : (size_t)(n - i);
+
+		if (gs_allg_ptrs(&src->mem, arr, i, k, gps, err) < 0 || do_chunk(r, gps, k, buf) < 0)
 			goto out;
+		d->st.calls++;
+	}
 	compact(d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct gs_gstack *gs = &d->g[i];
 
 		gs->system = gs_gtrace_is_system(src->sym, src->view, src->bias, gs,
-						 d->frames + gs->frame0);
+						 gs->nframes ? d->frames + gs->frame0 : NULL);
 		d->st.changed += gs->fstate == GS_FS_CHANGED;
 		d->st.running += gs->fstate == GS_FS_RUNNING;
 		d->st.incomplete += gs->fstate == GS_FS_INCOMPLETE;

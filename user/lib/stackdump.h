@@ -117,6 +117,7 @@ struct gs_dump_opts {
 	size_t batch_bytes;		/* 0: GS_DUMP_BATCH_BYTES */
 	size_t max_frames;		/* per goroutine, 0: GS_DUMP_MAX_FRAMES */
 	size_t total_frames;		/* 0: GS_DUMP_TOTAL_FRAMES */
+	size_t max_goroutines;		/* listed at most (more: E2BIG); 0: GS_ALLG_MAX */
 };
 
 struct gs_dump_src {
@@ -130,8 +131,8 @@ struct gs_dump_src {
 /*
  * Read every goroutine. 0 with *out (gs_dump_free it), or -1 with err:
  * ESRCH the process is gone (also when it exits part-way: a partial dump
- * is never returned), EPERM/EACCES its memory may not be read, others as
- * gs_allg_read.
+ * is never returned), EPERM/EACCES its memory may not be read, E2BIG more
+ * goroutines than opts->max_goroutines, others as gs_allg_locate.
  */
 int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 		 struct gs_dump **out, struct gs_err *err);
