@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "client.h"
 #include "commands.h"
@@ -32,6 +33,14 @@
 #define REPLY_MAX (256u << 20)		/* an agent's dump held for --summary/--json */
 
 static const char *cmdname = "gstack";
+
+static double ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static void help(void)
 {
@@ -79,6 +88,7 @@ struct mem_run {
 	bool frozen;
 	struct gs_err err;
 	int rc;
+	double t0, t_open, t_read;	/* for -v */
 };
 
 static int mem_error(int pid, const struct gs_err *err)
@@ -162,6 +172,7 @@ static int mem_guarded(void *arg)
 	if (m->frozen && !gs_opts.json)
 		gs_warn("PID %d was stopped for %.3f ms (%zu threads)", m->pid,
 			(double)m->fz.stopped_ns / 1e6, m->fz.n);
+	m->t_read = ms_now();
 	if (o->summary) {
 		struct gs_tbuf b = { 0 };
 		struct gs_tx tx;
@@ -180,6 +191,9 @@ static int mem_guarded(void *arg)
 	} else {
 		m->rc = stack_print_text(&ctx, m->d);
 	}
+	if (gs_opts.verbose)
+		gs_warn("opening %.3f ms, reading %.3f ms, printing %.3f ms", m->t_open - m->t0,
+			m->t_read - m->t_open, ms_now() - m->t_read);
 	if (gs_opts.verbose && !gs_opts.json)
 		gs_warn("read %" PRIu64 " g records (%lu dead) in %.3f ms: %lu running, %lu changed, "
 			"%lu incomplete, %lu re-read, %" PRIu64 " stack bytes, %lu read calls",
@@ -201,6 +215,7 @@ int gs_stack_memory(int pid, const struct gs_stack_opts *o)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
 	m->pid = pid;
 	m->o = o;
+	m->t0 = ms_now();
 	if (gs_gtarget_open(pid, &m->t, &m->err) < 0) {
 		rc = mem_error(pid, &m->err);
 		free(m);
@@ -212,6 +227,7 @@ int gs_stack_memory(int pid, const struct gs_stack_opts *o)
 			m->t->minor_inferred ? " (inferred)" : "",
 			gs_rt_source_name(m->t->lay->off.src), m->t->allg_how,
 			m->t->lay->symtab ? " (.symtab)" : " (machine code)");
+	m->t_open = ms_now();
 	if (gs_map_guarded(mem_guarded, m) < 0) {
 		/* SIGBUS: the executable was truncated under us. Let the threads go first. */
 		if (m->frozen)

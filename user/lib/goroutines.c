@@ -127,12 +127,27 @@ int gs_gview_init(struct gs_gview *v, const struct gs_rt_offsets *o, unsigned mi
 
 static uint64_t rd(const uint8_t *rec, const struct gs_gfield *f)
 {
-	uint64_t x = 0;
+	const uint8_t *p = rec + f->off;
+	uint64_t x8;
+	uint32_t x4;
+	uint16_t x2;
 
-	/* Little-endian targets only (the view is only built for them). */
-	for (unsigned i = 0; i < f->size; i++)
-		x |= (uint64_t)rec[f->off + i] << (8 * i);
-	return x;
+	/* Little-endian targets only (the view is only built for them), like the host. */
+	switch (f->size) {
+	case 8:
+		memcpy(&x8, p, 8);
+		return x8;
+	case 4:
+		memcpy(&x4, p, 4);
+		return x4;
+	case 2:
+		memcpy(&x2, p, 2);
+		return x2;
+	case 1:
+		return *p;
+	default:
+		return 0;
+	}
 }
 
 void gs_g_decode(const struct gs_gview *v, uint64_t addr, const uint8_t *rec, struct gs_g *g)
@@ -235,70 +250,79 @@ int gs_allg_ptrs(const struct gs_rmem *m, uint64_t arr, uint64_t from, size_t n,
 	return 0;
 }
 
-/*
- * Records of len bytes at addrs[0..n) into one buffer (n*len bytes), in
- * one batch. ok[i] says which were read whole.
- */
-static int read_records(const struct gs_rmem *m, const uint64_t *addrs, size_t n, uint32_t len,
-			uint8_t *buf, bool *ok, struct gs_err *err)
+static int scratch_fit(struct gs_gscratch *s, size_t n, uint32_t len, struct gs_err *err)
 {
-	struct gs_memrange *r;
+	if (n > GS_ALLG_MAX || len > GS_G_REC_MAX)
+		return gs_errf(err, EINVAL, "bad record read");
+	if (n * len > s->cap) {
+		uint8_t *p = realloc(s->buf, n * len);
 
+		if (!p)
+			return gs_errf(err, ENOMEM, "out of memory");
+		s->buf = p;
+		s->cap = n * len;
+	}
+	if (n > s->rcap) {
+		struct gs_memrange *r = realloc(s->r, n * sizeof(*r));
+
+		if (!r)
+			return gs_errf(err, ENOMEM, "out of memory");
+		s->r = r;
+		s->rcap = n;
+	}
+	return 0;
+}
+
+void gs_gscratch_free(struct gs_gscratch *s)
+{
+	free(s->buf);
+	free(s->r);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Records of len bytes at addrs[0..n) into s->buf, in one batch; ok[i]: read whole. */
+static int read_records(const struct gs_rmem *m, const uint64_t *addrs, size_t n, uint32_t len,
+			struct gs_gscratch *s, bool *ok, struct gs_err *err)
+{
 	if (!n)
 		return 0;
-	r = calloc(n, sizeof(*r));
-	if (!r)
-		return gs_errf(err, ENOMEM, "out of memory");
+	if (scratch_fit(s, n, len, err) < 0)
+		return -1;
 	for (size_t i = 0; i < n; i++) {
 		/* A nil or wrapping pointer is never read. */
 		bool bad = !addrs[i] || addrs[i] > UINT64_MAX - len;
 
-		r[i] = (struct gs_memrange){ .addr = addrs[i], .len = bad ? 0 : len,
-					     .buf = buf + i * len };
+		s->r[i] = (struct gs_memrange){ .addr = addrs[i], .len = bad ? 0 : len,
+						.buf = s->buf + i * len };
 	}
-	if (m->batch(m->ctx, r, n) < 0) {
-		int code = errno;
-
-		free(r);
-		return mem_err(err, code, addrs[0], "goroutine records");
-	}
+	if (m->batch(m->ctx, s->r, n) < 0)
+		return mem_err(err, errno, addrs[0], "goroutine records");
 	for (size_t i = 0; i < n; i++)
-		ok[i] = r[i].len == len && r[i].got == len;
-	free(r);
+		ok[i] = s->r[i].len == len && s->r[i].got == len;
 	return 0;
 }
 
-int gs_g_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *gps, size_t n,
-	      struct gs_g *out, bool *ok, struct gs_err *err)
+int gs_g_read_s(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *gps,
+		size_t n, struct gs_g *out, bool *ok, struct gs_gscratch *s, struct gs_err *err)
 {
-	uint8_t *buf;
-
 	if (!n)
 		return 0;
-	if (!v->g_len || n > GS_ALLG_MAX)
+	if (!v->g_len)
 		return gs_errf(err, EINVAL, "bad g read");
-	buf = malloc(n * v->g_len);
-	if (!buf)
-		return gs_errf(err, ENOMEM, "out of memory");
-	if (read_records(m, gps, n, v->g_len, buf, ok, err) < 0) {
-		free(buf);
+	if (read_records(m, gps, n, v->g_len, s, ok, err) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (ok[i])
-			gs_g_decode(v, gps[i], buf + i * v->g_len, &out[i]);
+			gs_g_decode(v, gps[i], s->buf + i * v->g_len, &out[i]);
 		else
 			memset(&out[i], 0, sizeof(out[i]));
 	}
-	free(buf);
 	return 0;
 }
 
-int gs_m_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *ms, size_t n,
-	      struct gs_m *out, bool *ok, struct gs_err *err)
+int gs_m_read_s(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *ms,
+		size_t n, struct gs_m *out, bool *ok, struct gs_gscratch *s, struct gs_err *err)
 {
-	uint8_t *buf;
-
 	if (!n)
 		return 0;
 	if (!v->m_len) {
@@ -306,23 +330,35 @@ int gs_m_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t 
 		memset(out, 0, n * sizeof(*out));
 		return 0;
 	}
-	if (n > GS_ALLG_MAX)
-		return gs_errf(err, EINVAL, "bad m read");
-	buf = malloc(n * v->m_len);
-	if (!buf)
-		return gs_errf(err, ENOMEM, "out of memory");
-	if (read_records(m, ms, n, v->m_len, buf, ok, err) < 0) {
-		free(buf);
+	if (read_records(m, ms, n, v->m_len, s, ok, err) < 0)
 		return -1;
-	}
 	for (size_t i = 0; i < n; i++) {
 		if (ok[i])
-			gs_m_decode(v, ms[i], buf + i * v->m_len, &out[i]);
+			gs_m_decode(v, ms[i], s->buf + i * v->m_len, &out[i]);
 		else
 			memset(&out[i], 0, sizeof(out[i]));
 	}
-	free(buf);
 	return 0;
+}
+
+int gs_g_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *gps, size_t n,
+	      struct gs_g *out, bool *ok, struct gs_err *err)
+{
+	struct gs_gscratch s = { 0 };
+	int rc = gs_g_read_s(m, v, gps, n, out, ok, &s, err);
+
+	gs_gscratch_free(&s);
+	return rc;
+}
+
+int gs_m_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *ms, size_t n,
+	      struct gs_m *out, bool *ok, struct gs_err *err)
+{
+	struct gs_gscratch s = { 0 };
+	int rc = gs_m_read_s(m, v, ms, n, out, ok, &s, err);
+
+	gs_gscratch_free(&s);
+	return rc;
 }
 
 /* ---- names ---- */

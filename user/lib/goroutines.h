@@ -161,6 +161,22 @@ int gs_allg_ptrs(const struct gs_rmem *m, uint64_t arr, uint64_t from, size_t n,
 int gs_g_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *gps, size_t n,
 	      struct gs_g *out, bool *ok, struct gs_err *err);
 
+/*
+ * The same with buffers kept across calls (s zeroed at first, released
+ * with gs_gscratch_free): a dump reads records in many batches.
+ */
+struct gs_gscratch {
+	uint8_t *buf;
+	struct gs_memrange *r;
+	size_t cap;			/* bytes of buf */
+	size_t rcap;			/* entries of r */
+};
+int gs_g_read_s(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *gps,
+		size_t n, struct gs_g *out, bool *ok, struct gs_gscratch *s, struct gs_err *err);
+int gs_m_read_s(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *ms,
+		size_t n, struct gs_m *out, bool *ok, struct gs_gscratch *s, struct gs_err *err);
+void gs_gscratch_free(struct gs_gscratch *s);
+
 /* The same for m records. */
 int gs_m_read(const struct gs_rmem *m, const struct gs_gview *v, const uint64_t *ms, size_t n,
 	      struct gs_m *out, bool *ok, struct gs_err *err);

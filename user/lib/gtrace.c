@@ -57,20 +57,62 @@ void gs_tbuf_puts(struct gs_tbuf *b, const char *s)
 
 void gs_tbuf_printf(struct gs_tbuf *b, const char *fmt, ...)
 {
+	size_t room = b->cap > b->len ? b->cap - b->len : 0;
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
 	va_end(ap);
-	if (n < 0 || !tb_room(b, (size_t)n)) {
+	if (n < 0) {
 		b->oom = true;
 		return;
 	}
+	if ((size_t)n < room) {
+		b->len += (size_t)n;
+		return;
+	}
+	if (!tb_room(b, (size_t)n))
+		return;
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
 	b->len += (size_t)n;
+}
+
+void gs_tbuf_udec(struct gs_tbuf *b, uint64_t v)
+{
+	char d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	gs_tbuf_putn(b, p, (size_t)(d + sizeof(d) - p));
+}
+
+void gs_tbuf_dec(struct gs_tbuf *b, int64_t v)
+{
+	if (v < 0) {
+		gs_tbuf_putn(b, "-", 1);
+		gs_tbuf_udec(b, (uint64_t)0 - (uint64_t)v);
+		return;
+	}
+	gs_tbuf_udec(b, (uint64_t)v);
+}
+
+void gs_tbuf_hex(struct gs_tbuf *b, uint64_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+	char d[20], *p = d + sizeof(d);
+
+	do {
+		*--p = digits[v & 15];
+		v >>= 4;
+	} while (v);
+	*--p = 'x';
+	*--p = '0';
+	gs_tbuf_putn(b, p, (size_t)(d + sizeof(d) - p));
 }
 
 void gs_tbuf_reset(struct gs_tbuf *b)
@@ -447,15 +489,25 @@ static void frame_text(const struct gs_trace_ctx *c, const struct gs_tframe *f,
 	char name[512];
 
 	gs_tbuf_puts(b, gs_trace_name(c, f->func, !f->inlined, name, sizeof(name)));
-	gs_tbuf_printf(b, "(...)\n\t%s:%" PRId32, f->file, f->line);
+	gs_tbuf_putn(b, "(...)\n\t", 7);
+	gs_tbuf_puts(b, f->file);
+	gs_tbuf_putn(b, ":", 1);
+	gs_tbuf_dec(b, f->line);
 	if (!f->inlined) {
-		if (f->phys_pc_gt_entry)
-			gs_tbuf_printf(b, " +0x%" PRIx64, f->pc - f->entry);
-		if (c->level >= GS_TB_SYSTEM)
-			gs_tbuf_printf(b, " fp=0x%" PRIx64 " sp=0x%" PRIx64 " pc=0x%" PRIx64, f->fp,
-				       f->sp, f->pc);
+		if (f->phys_pc_gt_entry) {
+			gs_tbuf_putn(b, " +", 2);
+			gs_tbuf_hex(b, f->pc - f->entry);
+		}
+		if (c->level >= GS_TB_SYSTEM) {
+			gs_tbuf_putn(b, " fp=", 4);
+			gs_tbuf_hex(b, f->fp);
+			gs_tbuf_putn(b, " sp=", 4);
+			gs_tbuf_hex(b, f->sp);
+			gs_tbuf_putn(b, " pc=", 4);
+			gs_tbuf_hex(b, f->pc);
+		}
 	}
-	gs_tbuf_puts(b, "\n");
+	gs_tbuf_putn(b, "\n", 1);
 }
 
 void gs_trace_text(const struct gs_trace_ctx *c, const struct gs_dump *d, size_t i,
@@ -465,7 +517,8 @@ void gs_trace_text(const struct gs_trace_ctx *c, const struct gs_dump *d, size_t
 	char name[512];
 
 	/* header */
-	gs_tbuf_printf(b, "goroutine %" PRIu64, t->goid);
+	gs_tbuf_putn(b, "goroutine ", 10);
+	gs_tbuf_udec(b, t->goid);
 	if (c->level >= GS_TB_SYSTEM && c->v->minor >= 22) {
 		gs_tbuf_printf(b, " gp=0x%" PRIx64, gs->g.addr);
 		if (!gs->g.m)
@@ -475,7 +528,8 @@ void gs_trace_text(const struct gs_trace_ctx *c, const struct gs_dump *d, size_t
 		else
 			gs_tbuf_printf(b, " m=? mp=0x%" PRIx64, gs->g.m);
 	}
-	gs_tbuf_printf(b, " [%s", t->status);
+	gs_tbuf_putn(b, " [", 2);
+	gs_tbuf_puts(b, t->status);
 	if (t->leaked)
 		gs_tbuf_puts(b, " (leaked)");
 	if (t->scan)
@@ -520,13 +574,21 @@ void gs_trace_text(const struct gs_trace_ctx *c, const struct gs_dump *d, size_t
 		const char *n = c->v->minor >= 21 ? gs_trace_name(c, t->creator, true, name, sizeof(name))
 						  : t->creator;
 
-		gs_tbuf_printf(b, "created by %s", n);
-		if (t->parent_goid)
-			gs_tbuf_printf(b, " in goroutine %" PRIu64, t->parent_goid);
-		gs_tbuf_printf(b, "\n\t%s:%" PRId32, t->creator_file, t->creator_line);
-		if (t->creator_has_off)
-			gs_tbuf_printf(b, " +0x%" PRIx64, t->creator_off);
-		gs_tbuf_puts(b, "\n");
+		gs_tbuf_putn(b, "created by ", 11);
+		gs_tbuf_puts(b, n);
+		if (t->parent_goid) {
+			gs_tbuf_putn(b, " in goroutine ", 14);
+			gs_tbuf_udec(b, t->parent_goid);
+		}
+		gs_tbuf_putn(b, "\n\t", 2);
+		gs_tbuf_puts(b, t->creator_file);
+		gs_tbuf_putn(b, ":", 1);
+		gs_tbuf_dec(b, t->creator_line);
+		if (t->creator_has_off) {
+			gs_tbuf_putn(b, " +", 2);
+			gs_tbuf_hex(b, t->creator_off);
+		}
+		gs_tbuf_putn(b, "\n", 1);
 	}
 }
 

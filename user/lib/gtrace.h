@@ -36,6 +36,9 @@ struct gs_tbuf {
 void gs_tbuf_puts(struct gs_tbuf *b, const char *s);
 void gs_tbuf_putn(struct gs_tbuf *b, const char *s, size_t n);
 void gs_tbuf_printf(struct gs_tbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void gs_tbuf_dec(struct gs_tbuf *b, int64_t v);		/* decimal */
+void gs_tbuf_udec(struct gs_tbuf *b, uint64_t v);
+void gs_tbuf_hex(struct gs_tbuf *b, uint64_t v);		/* "0x" and lower-case digits */
 void gs_tbuf_reset(struct gs_tbuf *b);
 void gs_tbuf_free(struct gs_tbuf *b);
 

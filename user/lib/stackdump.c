@@ -25,6 +25,7 @@ struct rd {
 	bool frozen, first_chunk;
 	const struct gs_dump_opts *o;
 	struct gs_uframe uf[UNWIND_STEP];
+	struct gs_gscratch scr;		/* record buffers, kept across chunks */
 	struct gs_err *err;
 };
 
@@ -273,13 +274,13 @@ static int read_ms(struct rd *r, struct slot *s, size_t n, struct gs_m *ms, bool
 		return gs_errf(r->err, ENOMEM, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		addrs[i] = s[i].gs->g.m;
-	if (gs_m_read(&r->src->mem, r->v, addrs, n, ms, mok, r->err) < 0)
+	if (gs_m_read_s(&r->src->mem, r->v, addrs, n, ms, mok, &r->scr, r->err) < 0)
 		goto out;
 	memset(g0ok, 0, n * sizeof(*g0ok));
 	if (r->frozen) {
 		for (size_t i = 0; i < n; i++)
 			addrs[i] = mok[i] && ms[i].has_g0 ? ms[i].g0 : 0;
-		if (gs_g_read(&r->src->mem, r->v, addrs, n, g0s, g0ok, r->err) < 0)
+		if (gs_g_read_s(&r->src->mem, r->v, addrs, n, g0s, g0ok, &r->scr, r->err) < 0)
 			goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -392,7 +393,7 @@ static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
 		gs_errf(r->err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if (gs_g_read(&r->src->mem, r->v, gps, n, first, ok, r->err) < 0)
+	if (gs_g_read_s(&r->src->mem, r->v, gps, n, first, ok, &r->scr, r->err) < 0)
 		goto out;
 	r->d->st.calls++;
 	/* allgs[0] is the main goroutine in every release: a cheap check that the
@@ -480,7 +481,7 @@ static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
 		/* Read every pending record again: did it move meanwhile? */
 		for (size_t i = 0; i < live; i++)
 			addrs[i] = s[i].pending ? s[i].gs->g.addr : 0;
-		if (gs_g_read(&r->src->mem, r->v, addrs, live, again, ok, r->err) < 0)
+		if (gs_g_read_s(&r->src->mem, r->v, addrs, live, again, ok, &r->scr, r->err) < 0)
 			goto out;
 		r->d->st.calls++;
 		for (size_t i = 0; i < live; i++) {
@@ -618,6 +619,7 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 out:
 	free(gps);
 	free(buf);
+	gs_gscratch_free(&r->scr);
 	free(r);
 	gs_dump_free(d);
 	return rc;
