@@ -91,13 +91,25 @@ struct mem_run {
 	double t0, t_open, t_read;	/* for -v */
 };
 
+/* Gone, or a zombie whose memory and mappings went with it. */
+static bool exited(int pid)
+{
+	struct gs_proc_stat st;
+	struct gs_err e;
+
+	return gs_proc_read_stat(pid, &st, &e) < 0 ? gs_proc_gone(&e) : st.state == 'Z' ||
+								       st.state == 'X';
+}
+
 static int mem_error(int pid, const struct gs_err *err)
 {
+	/* Whatever failed, a process that exited meanwhile is the reason. */
+	if (err->code != ENOEXEC && exited(pid))
+		return gs_error(GS_EXIT_ERROR, "%s: PID %d: the process exited (no dump)", cmdname,
+				pid);
 	switch (err->code) {
 	case ESRCH:
-		return gs_error(GS_EXIT_ERROR, "%s: PID %d: %s", cmdname, pid,
-				strstr(err->msg, "gone") || strstr(err->msg, "No such") ?
-				"the process exited (no dump)" : err->msg);
+		return gs_error(GS_EXIT_ERROR, "%s: PID %d: no such process", cmdname, pid);
 	case EPERM:
 	case EACCES:
 		return gs_error(GS_EXIT_ERROR, "%s: PID %d: not allowed to read it (%s): needs the "

@@ -176,6 +176,7 @@ static json_t *goroutine_json(const struct gs_trace_ctx *c, const struct gs_dump
 	bool has_reason = waiting && gs->g.has_waitreason && gs->g.waitreason != 0;
 
 	json_object_set_new(o, "id", json_integer((json_int_t)gs->g.goid));
+	json_object_set_new(o, "state", gs_json_str(t->status));
 	json_object_set_new(o, "status", json_string(gs_gstatus_name(v, st)));
 	json_object_set_new(o, "wait_reason", has_reason && t->wait_known ? gs_json_str(t->status)
 									    : json_null());
