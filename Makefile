@@ -179,6 +179,7 @@ bench: all $(BENCH_BIN)
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/stack.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
 FUZZ_SECONDS ?= 60

@@ -176,6 +176,7 @@ static int mem_guarded(void *arg)
 		.pid = m->pid,
 		.source = "memory",
 		.go_version = m->t->lay->version[0] ? m->t->lay->version : NULL,
+		.agent_error = o->agent_error,
 		.frozen = m->frozen,
 		.threads = m->fz.n,
 		.stopped_ns = m->fz.stopped_ns,
@@ -424,6 +425,7 @@ int cmd_stack(int argc, char **argv)
 			return gs_error(GS_EXIT_ERROR, "%s: PID %d: agent: %s", cmdname, pid, err.msg);
 		if (gs_opts.verbose)
 			gs_warn("PID %d: no agent answered (%s); reading memory", pid, err.msg);
+		o.agent_error = err.msg;
 	}
 	return gs_stack_memory(pid, &o);
 }

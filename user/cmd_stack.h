@@ -16,6 +16,7 @@ struct gs_stack_opts {
 	bool system;		/* --system: runtime frames and system goroutines too */
 	bool summary;		/* --summary: grouped by identical stacks */
 	bool freeze;		/* --freeze: stop every thread for the read */
+	const char *agent_error;	/* why the agent was not used (JSON agent_error), or NULL */
 };
 
 /*

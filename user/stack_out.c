@@ -226,32 +226,80 @@ static json_t *stats_json(const struct gs_dump_stats *st, size_t listed)
 	return o;
 }
 
+/*
+ * The document with its "goroutines" array written one element at a time:
+ * jansson renders the document around a placeholder element, then each
+ * goroutine in turn, so 50,000 goroutines never sit in memory as JSON. The
+ * bytes are those of rendering it whole (compact, or --pretty's indent).
+ */
+#define PLACEHOLDER "\"\\u0001\""	/* the string "\001", as jansson escapes it */
+
+static int emit_streamed(const struct gs_trace_ctx *c, const struct gs_dump *d, json_t *doc)
+{
+	size_t flags = gs_opts.pretty ? JSON_INDENT(2) : JSON_COMPACT;
+	char *text = json_dumps(doc, flags), *at;
+	struct gs_trace t;
+	bool first = true;
+	int rc = GS_EXIT_OK;
+
+	if (!text || !(at = strstr(text, PLACEHOLDER))) {
+		free(text);
+		return gs_error(GS_EXIT_ERROR, "out of memory while rendering JSON output");
+	}
+	gs_trace_init(&t);
+	if (fwrite(text, 1, (size_t)(at - text), stdout) != (size_t)(at - text))
+		rc = GS_EXIT_ERROR;
+	for (size_t i = 0; i < d->n && rc == GS_EXIT_OK; i++) {
+		json_t *o;
+		char *e;
+
+		if (!gs_trace_listed(&d->g[i], c->level))
+			continue;
+		if (gs_trace_build(c, d, i, &t) < 0 || !(o = goroutine_json(c, d, i, &t)) ||
+		    !(e = json_dumps(o, flags))) {
+			rc = gs_error(GS_EXIT_ERROR, "out of memory while rendering JSON output");
+			break;
+		}
+		json_decref(o);
+		if (!first)
+			fputs(gs_opts.pretty ? ",\n    " : ",", stdout);
+		first = false;
+		/* An element of the top-level array sits 4 spaces in when indented. */
+		for (const char *p = e; *p; p++) {
+			fputc(*p, stdout);
+			if (*p == '\n' && gs_opts.pretty)
+				fputs("    ", stdout);
+		}
+		free(e);
+	}
+	if (rc == GS_EXIT_OK) {
+		const char *rest = at + strlen(PLACEHOLDER);
+
+		fputs(rest, stdout);
+		fputc('\n', stdout);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		rc = gs_error(GS_EXIT_ERROR, "writing JSON output failed");
+	gs_trace_free(&t);
+	free(text);
+	return rc;
+}
+
 int stack_print_json(const struct gs_trace_ctx *c, const struct gs_dump *d,
 		     const struct stack_meta *m)
 {
 	json_t *doc = meta_json(m), *arr = json_array();
-	struct gs_trace t;
 	size_t listed = 0;
 	int rc;
 
-	gs_trace_init(&t);
+	for (size_t i = 0; i < d->n; i++)
+		listed += gs_trace_listed(&d->g[i], c->level);
 	json_object_set_new(doc, "system", json_boolean(c->level >= GS_TB_SYSTEM));
-	for (size_t i = 0; i < d->n; i++) {
-		if (!gs_trace_listed(&d->g[i], c->level))
-			continue;
-		if (gs_trace_build(c, d, i, &t) < 0) {
-			gs_trace_free(&t);
-			json_decref(arr);
-			json_decref(doc);
-			return gs_error(GS_EXIT_ERROR, "out of memory");
-		}
-		json_array_append_new(arr, goroutine_json(c, d, i, &t));
-		listed++;
-	}
-	gs_trace_free(&t);
+	if (listed)
+		json_array_append_new(arr, json_string("\001"));
 	json_object_set_new(doc, "goroutines", arr);
 	json_object_set_new(doc, "stats", stats_json(&d->st, listed));
-	rc = gs_json_emit(doc);
+	rc = listed ? emit_streamed(c, d, doc) : gs_json_emit(doc);
 	json_decref(doc);
 	return rc;
 }
