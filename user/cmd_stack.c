@@ -365,7 +365,7 @@ int cmd_stack(int argc, char **argv)
 	struct gs_stack_opts o = { 0 };
 	struct gs_err err = { 0 };
 	const char *target;
-	int c, pid, rc;
+	int c, pid, rc = GS_EXIT_ERROR;
 
 	cmdname = argv[0];
 	opterr = 0;

@@ -488,7 +488,8 @@ static int groups_build(const struct gs_tx *tx, struct groups *gr)
 		}
 		grp->ids[grp->n++] = g->goid;
 	}
-	qsort(gr->g, gr->n, sizeof(*gr->g), cmp_group);
+	if (gr->n > 1)
+		qsort(gr->g, gr->n, sizeof(*gr->g), cmp_group);
 	rc = 0;
 out:
 	gs_tbuf_free(&st);

@@ -180,7 +180,7 @@ static bool get_regs(pid_t tid, struct gs_unwind_regs *r)
 	*r = (struct gs_unwind_regs){ .pc = u.rip, .sp = u.rsp, .fp = u.rbp, .fp_valid = true };
 	return true;
 #elif defined(__aarch64__)
-	struct user_pt_regs u;
+	struct user_regs_struct u;	/* glibc: regs[31], sp, pc, pstate */
 	struct iovec iov = { &u, sizeof(u) };
 
 	if (ptrace(PTRACE_GETREGSET, tid, (void *)(uintptr_t)NT_PRSTATUS, &iov) < 0)

@@ -18,11 +18,13 @@ int gs_rmem_pid_batch(void *ctx, struct gs_memrange *r, size_t n)
 static int mem_err(struct gs_err *err, int code, uint64_t addr, const char *what)
 {
 	if (code == ESRCH)
-		return gs_errf(err, ESRCH, "the process is gone");
-	if (code == EPERM || code == EACCES)
-		return gs_errf(err, code, "reading its memory: %s", strerror(code));
-	return gs_errf(err, code ? code : EIO, "cannot read %s at %#" PRIx64 "%s%s", what, addr,
-		       code ? ": " : "", code ? strerror(code) : "");
+		gs_errf(err, ESRCH, "the process is gone");
+	else if (code == EPERM || code == EACCES)
+		gs_errf(err, code, "reading its memory: %s", strerror(code));
+	else
+		gs_errf(err, code ? code : EIO, "cannot read %s at %#" PRIx64 "%s%s", what, addr,
+			code ? ": " : "", code ? strerror(code) : "");
+	return -1;
 }
 
 int gs_rmem_read(const struct gs_rmem *m, uint64_t addr, void *buf, size_t len,
@@ -252,21 +254,34 @@ int gs_allg_ptrs(const struct gs_rmem *m, uint64_t arr, uint64_t from, size_t n,
 
 static int scratch_fit(struct gs_gscratch *s, size_t n, uint32_t len, struct gs_err *err)
 {
-	if (n > GS_ALLG_MAX || len > GS_G_REC_MAX)
-		return gs_errf(err, EINVAL, "bad record read");
-	if (n * len > s->cap) {
-		uint8_t *p = realloc(s->buf, n * len);
+	size_t need;
 
-		if (!p)
-			return gs_errf(err, ENOMEM, "out of memory");
-		s->buf = p;
-		s->cap = n * len;
+	if (!n || !len || n > GS_ALLG_MAX || len > GS_G_REC_MAX) {
+		gs_errf(err, EINVAL, "bad record read");
+		return -1;
 	}
-	if (n > s->rcap) {
+	need = n * len;		/* at most 2^22 * 4096: no overflow */
+	if (need == 0) {
+		gs_errf(err, EINVAL, "bad record read");
+		return -1;
+	}
+	if (need > s->cap || !s->buf) {
+		uint8_t *p = realloc(s->buf, need);
+
+		if (!p) {
+			gs_errf(err, ENOMEM, "out of memory");
+			return -1;
+		}
+		s->buf = p;
+		s->cap = need;
+	}
+	if (n > s->rcap || !s->r) {
 		struct gs_memrange *r = realloc(s->r, n * sizeof(*r));
 
-		if (!r)
-			return gs_errf(err, ENOMEM, "out of memory");
+		if (!r) {
+			gs_errf(err, ENOMEM, "out of memory");
+			return -1;
+		}
 		s->r = r;
 		s->rcap = n;
 	}

@@ -151,11 +151,22 @@ static int64_t timens_off(const char *path)
 
 	if (!f)
 		return 0;
+	/* "monotonic <secs> <nanosecs>" (and a "boottime" line) */
 	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
 		long long s, ns;
 
-		if (sscanf(line, "monotonic %lld %lld", &s, &ns) == 2 && s > -(1LL << 40) &&
-		    s < (1LL << 40) && ns >= 0 && ns < 1000000000LL)
+		if (strncmp(line, "monotonic ", 10) != 0)
+			continue;
+		errno = 0;
+		s = strtoll(line + 10, &end, 10);
+		if (errno || end == line + 10 || *end != ' ')
+			continue;
+		p = end + 1;
+		ns = strtoll(p, &end, 10);
+		if (errno || end == p || (*end != '\n' && *end != '\0'))
+			continue;
+		if (s > -(1LL << 40) && s < (1LL << 40) && ns >= 0 && ns < 1000000000LL)
 			off = (int64_t)s * 1000000000LL + ns;
 	}
 	fclose(f);
