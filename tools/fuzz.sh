@@ -15,11 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 FIX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
+MATRIX=${GOSCOPE_MATRIX:-$BUILD/matrix}
 OUT=$BUILD/fuzz
 CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
 ELFCUT=${ELFCUT:-build/tests/elfcut}
 # Bump when the seed recipe changes, so old seed dirs are topped up.
-SEED_RECIPE=2
+SEED_RECIPE=3
 # Limits every run holds: no allocation above 64 MiB, no input slower than 10 s.
 LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
@@ -144,7 +145,22 @@ seed() {
 			done
 			rm -f "$OUT/text.tmp"
 		fi
-		corpus_cut "$dir" "" 3
+		corpus_cut "$dir" "" 3 6 7
+		# Stripped builds of the oldest and newest toolchains, both machines: the
+		# rules that find runtime globals in code (6: no layout, 7: a layout).
+		for f in 1.15/selfstat.stripped 1.27/selfstat.stripped 1.15/selfstat.arm64.stripped \
+			1.27/selfstat.arm64.stripped; do
+			[ -f "$MATRIX/$f" ] || continue
+			for i in 6 7; do
+				{ printf "\\x0$i"; cat "$MATRIX/$f"; } >"$dir/matrix-${f//\//-}.$i"
+			done
+			if [ -x "$ELFCUT" ]; then
+				rm -f "$OUT/text.tmp"
+				"$ELFCUT" -s .text -c 65536 "$MATRIX/$f" "$OUT/text.tmp" &&
+					{ printf '\x05'; cat "$OUT/text.tmp"; } >"$dir/matrix-text-${f//\//-}"
+				rm -f "$OUT/text.tmp"
+			fi
+		done
 		# DWARF in an ELF image, as go build leaves it (SHF_COMPRESSED zlib), as
 		# legacy .zdebug_* and uncompressed: the section decompression path.
 		if [ -f "$FIX/hello" ] && command -v objcopy >/dev/null; then

@@ -10,6 +10,7 @@
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <zlib.h>
 
 #include "goelf.h"
@@ -65,7 +66,7 @@ static void test_dwarf_plain(void **state)
 		if (!o.f[f].known)
 			fail_msg("field %s unknown from DWARF", gs_rt_field_name(f));
 	}
-	/* go-binary-format.md §5.3, verified live on go1.19 amd64. */
+	/* go1.19 amd64, as read by hand with readelf and checked live */
 	fixture_goversion(v, sizeof(v));
 	if (strncmp(v, "go1.19", 6) == 0) {
 		assert_int_equal(o.f[GS_RT_SCHED_NGSYS].off, 72);
@@ -268,6 +269,27 @@ static void test_table_lookup(void **state)
 	assert_int_equal(gs_rt_offsets_table("go1.26.11", EM_X86_64, &o, &err), 0);
 	assert_true(o.c[GS_RT_C_GLEAKED].known);
 	assert_true(o.c[GS_RT_C_GDEADEXTRA].known);
+}
+
+/* Every field and constant has a name, a struct and an enumerator name. */
+static void test_names(void **state)
+{
+	(void)state;
+	for (int f = 0; f < GS_RT_NFIELDS; f++) {
+		assert_non_null(gs_rt_field_name(f));
+		assert_string_not_equal(gs_rt_field_name(f), "?");
+		assert_int_equal(strncmp(gs_rt_field_struct(f), "runtime.", 8), 0);
+		assert_int_equal(strncmp(gs_rt_field_id(f), "GS_RT_", 6), 0);
+	}
+	for (int c = 0; c < GS_RT_NCONSTS; c++) {
+		assert_string_not_equal(gs_rt_const_name(c), "?");
+		assert_int_equal(strncmp(gs_rt_const_id(c), "GS_RT_C_", 8), 0);
+	}
+	assert_string_equal(gs_rt_field_name(GS_RT_NFIELDS), "?");
+	assert_string_equal(gs_rt_const_name(GS_RT_C_GWAITING), "_Gwaiting");
+	assert_string_equal(gs_rt_field_name(GS_RT_SIZEOF_P), "sizeof(runtime.p)");
+	assert_string_equal(gs_rt_field_name(GS_RT_HEAP_LIVE), "heap live");
+	assert_string_equal(gs_rt_source_name(GS_RT_SRC_NONE), "none");
 }
 
 /* DWARF first, else the row for the exact version, else nothing with a reason. */
@@ -698,6 +720,287 @@ static void test_dwarf_compressed(void **state)
 	assert_int_equal(err.code, ENOENT);
 }
 
+/* ---- the decompression budget (DWARF bombs) ---- */
+
+struct secspec {
+	const char *name;
+	uint64_t flags;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* An ELF64 image (on the heap) of the given sections, parsed into *e. */
+static uint8_t *elf_image(const struct secspec *sp, int n, struct gs_elf *e)
+{
+	size_t off = sizeof(Elf64_Ehdr), strsz = 1 + strlen(".shstrtab") + 1, shoff, total;
+	Elf64_Ehdr eh = { 0 };
+	Elf64_Shdr *sh;
+	uint8_t *img;
+	const char *why;
+	size_t at, name_at = 1;
+
+	for (int i = 0; i < n; i++) {
+		off += sp[i].len;
+		strsz += strlen(sp[i].name) + 1;
+	}
+	shoff = (off + strsz + 7) & ~(size_t)7;
+	total = shoff + (size_t)(n + 2) * sizeof(Elf64_Shdr);
+	img = calloc(1, total);
+	assert_non_null(img);
+	memcpy(eh.e_ident, ELFMAG, SELFMAG);
+	eh.e_ident[EI_CLASS] = ELFCLASS64;
+	eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	eh.e_ident[EI_VERSION] = EV_CURRENT;
+	eh.e_type = ET_EXEC;
+	eh.e_machine = EM_X86_64;
+	eh.e_version = EV_CURRENT;
+	eh.e_ehsize = sizeof(eh);
+	eh.e_shoff = shoff;
+	eh.e_shentsize = sizeof(Elf64_Shdr);
+	eh.e_shnum = (Elf64_Half)(n + 2);
+	eh.e_shstrndx = (Elf64_Half)(n + 1);
+	memcpy(img, &eh, sizeof(eh));
+	sh = (Elf64_Shdr *)(img + shoff);
+	at = sizeof(Elf64_Ehdr);
+	for (int i = 0; i < n; i++) {
+		memcpy(img + at, sp[i].data, sp[i].len);
+		sh[i + 1] = (Elf64_Shdr){ .sh_type = SHT_PROGBITS, .sh_flags = sp[i].flags,
+					  .sh_offset = at, .sh_size = sp[i].len, .sh_addralign = 1 };
+		at += sp[i].len;
+	}
+	/* .shstrtab: "\0.shstrtab\0name1\0..." */
+	img[at] = '\0';
+	memcpy(img + at + 1, ".shstrtab", 10);
+	sh[n + 1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_STRTAB, .sh_offset = at,
+				  .sh_size = strsz, .sh_addralign = 1 };
+	name_at = 11;
+	for (int i = 0; i < n; i++) {
+		memcpy(img + at + name_at, sp[i].name, strlen(sp[i].name) + 1);
+		sh[i + 1].sh_name = (Elf64_Word)name_at;
+		name_at += strlen(sp[i].name) + 1;
+	}
+	assert_int_equal(gs_elf_parse(e, img, total, &why), 0);
+	return img;
+}
+
+/* SHF_COMPRESSED bytes of: lead zeros-filled unit (0: none), plain, then tail zeros. */
+static uint8_t *bomb_section(const uint8_t *plain, size_t plen, uint64_t lead, uint64_t tail,
+			     size_t *outlen)
+{
+	static uint8_t zero[1 << 16];
+	Elf64_Chdr ch = { .ch_type = ELFCOMPRESS_ZLIB, .ch_addralign = 1 };
+	size_t cap = sizeof(ch) + plen + (size_t)((lead + tail) / 256) + 65536;
+	uint8_t *out = malloc(cap);
+	z_stream z = { 0 };
+	uint64_t left;
+
+	assert_non_null(out);
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15, 8, Z_RLE), Z_OK);
+	z.next_out = out + sizeof(ch);
+	z.avail_out = (uInt)(cap - sizeof(ch));
+#define FEED(p, n) do { z.next_in = (Bytef *)(p); z.avail_in = (uInt)(n); \
+		assert_int_equal(deflate(&z, Z_NO_FLUSH), Z_OK); assert_int_equal(z.avail_in, 0); } while (0)
+	if (lead) {
+		uint8_t hdr[11] = { 0 };
+		uint32_t ulen = (uint32_t)(lead - 4);
+
+		memcpy(hdr, &ulen, 4);
+		hdr[4] = 4;	/* version 4, abbrev offset 0, address size 8 */
+		hdr[10] = 8;
+		FEED(hdr, sizeof(hdr));
+		for (left = lead - sizeof(hdr); left; left -= left < sizeof(zero) ? left : sizeof(zero))
+			FEED(zero, left < sizeof(zero) ? left : sizeof(zero));
+	}
+	FEED(plain, plen);
+	for (left = tail; left; left -= left < sizeof(zero) ? left : sizeof(zero))
+		FEED(zero, left < sizeof(zero) ? left : sizeof(zero));
+#undef FEED
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	ch.ch_size = lead + plen + tail;
+	memcpy(out, &ch, sizeof(ch));
+	*outlen = sizeof(ch) + z.total_out;
+	deflateEnd(&z);
+	return out;
+}
+
+static long maxrss_kb(void)
+{
+	struct rusage ru;
+
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	return ru.ru_maxrss;
+}
+
+/*
+ * A real unit's DWARF with 96 MiB of zeros after every section reads as it
+ * did (only what is needed is inflated); 96 MiB in front of the units is
+ * past the budget: "DWARF too large", and the table answers. Neither grows
+ * the process by more than a few MiB.
+ */
+static void test_dwarf_budget(void **state)
+{
+	const uint64_t big = 96u << 20;
+	const uint8_t *info, *abbrev;
+	size_t ilen, alen, zi, za;
+	void *iown, *aown;
+	struct gs_rt_offsets ref, o;
+	struct gs_err err;
+	struct img im;
+	struct gs_elf e;
+	uint8_t *ci, *ca, *image;
+	long before;
+	char v[64];
+
+	(void)state;
+	fixture_goversion(v, sizeof(v));
+	img_open(&im, "gcload");
+	assert_int_equal(gs_rt_offsets_dwarf(&im.e, &ref, &err), 0);
+	assert_int_equal(gs_dwarf_section(&im.e, "debug_info", &info, &ilen, &iown, &err), 0);
+	assert_int_equal(gs_dwarf_section(&im.e, "debug_abbrev", &abbrev, &alen, &aown, &err), 0);
+
+	/* zeros after: the units needed come first, the rest is never inflated */
+	ci = bomb_section(info, ilen, 0, big, &zi);
+	ca = bomb_section(abbrev, alen, 0, big, &za);
+	{
+		struct secspec sp[] = { { ".debug_info", SHF_COMPRESSED, ci, zi },
+					{ ".debug_abbrev", SHF_COMPRESSED, ca, za } };
+
+		image = elf_image(sp, 2, &e);
+	}
+	before = maxrss_kb();
+	assert_int_equal(gs_rt_offsets_dwarf(&e, &o, &err), 0);
+	for (int f = 0; f < GS_RT_NFIELDS; f++) {
+		assert_int_equal(o.f[f].known, ref.f[f].known);
+		assert_int_equal(o.f[f].off, ref.f[f].off);
+	}
+	assert_true(maxrss_kb() - before < 16 * 1024);
+	/* read whole, the zeros after the units are no unit header */
+	assert_int_equal(gs_rt_offsets_dwarf_full(&e, &o, &err), -1);
+	assert_int_equal(err.code, EINVAL);
+	assert_non_null(strstr(err.msg, "malformed"));
+	/* and a whole section that big is refused before any inflating */
+	{
+		const uint8_t *d2;
+		size_t l2;
+		void *o2;
+
+		assert_int_equal(gs_dwarf_section(&e, "debug_info", &d2, &l2, &o2, &err), -1);
+		assert_int_equal(err.code, EFBIG);
+		assert_null(o2);
+	}
+	assert_true(maxrss_kb() - before < 16 * 1024);
+	free(image);
+	free(ci);
+
+	/* a unit of zeros in front: inflated through up to the budget, then refused */
+	ci = bomb_section(info, ilen, big, 0, &zi);
+	{
+		struct secspec sp[] = { { ".debug_info", SHF_COMPRESSED, ci, zi },
+					{ ".debug_abbrev", SHF_COMPRESSED, ca, za } };
+
+		image = elf_image(sp, 2, &e);
+	}
+	before = maxrss_kb();
+	assert_int_equal(gs_rt_offsets_dwarf(&e, &o, &err), -1);
+	assert_int_equal(err.code, EFBIG);
+	assert_non_null(strstr(err.msg, "DWARF too large"));
+	assert_int_equal(gs_rt_offsets_find(&e, v, &o, &err), 0);
+	assert_int_equal(o.src, GS_RT_SRC_TABLE);
+	assert_non_null(strstr(o.dwarf_why, "DWARF too large"));
+	assert_int_equal(gs_rt_offsets_find(&e, "go1.28", &o, &err), -1);
+	assert_string_equal(err.msg, "no runtime layout for go1.28");
+	assert_non_null(strstr(o.dwarf_why, "DWARF too large"));
+	assert_true(maxrss_kb() - before < 16 * 1024);
+	free(image);
+	free(ci);
+	free(ca);
+	free(iown);
+	free(aown);
+	img_close(&im);
+}
+
+/* One DWARF 4 unit named cu holding struct sname { ngsys uint32 at 8 }. */
+static size_t small_unit(uint8_t *b, const char *cu, const char *sname)
+{
+	size_t n = 11, ref, base;
+	uint32_t len, r;
+
+	memset(b, 0, 11);
+	b[4] = 4;	/* version; abbrev offset 0 */
+	b[10] = 8;	/* address size */
+#define PUT(p, k) (memcpy(b + n, (p), (k)), n += (k))
+#define PUT8(v) (b[n++] = (uint8_t)(v))
+	PUT8(1);
+	PUT(cu, strlen(cu) + 1);
+	PUT8(2);
+	PUT(sname, strlen(sname) + 1);
+	PUT8(16);
+	PUT8(3);
+	PUT("ngsys", 6);
+	ref = n;
+	PUT("\0\0\0\0", 4);
+	PUT8(8);
+	PUT8(0);
+	base = n;
+	PUT8(4);
+	PUT("uint32", 7);
+	PUT8(4);
+	PUT8(0);
+#undef PUT
+#undef PUT8
+	r = (uint32_t)base;
+	memcpy(b + ref, &r, 4);
+	len = (uint32_t)(n - 4);
+	memcpy(b, &len, 4);
+	return n;
+}
+
+/* DWARF that does not hold the runtime's types is not the binary's layout: the table is. */
+static void test_find_foreign_dwarf(void **state)
+{
+	static const uint8_t abbrev[] = {
+		1, 0x11, 1, 0x03, 0x08, 0, 0,			/* CU: name */
+		2, 0x13, 1, 0x03, 0x08, 0x0b, 0x0b, 0, 0,	/* struct: name, byte_size */
+		3, 0x0d, 0, 0x03, 0x08, 0x49, 0x13, 0x38, 0x0b, 0, 0,	/* member */
+		4, 0x24, 0, 0x03, 0x08, 0x0b, 0x0b, 0, 0,	/* base type */
+		0,
+	};
+	static const struct {
+		const char *cu, *sname;
+		enum gs_rt_source src;
+		const char *why;
+	} cases[] = {
+		{ "runtime", "runtime.schedt", GS_RT_SRC_DWARF, "" },
+		{ "runtime", "runtime.other", GS_RT_SRC_TABLE, "no runtime types in DWARF" },
+		{ "main", "runtime.schedt", GS_RT_SRC_TABLE, "no unit of the wanted packages" },
+	};
+	uint8_t info[128];
+	struct gs_rt_offsets o;
+	struct gs_err err;
+	struct gs_elf e;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t n = small_unit(info, cases[i].cu, cases[i].sname);
+		struct secspec sp[] = { { ".debug_info", 0, info, n },
+					{ ".debug_abbrev", 0, abbrev, sizeof(abbrev) } };
+		uint8_t *image = elf_image(sp, 2, &e);
+
+		assert_int_equal(gs_rt_offsets_find(&e, "go1.19.8", &o, &err), 0);
+		assert_int_equal(o.src, cases[i].src);
+		if (o.src == GS_RT_SRC_DWARF) {
+			assert_true(o.f[GS_RT_SCHED_NGSYS].known);
+			assert_int_equal(o.f[GS_RT_SCHED_NGSYS].off, 8);
+			assert_int_equal(o.f[GS_RT_SCHED_NGSYS].size, 4);
+			assert_false(o.f[GS_RT_SIZEOF_G].known);	/* only what DWARF says */
+		} else {
+			assert_non_null(strstr(o.dwarf_why, cases[i].why));
+			assert_true(o.f[GS_RT_SIZEOF_G].known);
+		}
+		free(image);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -706,11 +1009,14 @@ int main(void)
 		cmocka_unit_test(test_no_dwarf),
 		cmocka_unit_test(test_table_matches_dwarf),
 		cmocka_unit_test(test_table_lookup),
+		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_memstats_recipes),
 		cmocka_unit_test(test_hostile_dwarf),
 		cmocka_unit_test(test_dwarf_compressed),
 		cmocka_unit_test(test_dwarf5_unit),
+		cmocka_unit_test(test_dwarf_budget),
+		cmocka_unit_test(test_find_foreign_dwarf),
 	};
 
 	cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_TARGETS 4096	/* branch targets remembered per function */
 #define NREGS 31		/* x0-x30 */
 
 /* x0-x30 (or w0-w30) as 0-30; -1 for sp, zr and everything else. */
@@ -208,138 +207,53 @@ static uint32_t writes(const cs_insn *i, int kind)
 }
 
 /*
- * A branch target and what is known there: reached by a forward branch, a
- * register may hold anything (forget all); reached only by backward
- * branches (a loop such as an ldaxr/stlxr retry), the registers the loop
- * does not write keep their values.
+ * One pass. A forward branch marks its target (one bit per instruction);
+ * reaching a marked one forgets every register, since the branch may bring
+ * other values. A backward branch (an ldaxr/stlxr retry loop, say) needs
+ * nothing: the straight-line path into its target computed what is known
+ * there, so every reference reported happens on that path.
  */
-struct target {
-	uint64_t pc;
-	bool forward;
-	uint32_t clobbered;
-};
-
-static int cmp_target(const void *a, const void *b)
-{
-	const struct target *x = a, *y = b;
-
-	return x->pc < y->pc ? -1 : x->pc > y->pc;
-}
-
-static const struct target *find_target(const struct target *t, unsigned n, uint64_t pc)
-{
-	unsigned lo = 0, hi = n;
-
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (t[mid].pc == pc)
-			return &t[mid];
-		if (t[mid].pc < pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* Branch targets inside [vaddr, vaddr+len), sorted and merged, with what loops clobber. */
-static int collect_targets(const uint8_t *code, size_t len, uint64_t vaddr, struct target *t,
-			   unsigned *nt, struct gs_err *err)
-{
-	size_t ninsn = len / 4;
-	uint32_t *wm = calloc(ninsn ? ninsn : 1, sizeof(*wm));
-	struct dec d;
-	unsigned n = 0, out = 0;
-	bool bad;
-
-	*nt = 0;
-	if (!wm)
-		return gs_errf(err, ENOMEM, "out of memory");
-	if (dec_open(&d, code, len, vaddr, err) < 0) {
-		free(wm);
-		return -1;
-	}
-	while (dec_next(&d, &bad)) {
-		size_t idx = (size_t)(d.pc - 4 - vaddr) / 4;
-		bool atomic;
-		uint64_t to;
-
-		if (bad) {
-			wm[idx] = ~0u;
-			continue;
-		}
-		idx = (size_t)(d.insn->address - vaddr) / 4;
-		wm[idx] = writes(d.insn, mem_kind(d.insn->mnemonic, &atomic));
-		if (!is_branch(d.insn) || d.insn->id == ARM64_INS_BL)
-			continue;
-		to = branch_to(&d.insn->detail->arm64);
-		if (to - vaddr >= len || (to & 3) || n >= MAX_TARGETS)
-			continue;
-		t[n].pc = to;
-		t[n].forward = to > d.insn->address;
-		t[n].clobbered = 0;
-		if (!t[n].forward)
-			for (size_t j = (size_t)(to - vaddr) / 4; j <= idx; j++)
-				t[n].clobbered |= wm[j];
-		n++;
-	}
-	dec_close(&d);
-	free(wm);
-	qsort(t, n, sizeof(*t), cmp_target);
-	for (unsigned k = 0; k < n; k++) {
-		if (out && t[out - 1].pc == t[k].pc) {
-			t[out - 1].forward |= t[k].forward;
-			t[out - 1].clobbered |= t[k].clobbered;
-			continue;
-		}
-		t[out++] = t[k];
-	}
-	*nt = out;
-	return 0;
-}
-
 int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref *out,
 		  unsigned max, struct gs_err *err)
 {
 	uint64_t known[NREGS];
 	bool have[NREGS] = { false };
-	struct target *targets;
-	unsigned nt = 0, n = 0;
+	unsigned n = 0;
 	bool full = false, bad;
+	uint8_t *fwd;
 	struct dec d;
 
 	if (len > GS_CREF_MAX_CODE)
 		len = GS_CREF_MAX_CODE;
-	targets = malloc(MAX_TARGETS * sizeof(*targets));
-	if (!targets)
+	fwd = calloc(len / 32 + 1, 1);
+	if (!fwd)
 		return gs_errf(err, ENOMEM, "out of memory");
-	if (collect_targets(code, len, vaddr, targets, &nt, err) < 0 ||
-	    dec_open(&d, code, len, vaddr, err) < 0) {
-		free(targets);
+	if (dec_open(&d, code, len, vaddr, err) < 0) {
+		free(fwd);
 		return -1;
 	}
 	while (dec_next(&d, &bad)) {
 		const cs_insn *i = d.insn;
-		const struct target *tg;
+		uint64_t at = (d.pc - 4 - vaddr) / 4;
 		const cs_arm64 *a;
 		struct gs_cref r;
 		int dst, kind;
 		uint32_t w;
 		bool atomic;
 
+		if (fwd[at / 8] & (1u << (at % 8)))
+			memset(have, 0, sizeof(have));
 		if (bad) {
 			memset(have, 0, sizeof(have));
 			continue;
 		}
-		tg = find_target(targets, nt, i->address);
-		if (tg && tg->forward)
-			memset(have, 0, sizeof(have));
-		else if (tg)
-			for (int k = 0; k < NREGS; k++)
-				if (tg->clobbered & (1u << k))
-					have[k] = false;
 		a = &i->detail->arm64;
+		if (is_branch(i) && i->id != ARM64_INS_BL) {
+			uint64_t to = branch_to(a) - vaddr;
+
+			if (to / 4 > at && to < len && !(to & 3))
+				fwd[to / 32] |= (uint8_t)(1u << (to / 4 % 8));
+		}
 		memset(&r, 0, sizeof(r));
 		r.pc = i->address;
 		dst = a->op_count && a->operands[0].type == ARM64_OP_REG ? xreg(a->operands[0].reg) : -1;
@@ -426,7 +340,7 @@ int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cre
 			memset(have, 0, sizeof(have));
 	}
 	dec_close(&d);
-	free(targets);
+	free(fwd);
 	if (full)
 		return gs_errf(err, E2BIG, "more than %u references", max);
 	return (int)n;

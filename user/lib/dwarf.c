@@ -9,6 +9,7 @@
 #include "dwarf_int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,59 @@ static bool unit_wanted(struct gs_dwarf *d, const struct unit *u)
 	return false;
 }
 
+/* ---- sections needed by offset ---- */
+
+int gs_dw_lazy_need(struct gs_dwarf *d, struct gs_dwlazy *lz, uint64_t want)
+{
+	struct gs_err err;
+	size_t ncap;
+	void *np;
+
+	if (lz->failed || !lz->open)
+		return -1;
+	if (!lz->src.z) {
+		lz->p = lz->src.plain;
+		lz->len = (size_t)lz->src.size;
+		return 0;
+	}
+	if (want > lz->src.size)
+		want = lz->src.size;
+	if (want <= lz->len)
+		return 0;
+	ncap = lz->cap ? lz->cap : 4096;
+	while (ncap < want)
+		ncap = ncap > SIZE_MAX / 2 ? (size_t)want : ncap * 2;
+	if (ncap > lz->src.size)
+		ncap = (size_t)lz->src.size;
+	np = realloc(lz->buf, ncap);
+	if (!np) {
+		lz->failed = true;
+		return -1;
+	}
+	lz->buf = np;
+	lz->cap = ncap;
+	lz->p = lz->buf;
+	if (gs_dwsrc_read(&lz->src, lz->buf + lz->len, (size_t)want - lz->len, &err) !=
+		    (long)((size_t)want - lz->len) ||
+	    gs_dwsrc_finish(&lz->src, &err) < 0) {
+		lz->failed = true;
+		d->last_err = err;
+		return -1;
+	}
+	lz->len = (size_t)want;
+	return 0;
+}
+
+static void lazy_close(struct gs_dwlazy *lz)
+{
+	if (lz->open)
+		gs_dwsrc_close(&lz->src);
+	free(lz->buf);
+	memset(lz, 0, sizeof(*lz));
+}
+
+/* ---- units, read front to back ---- */
+
 static int add_unit(struct gs_dwarf *d, const struct unit *u)
 {
 	void *np = gs_dw_grow(d->units, &d->capunits, d->nunits + 1, sizeof(*d->units), MAX_UNITS);
@@ -248,34 +302,124 @@ static int add_unit(struct gs_dwarf *d, const struct unit *u)
 	return 0;
 }
 
-/* Every unit of an in-memory .debug_info. */
-static int load_units(struct gs_dwarf *d)
+/*
+ * Every unit of .debug_info from src: the wanted ones kept (in place when
+ * the section is plain, else copied out of the stream), the others read
+ * past, until the end or until opts.done says enough.
+ */
+static int load_units(struct gs_dwarf *d, struct gs_dwsrc *src, struct gs_err *err)
 {
-	uint64_t off = 0;
+	uint8_t *pre = malloc(UNIT_PREFIX);
+	size_t seen = 0;
+	int rc = -1;
 
-	while (off < d->info_len) {
-		struct unit u;
+	if (!pre)
+		return gs_errf(err, ENOMEM, "out of memory");
+	while (src->pos < src->size) {
+		uint64_t off = src->pos, total;
+		struct unit u, tmp;
+		long got, k;
 
-		if (unit_header(d->e, d->info + off, d->info_len - off, off, &u) < 0 ||
-		    u.end > d->info_len)
-			return -1;
-		if (unit_wanted(d, &u)) {
-			if (add_unit(d, &u) < 0)
-				return -1;
-			if (d->opts.done && d->opts.done(d, d->opts.ctx))
-				break;
+		/* the unit's length, then as much of it as tells its name */
+		got = gs_dwsrc_read(src, pre, 4, err);
+		if (got < 0)
+			goto out;
+		total = got == 4 ? gs_rd32(d->e, pre) : 0;
+		if (total == 0xffffffff) {
+			k = gs_dwsrc_read(src, pre + 4, 8, err);
+			if (k < 0)
+				goto out;
+			got += k;
+			total = k == 8 ? gs_rd64(d->e, pre + 4) : 0;
+			total = total <= UINT64_MAX - 12 ? total + 12 : 0;
+		} else {
+			total += 4;
 		}
-		off = u.end;
+		if (got < 4 || total > src->size - off || total < (uint64_t)got) {
+			gs_errf(err, EINVAL, "malformed .debug_info unit headers");
+			goto out;
+		}
+		k = gs_dwsrc_read(src, pre + got,
+				  (size_t)((total < UNIT_PREFIX ? total : UNIT_PREFIX) - (uint64_t)got),
+				  err);
+		if (k < 0)
+			goto out;
+		got += k;
+		if (unit_header(d->e, pre, (size_t)got, off, &u) < 0 || u.end != off + total) {
+			gs_errf(err, EINVAL, "malformed .debug_info unit headers");
+			goto out;
+		}
+		total = u.end - off;
+		seen++;
+		/* the unit's name from what was read of it */
+		tmp = u;
+		tmp.end = total < (uint64_t)got ? u.end : off + (uint64_t)got;
+		if (unit_wanted(d, &tmp)) {
+			const uint8_t *in = gs_dwsrc_direct(src, off, (size_t)total);
+
+			if (in) {
+				u.base = in;
+			} else {
+				uint8_t *buf;
+
+				if (total > d->budget) {
+					gs_errf(err, EFBIG, "DWARF too large (a %llu-byte unit)",
+						(unsigned long long)total);
+					goto out;
+				}
+				buf = malloc((size_t)total);
+				if (!buf) {
+					gs_errf(err, ENOMEM, "out of memory");
+					goto out;
+				}
+				memcpy(buf, pre, (size_t)(total < (uint64_t)got ? total : (uint64_t)got));
+				u.base = buf;
+				u.owned = true;
+				/* total <= what the section has left: never short */
+				if (total > (uint64_t)got &&
+				    gs_dwsrc_read(src, buf + got, (size_t)(total - (uint64_t)got),
+						  err) < 0) {
+					free(buf);
+					goto out;
+				}
+			}
+			if (add_unit(d, &u) < 0) {
+				if (u.owned)
+					free((void *)u.base);
+				gs_errf(err, ENOMEM, "too many units");
+				goto out;
+			}
+			if (d->opts.done && d->opts.done(d, d->opts.ctx)) {
+				rc = 0;
+				goto out;
+			}
+		}
+		/* past the rest of the unit (a kept one has been read whole) */
+		if (src->pos < u.end &&
+		    gs_dwsrc_read(src, NULL, (size_t)(u.end - src->pos), err) < 0)
+			goto out;
 	}
-	return d->nunits ? 0 : -1;
+	if (gs_dwsrc_finish(src, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	free(pre);
+	if (rc == 0 && !d->nunits)
+		rc = seen ? gs_errf(err, ENOENT, "no unit of the wanted packages in .debug_info")
+			  : gs_errf(err, EINVAL, "malformed .debug_info unit headers");
+	return rc;
 }
 
 void gs_dwarf_close(struct gs_dwarf *d)
 {
 	if (!d)
 		return;
-	for (int i = 0; i < 4; i++)
-		free(d->owned[i]);
+	for (size_t i = 0; i < d->nunits; i++)
+		if (d->units[i].owned)
+			free((void *)d->units[i].base);
+	lazy_close(&d->abbrev);
+	lazy_close(&d->str);
+	lazy_close(&d->line_str);
 	free(d->units);
 	free(d->ab);
 	free(d->sp);
@@ -285,56 +429,88 @@ void gs_dwarf_close(struct gs_dwarf *d)
 	free(d);
 }
 
-static int finish_open(struct gs_dwarf *d, const struct gs_dwarf_opts *opts,
-		       struct gs_dwarf **out, struct gs_err *err)
+static struct gs_dwarf *dwarf_new(const struct gs_elf *e, const struct gs_dwarf_opts *opts,
+				  struct gs_err *err)
 {
+	struct gs_dwarf *d = calloc(1, sizeof(*d));
+
+	if (!d) {
+		gs_errf(err, ENOMEM, "out of memory");
+		return NULL;
+	}
+	d->e = e;
+	d->budget = GS_DWARF_MAX_TOTAL;
 	if (index_init(d, opts) < 0) {
 		gs_dwarf_close(d);
-		return gs_errf(err, ENOMEM, "out of memory");
+		gs_errf(err, ENOMEM, "out of memory");
+		return NULL;
 	}
-	if (load_units(d) < 0) {
-		gs_dwarf_close(d);
-		return gs_errf(err, EINVAL, "malformed .debug_info unit headers");
-	}
-	*out = d;
-	return 0;
+	return d;
 }
 
 int gs_dwarf_open_raw(const struct gs_elf *e, const uint8_t *info, size_t info_len,
 		      const uint8_t *abbrev, size_t abbrev_len, const struct gs_dwarf_opts *opts,
 		      struct gs_dwarf **out, struct gs_err *err)
 {
-	struct gs_dwarf *d = calloc(1, sizeof(*d));
+	struct gs_dwarf *d = dwarf_new(e, opts, err);
+	struct gs_dwsrc src;
 
 	*out = NULL;
 	if (!d)
-		return gs_errf(err, ENOMEM, "out of memory");
-	d->e = e;
-	d->info = info;
-	d->info_len = info_len;
-	d->abbrev = abbrev;
-	d->abbrev_len = abbrev_len;
-	return finish_open(d, opts, out, err);
+		return -1;
+	gs_dwsrc_mem(&d->abbrev.src, abbrev, abbrev_len);
+	d->abbrev.open = true;
+	gs_dwsrc_mem(&src, info, info_len);
+	if (load_units(d, &src, err) < 0) {
+		gs_dwarf_close(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
+}
+
+/* An optional section, opened now; missing ones stay failed (no string forms then). */
+static void lazy_open(struct gs_dwarf *d, struct gs_dwlazy *lz, const char *name)
+{
+	struct gs_err ignore;
+
+	lz->open = gs_dwsrc_open(d->e, name, &d->budget, &d->inflated, &lz->src, &ignore) == 0;
+	lz->failed = !lz->open;
 }
 
 int gs_dwarf_open(const struct gs_elf *e, const struct gs_dwarf_opts *opts,
 		  struct gs_dwarf **out, struct gs_err *err)
 {
-	struct gs_dwarf *d = calloc(1, sizeof(*d));
-	struct gs_err ignore;
+	struct gs_dwarf *d = dwarf_new(e, opts, err);
+	struct gs_dwsrc info;
+	int rc;
 
 	*out = NULL;
 	if (!d)
-		return gs_errf(err, ENOMEM, "out of memory");
-	d->e = e;
-	if (gs_dwarf_section(e, "debug_info", &d->info, &d->info_len, &d->owned[0], err) < 0 ||
-	    gs_dwarf_section(e, "debug_abbrev", &d->abbrev, &d->abbrev_len, &d->owned[1], err) < 0) {
+		return -1;
+	if (gs_dwsrc_open(e, "debug_info", &d->budget, &d->inflated, &info, err) < 0) {
 		gs_dwarf_close(d);
 		return -1;
 	}
-	/* Optional: only string forms that point into them need these. */
-	gs_dwarf_section(e, "debug_str", &d->str, &d->str_len, &d->owned[2], &ignore);
-	gs_dwarf_section(e, "debug_line_str", &d->line_str, &d->line_str_len, &d->owned[3],
-			 &ignore);
-	return finish_open(d, opts, out, err);
+	if (gs_dwsrc_open(e, "debug_abbrev", &d->budget, &d->inflated, &d->abbrev.src, err) < 0) {
+		gs_dwsrc_close(&info);
+		gs_dwarf_close(d);
+		return -1;
+	}
+	d->abbrev.open = true;
+	lazy_open(d, &d->str, "debug_str");
+	lazy_open(d, &d->line_str, "debug_line_str");
+	rc = load_units(d, &info, err);
+	gs_dwsrc_close(&info);
+	if (rc == 0 && d->last_err.code == EFBIG) {
+		/* a section needed by offset blew the budget: not a partial answer */
+		*err = d->last_err;
+		rc = -1;
+	}
+	if (rc < 0) {
+		gs_dwarf_close(d);
+		return -1;
+	}
+	*out = d;
+	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <zlib.h>
+
 #include "dwarf.h"
 
 #define MAX_ABBREVS		65536
@@ -21,6 +23,8 @@
 #define MAX_MEMBERS		100000		/* children walked in one struct */
 #define MAX_TOPLEVEL		(1u << 22)	/* top-level DIEs walked in all */
 #define MAX_PATH_DEPTH		8
+#define MAX_NAME		4096		/* a string form's longest string */
+#define UNIT_PREFIX		4096		/* bytes read to learn a unit's name */
 
 /* DWARF constants (dwarf.h of elfutils is not installed everywhere). */
 enum {
@@ -186,15 +190,55 @@ struct unit {
 	uint64_t die;		/* first DIE */
 	uint64_t abbrev_off;
 	const uint8_t *base;	/* the unit's bytes: base[0] is section offset off */
+	bool owned;		/* base is a malloc'ed copy */
 	uint16_t version;
 	uint8_t addr_size, off_size;
 };
 
+/* ---- sections (dwarfsec.c) ---- */
+
+/* One section, read front to back. */
+struct gs_dwsrc {
+	const uint8_t *plain;	/* uncompressed bytes in place, or NULL */
+	uint64_t size;		/* (decompressed) size */
+	uint64_t pos;		/* bytes delivered or skipped */
+	bool z;			/* a zlib stream */
+	z_stream zs;
+	size_t *budget;		/* decompressed bytes still allowed (shared) */
+	size_t *inflated;	/* decompressed so far (shared), or NULL */
+	char name[24];
+};
+
+int gs_dwsrc_open(const struct gs_elf *e, const char *name, size_t *budget, size_t *inflated,
+		  struct gs_dwsrc *s, struct gs_err *err);
+/* A source over bytes in memory (raw sections). */
+void gs_dwsrc_mem(struct gs_dwsrc *s, const uint8_t *data, size_t len);
+/* Up to n bytes into dst (NULL: skip them): the count, < n only at the end; -1 with err. */
+long gs_dwsrc_read(struct gs_dwsrc *s, uint8_t *dst, size_t n, struct gs_err *err);
+/* A plain source's bytes [pos, pos + n) in place, else NULL. */
+const uint8_t *gs_dwsrc_direct(const struct gs_dwsrc *s, uint64_t pos, size_t n);
+/* At the end of a compressed section: the stream must end exactly there. */
+int gs_dwsrc_finish(struct gs_dwsrc *s, struct gs_err *err);
+void gs_dwsrc_close(struct gs_dwsrc *s);
+
+/*
+ * A section needed by offset (abbreviations, strings): its front part, read
+ * as far as asked (plain ones are whole from the start).
+ */
+struct gs_dwlazy {
+	bool open, failed;
+	struct gs_dwsrc src;
+	const uint8_t *p;	/* what is available: p[0, len) */
+	size_t len;
+	uint8_t *buf;		/* owned, for compressed ones */
+	size_t cap;
+};
+
 struct gs_dwarf {
 	const struct gs_elf *e;
-	const uint8_t *info, *abbrev, *str, *line_str;
-	size_t info_len, abbrev_len, str_len, line_str_len;
-	void *owned[4];
+	struct gs_dwlazy abbrev, str, line_str;
+	size_t budget;		/* decompressed bytes still allowed */
+	struct gs_err last_err;	/* why a section needed by offset failed */
 	struct unit *units;
 	size_t nunits, capunits;
 	/* the abbreviation table in use (Go shares one for all units) */
@@ -226,6 +270,12 @@ struct die {
 };
 
 void *gs_dw_grow(void *p, size_t *cap, size_t want, size_t elem, size_t max);
+
+/*
+ * At least want bytes of lz from offset 0 in lz->p (fewer at its end): 0,
+ * or -1 when the section is missing or broken.
+ */
+int gs_dw_lazy_need(struct gs_dwarf *d, struct gs_dwlazy *lz, uint64_t want);
 
 /* dwarfdie.c */
 int gs_dw_load_abbrevs(struct gs_dwarf *d, uint64_t off);

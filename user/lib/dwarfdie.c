@@ -50,15 +50,12 @@ void *gs_dw_grow(void *p, size_t *cap, size_t want, size_t elem, size_t max)
 
 /* ---- abbreviations ---- */
 
-int gs_dw_load_abbrevs(struct gs_dwarf *d, uint64_t off)
+static int parse_abbrevs(struct gs_dwarf *d, uint64_t off)
 {
-	struct rd r = { d->e, d->abbrev, d->abbrev + d->abbrev_len, false };
+	struct rd r = { d->e, d->abbrev.p, d->abbrev.p + d->abbrev.len, false };
 
-	if (d->have_tab && d->tab_off == off)
-		return 0;
-	d->have_tab = false;
 	d->nab = d->nsp = 0;
-	if (off >= d->abbrev_len)
+	if (off >= d->abbrev.len)
 		return -1;
 	r.p += off;
 	for (;;) {
@@ -97,6 +94,31 @@ int gs_dw_load_abbrevs(struct gs_dwarf *d, uint64_t off)
 		d->ab = np;
 		d->ab[d->nab++] = a;
 	}
+	return 0;
+}
+
+/*
+ * The abbreviation table at off. A compressed .debug_abbrev is inflated
+ * only as far as the table reaches (Go's is a few hundred bytes at 0).
+ */
+int gs_dw_load_abbrevs(struct gs_dwarf *d, uint64_t off)
+{
+	uint64_t want = off + 4096;
+
+	if (d->have_tab && d->tab_off == off)
+		return 0;
+	d->have_tab = false;
+	if (off > UINT64_MAX / 4)
+		return -1;
+	for (;;) {
+		if (gs_dw_lazy_need(d, &d->abbrev, want) < 0)
+			return -1;
+		if (parse_abbrevs(d, off) == 0)
+			break;
+		if (d->abbrev.len < want || want > UINT64_MAX / 2)
+			return -1;	/* the whole section was there: malformed */
+		want *= 2;
+	}
 	d->have_tab = true;
 	d->tab_off = off;
 	return 0;
@@ -115,11 +137,13 @@ static const struct abbrev *find_abbrev(const struct gs_dwarf *d, uint64_t code)
 
 /* ---- DIEs ---- */
 
-static const char *str_at(const uint8_t *sec, size_t len, uint64_t off)
+/* A string of .debug_str or .debug_line_str, inflated only as far as it reaches. */
+static const char *str_at(struct gs_dwarf *d, struct gs_dwlazy *lz, uint64_t off)
 {
-	if (!sec || off >= len || gs_strnlen_bounded(sec + off, len - off) < 0)
+	if (off > UINT64_MAX - MAX_NAME || gs_dw_lazy_need(d, lz, off + MAX_NAME) < 0 ||
+	    off >= lz->len || gs_strnlen_bounded(lz->p + off, lz->len - off) < 0)
 		return NULL;
-	return (const char *)sec + off;
+	return (const char *)lz->p + off;
 }
 
 /* A constant-class value, or a location expression that is just plus_uconst. */
@@ -168,8 +192,8 @@ again:
 	case FORM_loclistx: case FORM_rnglistx:
 		v = uleb(r); break;
 	case FORM_string: str = cstr(r); break;
-	case FORM_strp: str = str_at(d->str, d->str_len, uN(r, u->off_size)); break;
-	case FORM_line_strp: str = str_at(d->line_str, d->line_str_len, uN(r, u->off_size)); break;
+	case FORM_strp: str = str_at(d, &d->str, uN(r, u->off_size)); break;
+	case FORM_line_strp: str = str_at(d, &d->line_str, uN(r, u->off_size)); break;
 	case FORM_sec_offset: case FORM_strp_sup: case FORM_GNU_ref_alt: case FORM_GNU_strp_alt:
 		v = uN(r, u->off_size); break;
 	case FORM_ref_addr: v = uN(r, u->version <= 2 ? u->addr_size : u->off_size); break;

@@ -57,6 +57,7 @@ const char *gs_live_src_name(enum gs_live_src s)
 	case GS_LSRC_CODE_TABLE: return "code+table";
 	case GS_LSRC_PROC: return "proc";
 	case GS_LSRC_AGENT: return "agent";
+	case GS_LSRC_CONST: return "const";
 	default: return "none";
 	}
 }
@@ -110,6 +111,15 @@ static const struct gs_rtg_addr *global_of(const struct gs_rt_layout *lay, const
 		if (strcmp(gs_rtg_name(k), global) == 0)
 			return &lay->glob.g[k];
 	return NULL;
+}
+
+uint64_t gs_rt_layout_global(const struct gs_rt_layout *lay, const char *global, bool *from_code)
+{
+	const struct gs_rtg_addr *g = global_of(lay, global);
+
+	if (from_code)
+		*from_code = g && g->src == GS_RTG_SRC_CODE;
+	return g && g->src != GS_RTG_SRC_NONE ? global_addr(lay, global) : 0;
 }
 
 /*

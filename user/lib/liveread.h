@@ -52,6 +52,7 @@ enum gs_live_src {
 	GS_LSRC_CODE_TABLE,	/* globals from machine code, field offsets from the table */
 	GS_LSRC_PROC,		/* /proc (threads: every thread of the process) */
 	GS_LSRC_AGENT,		/* a gops agent answered (cmd_stats) */
+	GS_LSRC_CONST,		/* the Go release always reports this value (memstats) */
 };
 
 #define GS_LIVE_WHY 112
@@ -119,10 +120,17 @@ const char *gs_live_value_name(enum gs_live_value v);
 /* JSON keys: "goroutines", "threads", "gomaxprocs", "ncpu", "numgc", ... */
 const char *gs_live_value_key(enum gs_live_value v);
 /* "symtab", "symtab+dwarf", "symtab+table", "code", "code+dwarf", "code+table", "proc",
- * "agent", "none" */
+ * "agent", "const", "none" */
 const char *gs_live_src_name(enum gs_live_src s);
 
-/* ---- building blocks (exposed for tests) ---- */
+/* ---- building blocks (exposed for tests and livememstats.h) ---- */
+
+/*
+ * The static address of a runtime global a field's struct lives in
+ * ("runtime.memstats", "runtime.gcController", "runtime.mheap_",
+ * "runtime.sched"), 0 when unknown; *from_code says whether code found it.
+ */
+uint64_t gs_rt_layout_global(const struct gs_rt_layout *lay, const char *global, bool *from_code);
 
 /* Read len bytes at addr in pid (process_vm_readv, else /proc/PID/mem). */
 int gs_live_read(int pid, uint64_t addr, void *buf, size_t len, struct gs_err *err);

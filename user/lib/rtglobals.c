@@ -11,6 +11,7 @@
 
 #include "arm64scan.h"
 #include "coderef.h"
+#include "pclntab_int.h"	/* gs_pcln_ftab: one pass over the table for every name */
 #include "x86scan.h"
 
 #define MAX_FNS 32		/* functions decoded per binary */
@@ -49,6 +50,27 @@ struct fn {
 	char why[80];		/* !present */
 };
 
+/*
+ * Every function a rule decodes or matches a call against. A lookup by
+ * name scans pclntab's whole name table (milliseconds in a big binary), so
+ * all of them are resolved in one pass instead.
+ */
+static const char *const wanted[] = {
+	"runtime.(*gcControllerState).endCycle", "runtime.(*gcControllerState).init",
+	"runtime.(*gcControllerState).startCycle", "runtime.(*mcentral).grow",
+	"runtime.(*mheap).alloc", "runtime.(*mheap).allocManual", "runtime.(*mheap).init",
+	"runtime.allgadd", "runtime.checkdead", "runtime.checkmcount", "runtime.forEachG",
+	"runtime.forEachGRace", "runtime.gcMarkDone", "runtime.gcMarkRootPrepare",
+	"runtime.gcMarkTermination", "runtime.gcMarkTinyAllocs", "runtime.gcPrepareMarkRoots",
+	"runtime.gcResetMarkState", "runtime.gcStart", "runtime.gcTrigger.test",
+	"runtime.gcenable", "runtime.gcinit", "runtime.gcount", "runtime.getCPUCount",
+	"runtime.getproccount", "runtime.gfget", "runtime.gfput", "runtime.mallocinit",
+	"runtime.newproc1", "runtime.oneNewExtraM", "runtime.osinit", "runtime.procresize",
+	"runtime.readmemstats_m", "runtime.retake", "runtime.schedinit",
+	"runtime.stackpoolalloc", "runtime.stopTheWorldWithSema", "runtime.timeSleepUntil",
+};
+#define NWANTED (sizeof(wanted) / sizeof(wanted[0]))
+
 struct ctx {
 	const struct gs_elf *e;
 	const struct gs_pclntab *t;
@@ -56,7 +78,64 @@ struct ctx {
 	struct fn fn[MAX_FNS];
 	unsigned nfn;
 	struct gs_cref *scratch;	/* GS_CREF_MAX entries */
+	bool resolved;
+	struct gs_func at[NWANTED];	/* entry 0: not in pclntab */
 };
+
+static int cmp_name(const void *key, const void *elem)
+{
+	return strcmp(key, *(const char *const *)elem);
+}
+
+/*
+ * Resolve every wanted name in one pass, as gs_pcln_lookup would: the
+ * entry (plus the text base from Go 1.18), the size up to the next
+ * function, and of an ABI0 wrapper and its body (same name) the larger.
+ */
+static void resolve(struct ctx *c)
+{
+	const struct gs_pclntab *t = c->t;
+
+	c->resolved = true;
+	if (!t || !t->data || t->ver == GS_PCLN_NONE || (t->ver >= GS_PCLN_118 && !t->text_known))
+		return;
+	for (uint64_t i = 0; i < t->nfunc && i < GS_PCLN_MAX_NFUNC; i++) {
+		const char *name = gs_pcln_name(t, i), *const *w;
+		uint64_t entry, next, size;
+		struct gs_func *f;
+
+		if (!name || strncmp(name, "runtime.", 8) != 0)
+			continue;
+		w = bsearch(name, wanted, NWANTED, sizeof(wanted[0]), cmp_name);
+		if (!w || !gs_pcln_ftab(t, i, &entry, NULL) || !gs_pcln_ftab(t, i + 1, &next, NULL))
+			continue;
+		size = next >= entry ? next - entry : 0;
+		if (t->ver >= GS_PCLN_118) {
+			if (!gs_fits(t->text, entry, UINT64_MAX))
+				continue;
+			entry += t->text;
+		}
+		f = &c->at[w - wanted];
+		if (!f->entry || size > f->size) {
+			f->entry = entry;
+			f->size = size;
+		}
+		f->candidates++;
+	}
+}
+
+/* A wanted function's entry and size; -1 when pclntab lacks it. */
+static int lookup(struct ctx *c, const char *name, struct gs_func *out)
+{
+	const char *const *w = bsearch(name, wanted, NWANTED, sizeof(wanted[0]), cmp_name);
+
+	if (!c->resolved)
+		resolve(c);
+	if (!w || !c->at[w - wanted].entry)
+		return -1;
+	*out = c->at[w - wanted];
+	return 0;
+}
 
 static const struct fn *fn_get(struct ctx *c, const char *name)
 {
@@ -74,9 +153,8 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 	if (c->nfn >= MAX_FNS)
 		return &none;
 	p = &c->fn[c->nfn++];
-	memset(p, 0, sizeof(*p));
-	p->name = name;
-	if (!c->t || gs_pcln_lookup(c->e, c->t, name, &f) < 0) {
+	*p = (struct fn){ .name = name };	/* a fresh slot: nothing to free */
+	if (!c->t || lookup(c, name, &f) < 0) {
 		snprintf(p->why, sizeof(p->why), "%s not in pclntab", name);
 		return p;
 	}
@@ -88,7 +166,7 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 		return p;
 	}
 	if (!c->scratch)
-		c->scratch = malloc(GS_CREF_MAX * sizeof(*c->scratch));
+		c->scratch = calloc(GS_CREF_MAX, sizeof(*c->scratch));
 	if (!c->scratch) {
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		return p;
@@ -103,8 +181,8 @@ static const struct fn *fn_get(struct ctx *c, const char *name)
 		snprintf(p->why, sizeof(p->why), "%s: %.60s", name, err.msg);
 		return p;
 	}
-	p->r = malloc((n ? (size_t)n : 1) * sizeof(*p->r));
-	p->rel = malloc((n ? (size_t)n : 1) * sizeof(*p->rel));
+	p->r = calloc(n ? (size_t)n : 1, sizeof(*p->r));
+	p->rel = calloc(n ? (size_t)n : 1, sizeof(*p->rel));
 	if (!p->r || !p->rel) {
 		snprintf(p->why, sizeof(p->why), "out of memory");
 		return p;
@@ -133,7 +211,7 @@ static uint64_t entry_of(struct ctx *c, const char *name)
 {
 	struct gs_func f;
 
-	return c->t && gs_pcln_lookup(c->e, c->t, name, &f) == 0 ? f.entry : 0;
+	return c->t && lookup(c, name, &f) == 0 ? f.entry : 0;
 }
 
 /* ---- what a function does with an address ---- */

@@ -29,12 +29,12 @@ const char *gs_ms_line_key(enum gs_ms_line l)
 #define LAST(f) { f, GS_MST_LAST }
 #define SUM(...) { .how = GS_MSH_SUM, .t = { __VA_ARGS__ }, \
 	.nterms = sizeof((struct gs_ms_term[]){ __VA_ARGS__ }) / sizeof(struct gs_ms_term) }
-#define SUMN(note_, ...) { .how = GS_MSH_SUM, .note = note_, .t = { __VA_ARGS__ }, \
+#define SUMN(note_, ...) { .how = GS_MSH_SUM, .note = (note_), .t = { __VA_ARGS__ }, \
 	.nterms = sizeof((struct gs_ms_term[]){ __VA_ARGS__ }) / sizeof(struct gs_ms_term) }
-#define STW(note_, ...) { .how = GS_MSH_STW, .note = note_, .t = { __VA_ARGS__ }, \
+#define STW(note_, ...) { .how = GS_MSH_STW, .note = (note_), .t = { __VA_ARGS__ }, \
 	.nterms = sizeof((struct gs_ms_term[]){ __VA_ARGS__ }) / sizeof(struct gs_ms_term) }
-#define STW0(note_) { .how = GS_MSH_STW, .note = note_ }
-#define CONST(v, note_) { .how = GS_MSH_CONST, .value = v, .note = note_ }
+#define STW0(note_) { .how = GS_MSH_STW, .note = (note_) }
+#define CONST(v, note_) { .how = GS_MSH_CONST, .value = (v), .note = (note_) }
 
 /*
  * Go 1.15: updatememstats recomputes alloc, total_alloc, sys, nmalloc,

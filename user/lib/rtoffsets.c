@@ -572,14 +572,21 @@ int gs_rt_offsets_find(const struct gs_elf *e, const char *goversion, struct gs_
 {
 	struct gs_rt_offsets t;
 	struct gs_err derr, terr;
+	bool any = false;
 
 	if (gs_rt_offsets_dwarf(e, o, &derr) == 0) {
-		/* DWARF has the wait reasons' values, not their names */
-		if (gs_rt_offsets_table(goversion, e->machine, &t, &terr) == 0) {
-			o->wait = t.wait;
-			o->nwait = t.nwait;
+		for (int f = 0; f < GS_RT_NFIELDS && !any; f++)
+			any = o->f[f].known;
+		if (any) {
+			/* DWARF has the wait reasons' values, not their names */
+			if (gs_rt_offsets_table(goversion, e->machine, &t, &terr) == 0) {
+				o->wait = t.wait;
+				o->nwait = t.nwait;
+			}
+			return 0;
 		}
-		return 0;
+		/* DWARF without the runtime's types (not a Go linker's): not the binary's layout */
+		gs_errf(&derr, ENOENT, "no runtime types in DWARF");
 	}
 	if (gs_rt_offsets_table(goversion, e->machine, o, err) == 0) {
 		snprintf(o->dwarf_why, sizeof(o->dwarf_why), "%.*s", GS_RT_WHY - 1, derr.msg);

@@ -6,7 +6,8 @@
  *
  * Lookup order (gs_rt_offsets_find):
  *  1. the binary's own DWARF (go build keeps it unless -ldflags=-w or
- *     stripped), read by the bounded reader in dwarf.c;
+ *     stripped), read by the bounded reader in dwarf.c, when it holds the
+ *     runtime's types;
  *  2. else the generated table (rtlayout_table.c, made by
  *     tools/gen-rtlayout.sh from real toolchains) for the binary's exact
  *     Go version: its release line, and patch range where a layout changed

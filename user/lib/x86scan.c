@@ -442,8 +442,6 @@ int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, 
 
 /* ---- absolute references (coderef.h) ---- */
 
-#define REFS_MAX_TARGETS 4096	/* branch targets remembered per function */
-
 /* The 64-bit register a general-purpose register is part of (0-15), or -1. */
 static int gpr64(x86_reg r)
 {
@@ -475,57 +473,6 @@ static int gpr64(x86_reg r)
 	return -1;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static bool is_target(const uint64_t *t, unsigned n, uint64_t pc)
-{
-	unsigned lo = 0, hi = n;
-
-	while (lo < hi) {
-		unsigned mid = lo + (hi - lo) / 2;
-
-		if (t[mid] == pc)
-			return true;
-		if (t[mid] < pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
-/* Direct branch targets inside [vaddr, vaddr+len), sorted. -1: undecodable. */
-static int branch_targets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *t,
-			  unsigned *nt, struct gs_err *err)
-{
-	struct dec d;
-
-	*nt = 0;
-	if (dec_open(&d, code, len, vaddr, err) < 0)
-		return -1;
-	while (dec_next(&d)) {
-		const cs_x86 *x = x86(d.insn);
-
-		if (!cs_insn_group(d.h, d.insn, CS_GRP_JUMP) || x->op_count != 1 ||
-		    x->operands[0].type != X86_OP_IMM)
-			continue;
-		if ((uint64_t)x->operands[0].imm - vaddr < len && *nt < REFS_MAX_TARGETS)
-			t[(*nt)++] = (uint64_t)x->operands[0].imm;
-	}
-	if (d.left) {
-		dec_close(&d);
-		return gs_errf(err, EINVAL, "undecodable byte at %#llx", (unsigned long long)d.pc);
-	}
-	dec_close(&d);
-	qsort(t, *nt, sizeof(*t), cmp_u64);
-	return 0;
-}
-
 static bool add_ref(struct gs_cref *out, unsigned max, unsigned *n, const struct gs_cref *r)
 {
 	if (*n >= max)
@@ -534,35 +481,50 @@ static bool add_ref(struct gs_cref *out, unsigned max, unsigned *n, const struct
 	return true;
 }
 
+/*
+ * One pass. A forward branch marks its target in a bitmap (one bit per
+ * byte of code); reaching a marked instruction forgets every register,
+ * since the branch may bring other values. A backward branch needs
+ * nothing: the straight-line path into its target computed what is known
+ * there, so every reference reported happens on that path.
+ */
 int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref *out,
 		unsigned max, struct gs_err *err)
 {
-	uint64_t *targets, known[16];
+	uint64_t known[16];
 	bool have[16] = { false };
-	unsigned nt = 0, n = 0;
+	unsigned n = 0;
 	bool full = false;
+	uint8_t *fwd;
 	struct dec d;
 	int rc = -1;
 
 	if (len > GS_CREF_MAX_CODE)
 		len = GS_CREF_MAX_CODE;
-	targets = malloc(REFS_MAX_TARGETS * sizeof(*targets));
-	if (!targets)
+	fwd = calloc(len / 8 + 1, 1);
+	if (!fwd)
 		return gs_errf(err, ENOMEM, "out of memory");
-	if (branch_targets(code, len, vaddr, targets, &nt, err) < 0 ||
-	    dec_open(&d, code, len, vaddr, err) < 0) {
-		free(targets);
+	if (dec_open(&d, code, len, vaddr, err) < 0) {
+		free(fwd);
 		return -1;
 	}
 	while (dec_next(&d)) {
 		const cs_insn *i = d.insn;
 		const cs_x86 *x = x86(i);
+		uint64_t at = i->address - vaddr;
 		cs_regs rr, rw;
 		uint8_t nrr = 0, nrw = 0;
 		struct gs_cref r;
 
-		if (is_target(targets, nt, i->address))
+		if (fwd[at / 8] & (1u << (at % 8)))
 			memset(have, 0, sizeof(have));
+		if (cs_insn_group(d.h, i, CS_GRP_JUMP) && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM) {
+			uint64_t to = (uint64_t)x->operands[0].imm - vaddr;
+
+			if (to > at && to < len)
+				fwd[to / 8] |= (uint8_t)(1u << (to % 8));
+		}
 		if (i->id == X86_INS_NOP)
 			continue;
 		memset(&r, 0, sizeof(r));
@@ -663,6 +625,6 @@ int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref 
 	rc = (int)n;
 out:
 	dec_close(&d);
-	free(targets);
+	free(fwd);
 	return rc;
 }
