@@ -186,9 +186,18 @@ static json_t *goroutine_json(const struct gs_trace_ctx *c, const struct gs_dump
 	json_object_set_new(o, "locked", json_boolean(t->locked));
 	json_object_set_new(o, "scan", json_boolean(t->scan));
 	json_object_set_new(o, "system", json_boolean(gs->system));
-	json_object_set_new(o, "frames_state", json_string(gs_fstate_name(gs->fstate)));
-	json_object_set_new(o, "frames_why", gs->fstate == GS_FS_OK || gs->fstate == GS_FS_RUNNING ?
-						     json_null() : gs_json_str(gs->why));
+	if (gs->fstate == GS_FS_OK && t->inl_unknown) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "the frames inlined into %s are unknown", t->inl_unknown);
+		json_object_set_new(o, "frames_state", json_string("incomplete"));
+		json_object_set_new(o, "frames_why", gs_json_str(why));
+	} else {
+		json_object_set_new(o, "frames_state", json_string(gs_fstate_name(gs->fstate)));
+		json_object_set_new(o, "frames_why", gs->fstate == GS_FS_OK ||
+							     gs->fstate == GS_FS_RUNNING ?
+							     json_null() : gs_json_str(gs->why));
+	}
 	json_object_set_new(o, "registers", json_string(gs_regsrc_name(gs->regsrc)));
 	json_object_set_new(o, "thread", gs->tid > 0 ? json_integer(gs->tid) : json_null());
 	for (size_t k = 0; k < t->n; k++)

@@ -205,6 +205,7 @@ struct lframes {
 	struct gs_symframe f[GS_SYM_MAX_DEPTH];
 	int n;
 	size_t phys;			/* whose */
+	const char *inl_unknown;	/* its inline tree could not be read */
 };
 
 static void expand(const struct gs_trace_ctx *c, const struct gs_pframe *pf, size_t phys,
@@ -218,21 +219,30 @@ static void expand(const struct gs_trace_ctx *c, const struct gs_pframe *pf, siz
 	/* The call instruction for a return address, as the unwinder said. */
 	if (!pf->trap && gs_sym_func(c->sym, spc, &fi) == 0 && spc > fi.entry)
 		look = spc - 1;
+	lf->inl_unknown = NULL;
 	lf->n = gs_sym_frames(c->sym, look, lf->f, GS_SYM_MAX_DEPTH);
-	if (lf->n <= 0) {
-		/* No function, or an unreadable inline tree: the physical name only. */
+	if (lf->n < 0) {
+		/*
+		 * An inline tree goscope cannot read: the frames inlined at pc are
+		 * unknown, and the line table there is theirs, not the function's.
+		 * The function alone, at "?:0" (the runtime's unknown), and a note.
+		 */
 		lf->n = 0;
 		if (gs_sym_func(c->sym, spc, &fi) == 0) {
 			struct gs_symframe *f = &lf->f[0];
 
 			memset(f, 0, sizeof(*f));
 			f->func = fi.name;
-			gs_sym_fileline(c->sym, &fi, look, &f->file, &f->line);
+			f->file = "?";
+			f->line = 0;
 			f->entry = fi.entry;
 			f->kind = fi.kind;
 			f->funcid = fi.funcid;
 			lf->n = 1;
+			lf->inl_unknown = fi.name;
 		}
+	} else if (lf->n == 0) {
+		lf->n = 0;	/* no function holds pc: nothing the runtime would print */
 	}
 }
 
@@ -283,6 +293,8 @@ static const struct lframes *logical(struct walk *w, size_t phys)
 {
 	if (w->cache.phys != phys || w->cache.n < 0) {
 		expand(w->c, &w->pf[phys], phys, &w->cache);
+		if (w->cache.inl_unknown && !w->t->inl_unknown)
+			w->t->inl_unknown = w->cache.inl_unknown;
 	}
 	return &w->cache;
 }
@@ -474,6 +486,7 @@ int gs_trace_build(const struct gs_trace_ctx *ctx, const struct gs_dump *d, size
 	t->split = 0;
 	t->elided = 0;
 	t->alloc_failed = false;
+	t->inl_unknown = NULL;
 	header(ctx, gs, t);
 	if ((gs->fstate == GS_FS_OK || gs->fstate == GS_FS_INCOMPLETE) && gs->nframes)
 		frames(ctx, d, gs, t);
@@ -564,6 +577,9 @@ void gs_trace_text(const struct gs_trace_ctx *c, const struct gs_dump *d, size_t
 			gs_tbuf_printf(b, "...%" PRId64 " frames elided...\n", t->elided);
 		if (t->elided < 0)
 			gs_tbuf_puts(b, "...additional frames elided...\n");
+		if (t->inl_unknown)
+			gs_tbuf_printf(b, "\tframes incomplete: the frames inlined into %s are unknown"
+				       " (its inline tree cannot be read)\n", t->inl_unknown);
 		if (gs->fstate == GS_FS_INCOMPLETE)
 			gs_tbuf_printf(b, "\tframes incomplete: %s\n", gs->why);
 		break;

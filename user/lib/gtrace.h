@@ -81,6 +81,8 @@ struct gs_trace {
 	int64_t elided;			/* > 0: "...N frames elided..."; -1: "...additional frames
 					 * elided..." after the frames; 0: none */
 	bool alloc_failed;
+	const char *inl_unknown;	/* a function whose inlined frames are unknown (its
+					 * frame prints at "?:0"), NULL when none */
 	/* created by */
 	bool has_creator;
 	const char *creator;		/* raw name */
