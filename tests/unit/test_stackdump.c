@@ -866,6 +866,107 @@ static void elision(struct gs_gtarget *t, unsigned minor, size_t n, int64_t want
 	free(d.frames);
 }
 
+/* The header's parts, and the creator, on a synthetic goroutine. */
+static void header_is(struct gs_gtarget *t, unsigned minor, const struct gs_g *g, const char *want)
+{
+	struct gs_gview v = t->view;
+	struct gs_trace_ctx c = { .sym = t->sym, .v = &v, .bias = t->bias, .level = GS_TB_USER,
+				  .now = 1000LL * 60000000000LL, .quantum = 1 };
+	struct gs_gstack gs = { .g = *g, .fstate = GS_FS_RUNNING, .tid = 42, .mid = -1 };
+	struct gs_dump d = { .g = &gs, .n = 1 };
+	struct gs_tbuf b = { 0 };
+	struct gs_trace tr;
+
+	v.minor = minor;
+	gs_trace_init(&tr);
+	assert_int_equal(gs_trace_build(&c, &d, 0, &tr), 0);
+	gs_trace_text(&c, &d, 0, &tr, &b);
+	if (strcmp(b.p, want))
+		fail_msg("go1.%u: got\n%s\nwant\n%s", minor, b.p, want);
+	gs_trace_free(&tr);
+	gs_tbuf_free(&b);
+}
+
+static void test_header(void **state)
+{
+	const char *bin = gs_require_fixture("stackdemo/1.22/stackdemo");
+	struct gs_gtarget *t;
+	struct gs_err err = { 0 };
+	struct gs_pclntab pt;
+	struct gs_func fn;
+	struct proc p;
+	unsigned chanrecv = 0;
+	struct gs_g g = { 0 };
+	char want[1024];
+
+	(void)state;
+	gs_require_root();
+	start(&p, bin, "many", "1");
+	wait_for(&p, "READY\n");
+	assert_int_equal(gs_gtarget_open(p.pid, &t, &err), 0);
+	assert_non_null(t->view.wait);
+	for (unsigned k = 0; k < t->view.nwait; k++)
+		if (t->view.wait[k] && !strcmp(t->view.wait[k], "chan receive"))
+			chanrecv = k;
+	assert_true(chanrecv > 0);
+	assert_int_equal(gs_pcln_find(&t->e, &pt), 0);
+	assert_int_equal(gs_pcln_lookup(&t->e, &pt, "main.many", &fn), 0);
+
+	/* waiting 3.5 minutes, locked, being scanned, created by main.many in goroutine 7 */
+	g.goid = 5;
+	g.status = GS_G_WAITING | GS_G_SCAN;
+	g.has_waitreason = g.has_waitsince = g.has_lockedm = g.has_parent = true;
+	g.waitreason = chanrecv;
+	g.waitsince = 1000LL * 60000000000LL - 210LL * 1000000000LL;
+	g.lockedm = 0xc000001000;
+	g.parent_goid = 7;
+	g.gopc = fn.entry + 0x20 + t->bias;
+	{
+		struct gs_funcinfo fi;
+		const char *file;
+		int32_t line;
+
+		assert_int_equal(gs_sym_func(t->sym, fn.entry + 0x20, &fi), 0);
+		gs_sym_fileline(t->sym, &fi, fn.entry + 0x1f, &file, &line);
+		snprintf(want, sizeof(want), "goroutine 5 [chan receive (scan), 3 minutes, locked to "
+			 "thread]:\n\tframes unavailable: running on thread 42\ncreated by main.many in "
+			 "goroutine 7\n\t%s:%d +0x20\n", file, (int)line);
+		header_is(t, 22, &g, want);
+		/* before 1.21: no "in goroutine" */
+		snprintf(want, sizeof(want), "goroutine 5 [chan receive (scan), 3 minutes, locked to "
+			 "thread]:\n\tframes unavailable: running on thread 42\ncreated by main.many\n"
+			 "\t%s:%d +0x20\n", file, (int)line);
+		header_is(t, 19, &g, want);
+	}
+	/* under a minute, no reason, not locked; goroutine 1 has no creator */
+	memset(&g, 0, sizeof(g));
+	g.goid = 1;
+	g.status = GS_G_WAITING;
+	g.has_waitsince = true;
+	g.waitsince = 1000LL * 60000000000LL - 59LL * 1000000000LL;
+	header_is(t, 22, &g, "goroutine 1 [waiting]:\n\tframes unavailable: running on thread 42\n");
+	/* minutes only while waiting or in a syscall */
+	g.status = GS_G_RUNNABLE;
+	g.waitsince = 1;
+	header_is(t, 22, &g, "goroutine 1 [runnable]:\n\tframes unavailable: running on thread 42\n");
+	g.status = GS_G_SYSCALL;
+	header_is(t, 22, &g, "goroutine 1 [syscall, 999 minutes]:\n\tframes unavailable: running on thread 42\n");
+	/* unused and unknown status values, as gStatusStrings prints them */
+	g.waitsince = 0;
+	g.status = 5;
+	header_is(t, 22, &g, "goroutine 1 []:\n\tframes unavailable: running on thread 42\n");
+	g.status = GS_G_LEAKED;
+	header_is(t, 22, &g, "goroutine 1 [???]:\n\tframes unavailable: running on thread 42\n");
+	header_is(t, 26, &g, "goroutine 1 [leaked (leaked)]:\n\tframes unavailable: running on thread 42\n");
+	/* a reason past the table */
+	g.status = GS_G_WAITING;
+	g.has_waitreason = true;
+	g.waitreason = 250;
+	header_is(t, 22, &g, "goroutine 1 [unknown wait reason]:\n\tframes unavailable: running on thread 42\n");
+	gs_gtarget_close(t);
+	proc_free(&p);
+}
+
 static void test_elision(void **state)
 {
 	const char *bin = gs_require_fixture("stackdemo/1.22/stackdemo");
@@ -933,6 +1034,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_elision),
+		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_consistency),
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_freeze),
