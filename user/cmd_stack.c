@@ -89,6 +89,8 @@ struct mem_run {
 	struct gs_err err;
 	int rc;
 	double t0, t_open, t_read;	/* for -v */
+	double stop_ms;			/* frozen: how long stopping took */
+	bool thawed;
 };
 
 /* Gone, or a zombie whose memory and mappings went with it. */
@@ -123,6 +125,20 @@ static int mem_error(int pid, const struct gs_err *err)
 	}
 }
 
+/* Let every thread go (once); the thread count and the stop time are kept for the report. */
+static void thaw_cb(void *ctx)
+{
+	struct mem_run *m = ctx;
+	size_t nthreads = m->fz.n;
+
+	if (!m->frozen || m->thawed)
+		return;
+	m->stop_ms = (double)(m->fz.t_stopped - m->fz.t_stop) / 1e6;
+	gs_thaw(&m->fz);
+	m->fz.n = nthreads;
+	m->thawed = true;
+}
+
 /* Under the mapping guard: the symbolizer reads the mapped executable. */
 static int mem_guarded(void *arg)
 {
@@ -145,22 +161,21 @@ static int mem_guarded(void *arg)
 		dopts.frozen = true;
 		dopts.threads = m->fz.regs;
 		dopts.nthreads = m->fz.nregs;
+		/* Let it go as soon as everything is read; unwinding needs only the copies. */
+		dopts.on_read = thaw_cb;
+		dopts.on_read_ctx = m;
 	}
 	if (gs_dump_read(&src, &dopts, &m->d, &m->err) < 0) {
 		if (m->frozen)
-			gs_thaw(&m->fz);
+			thaw_cb(m);
 		m->rc = mem_error(m->pid, &m->err);
 		return 0;
 	}
 	if (m->frozen) {
-		size_t nthreads = m->fz.n;
-
+		thaw_cb(m);
 		if (gs_opts.verbose)
-			gs_warn("stopping took %.3f ms, the read %.3f ms", (double)(m->fz.t_stopped -
-				m->fz.t_stop) / 1e6, (double)m->d->st.elapsed_ns / 1e6);
-
-		gs_thaw(&m->fz);
-		m->fz.n = nthreads;	/* kept for the report only */
+			gs_warn("stopping took %.3f ms, reading and unwinding %.3f ms", m->stop_ms,
+				(double)m->d->st.elapsed_ns / 1e6);
 	}
 	ctx = (struct gs_trace_ctx){
 		.sym = m->t->sym,
@@ -243,8 +258,7 @@ int gs_stack_memory(int pid, const struct gs_stack_opts *o)
 	m->t_open = ms_now();
 	if (gs_map_guarded(mem_guarded, m) < 0) {
 		/* SIGBUS: the executable was truncated under us. Let the threads go first. */
-		if (m->frozen)
-			gs_thaw(&m->fz);
+		thaw_cb(m);
 		m->rc = gs_error(GS_EXIT_ERROR, "%s: PID %d: its executable changed while being read",
 				 cmdname, pid);
 	}

@@ -613,6 +613,32 @@ static void test_consistency(void **state)
 	assert_true(target != SIZE_MAX);
 	gs_dump_free(d2);
 
+	/* Stacks in many small batches (each read, checked and unwound before the next):
+	 * the same frames, but the 2,000-deep stack, which is cut. */
+	{
+		struct gs_dump_opts small = { .snap_max = 16384, .batch_bytes = 16384 };
+		unsigned cut = 0;
+
+		assert_int_equal(gs_dump_read(&src, &small, &d2, &err), 0);
+		assert_int_equal(d2->n, d->n);
+		for (size_t i = 0; i < d->n; i++) {
+			const struct gs_gstack *a = &d->g[i], *b = &d2->g[i];
+
+			if (b->fstate == GS_FS_INCOMPLETE) {
+				assert_non_null(strstr(b->why, "larger than"));
+				cut++;
+				continue;
+			}
+			assert_int_equal(b->fstate, GS_FS_OK);
+			assert_int_equal(a->nframes, b->nframes);
+			for (uint32_t k = 0; k < a->nframes; k++)
+				assert_int_equal(d->frames[a->frame0 + k].pc,
+						 d2->frames[b->frame0 + k].pc);
+		}
+		assert_int_equal(cut, 1);
+		gs_dump_free(d2);
+	}
+
 	/* It moves once, while its stack is read: read again, and what it became is shown. */
 	rc.gaddr = d->g[target].g.addr;
 	rc.status_off = t->view.g[GS_GF_STATUS].off;

@@ -26,6 +26,9 @@ struct rd {
 	const struct gs_dump_opts *o;
 	struct gs_uframe uf[UNWIND_STEP];
 	struct gs_gscratch scr;		/* record buffers, kept across chunks */
+	/* frozen with on_read: stacks kept, unwound once the target runs again */
+	struct deferred *dfr;
+	size_t ndfr, dfrcap, dfr_bytes;
 	struct gs_err *err;
 };
 
@@ -295,85 +298,133 @@ out:
 	return rc;
 }
 
-/* Snapshots of every pending slot's stack, batch_bytes at a time, then unwinds. */
-static int read_stacks(struct rd *r, struct slot *s, size_t n, uint8_t *buf)
+/*
+ * Snapshots of the pending slots' stacks from s[from] on, as many as fit in
+ * batch_bytes (at least one slot is taken), in one batch; *end is the first
+ * slot not taken. The buffer is reused by the next call: use the
+ * snapshots before.
+ */
+static int read_stacks(struct rd *r, struct slot *s, size_t from, size_t n, uint8_t *buf,
+		       size_t *end)
 {
-	size_t i = 0;
+	struct gs_memrange *mr;
+	size_t used = 0, j, m = 0;
+	int calls;
 
-	while (i < n) {
-		size_t used = 0, j, m = 0;
-		struct gs_memrange *mr;
+	for (j = from; j < n; j++) {
+		size_t want;
 
-		for (j = i; j < n; j++) {
-			size_t want;
-
-			if (!s[j].pending || !s[j].p.need_stack)
-				continue;
-			want = s[j].gs->g.stack_hi - s[j].p.snap_lo;
-			if (want > r->snap_max)
-				want = r->snap_max;
-			if (used && used + want > r->batch_bytes)
-				break;
-			s[j].snap = buf + used;
-			s[j].snap_len = want;
-			used += want;
-			m++;
-			if (used >= r->batch_bytes)
-				{ j++; break; }
-		}
-		if (!m) {
-			i = j;
+		if (!s[j].pending || !s[j].p.need_stack)
 			continue;
-		}
-		mr = calloc(m, sizeof(*mr));
-		if (!mr)
-			return gs_errf(r->err, ENOMEM, "out of memory");
-		m = 0;
-		for (size_t k = i; k < j; k++)
-			if (s[k].pending && s[k].p.need_stack)
-				mr[m++] = (struct gs_memrange){ s[k].p.snap_lo, s[k].snap_len,
-								 s[k].snap, 0 };
-		{
-			int calls = r->src->mem.batch(r->src->mem.ctx, mr, m);
-
-			if (calls < 0) {
-				int code = errno;
-
-				free(mr);
-				if (code == ESRCH)
-					return gs_errf(r->err, ESRCH, "the process is gone");
-				return gs_errf(r->err, code, "reading stacks: %s", strerror(code));
-			}
-			r->d->st.calls += (unsigned long)calls;
-		}
-		m = 0;
-		for (size_t k = i; k < j; k++) {
-			if (!s[k].pending || !s[k].p.need_stack)
-				continue;
-			s[k].mr = mr[m++];
-			r->d->st.stack_bytes += s[k].mr.got;
-		}
-		free(mr);
-		i = j;
+		want = s[j].gs->g.stack_hi - s[j].p.snap_lo;
+		if (want > r->snap_max)
+			want = r->snap_max;
+		if (used && used + want > r->batch_bytes)
+			break;
+		s[j].snap = buf + used;
+		s[j].snap_len = want;
+		used += want;
+		m++;
 	}
+	*end = j;
+	if (!m)
+		return 0;
+	mr = calloc(m, sizeof(*mr));
+	if (!mr)
+		return gs_errf(r->err, ENOMEM, "out of memory");
+	m = 0;
+	for (size_t k = from; k < j; k++)
+		if (s[k].pending && s[k].p.need_stack)
+			mr[m++] = (struct gs_memrange){ s[k].p.snap_lo, s[k].snap_len, s[k].snap, 0 };
+	calls = r->src->mem.batch(r->src->mem.ctx, mr, m);
+	if (calls < 0) {
+		int code = errno;
+
+		free(mr);
+		if (code == ESRCH)
+			return gs_errf(r->err, ESRCH, "the process is gone");
+		return gs_errf(r->err, code, "reading stacks: %s", strerror(code));
+	}
+	r->d->st.calls += (unsigned long)calls;
+	m = 0;
+	for (size_t k = from; k < j; k++) {
+		if (!s[k].pending || !s[k].p.need_stack)
+			continue;
+		s[k].mr = mr[m++];
+		r->d->st.stack_bytes += s[k].mr.got;
+	}
+	free(mr);
 	return 0;
+}
+
+static void unwind_snap(struct rd *r, struct gs_gstack *gs, const struct plan *p,
+			const uint8_t *data, size_t got)
+{
+	struct gs_memsnap snap = { .base = p->snap_lo, .data = data, .len = got };
+	struct gs_mem mem = gs_memsnap_mem(&snap);
+
+	if (got < 8 && gs->g.stack_hi - p->snap_lo >= 8) {
+		mark(gs, GS_FS_UNREADABLE, "its stack at %#" PRIx64 " cannot be read", p->snap_lo);
+		return;
+	}
+	unwind(r, gs, &p->regs, p->trap, p->syscall, &mem);
+	if (gs->fstate == GS_FS_INCOMPLETE && gs->stop == GS_UNW_READ &&
+	    got < gs->g.stack_hi - p->snap_lo)
+		mark(gs, GS_FS_INCOMPLETE, "its stack is larger than the %zu bytes read", got);
 }
 
 static void unwind_slot(struct rd *r, struct slot *sl)
 {
-	struct gs_memsnap snap = { .base = sl->p.snap_lo, .data = sl->snap, .len = sl->mr.got };
-	struct gs_mem mem = gs_memsnap_mem(&snap);
-	struct gs_gstack *gs = sl->gs;
+	unwind_snap(r, sl->gs, &sl->p, sl->snap, sl->mr.got);
+}
 
-	if (sl->mr.got < 8 && sl->gs->g.stack_hi - sl->p.snap_lo >= 8) {
-		mark(gs, GS_FS_UNREADABLE, "its stack at %#" PRIx64 " cannot be read", sl->p.snap_lo);
-		return;
+/* A frozen goroutine's stack, kept to be unwound after the target is let go. */
+struct deferred {
+	size_t idx;			/* into dump->g */
+	struct plan p;
+	uint8_t *data;
+	size_t got;
+};
+
+/* Keep sl's snapshot; false when the budget is spent (unwind it now). */
+static bool defer_slot(struct rd *r, struct slot *sl)
+{
+	struct deferred *d;
+
+	if (!r->o->on_read || r->dfr_bytes + sl->mr.got > GS_DUMP_DEFER_BYTES)
+		return false;
+	if (r->ndfr == r->dfrcap) {
+		size_t cap = r->dfrcap ? r->dfrcap * 2 : 256;
+		struct deferred *p = realloc(r->dfr, cap * sizeof(*p));
+
+		if (!p)
+			return false;
+		r->dfr = p;
+		r->dfrcap = cap;
 	}
-	unwind(r, gs, &sl->p.regs, sl->p.trap, sl->p.syscall, &mem);
-	if (gs->fstate == GS_FS_INCOMPLETE && gs->stop == GS_UNW_READ &&
-	    sl->mr.got < gs->g.stack_hi - sl->p.snap_lo)
-		mark(gs, GS_FS_INCOMPLETE, "its stack is larger than the %zu bytes read",
-		     sl->mr.got);
+	d = &r->dfr[r->ndfr];
+	d->data = malloc(sl->mr.got ? sl->mr.got : 1);
+	if (!d->data)
+		return false;
+	memcpy(d->data, sl->snap, sl->mr.got);
+	d->got = sl->mr.got;
+	d->idx = sl->idx;
+	d->p = sl->p;
+	r->dfr_bytes += sl->mr.got;
+	r->ndfr++;
+	return true;
+}
+
+static void unwind_deferred(struct rd *r)
+{
+	for (size_t k = 0; k < r->ndfr; k++) {
+		struct deferred *d = &r->dfr[k];
+
+		unwind_snap(r, &r->d->g[d->idx], &d->p, d->data, d->got);
+		free(d->data);
+		d->data = NULL;
+	}
+	r->ndfr = 0;
 }
 
 static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
@@ -468,53 +519,59 @@ static int do_chunk(struct rd *r, const uint64_t *gps, size_t n, uint8_t *buf)
 		}
 		if (!npend)
 			break;
-		if (read_stacks(r, s, live, buf) < 0)
-			goto out;
-		if (r->frozen) {
-			for (size_t i = 0; i < live; i++) {
-				if (s[i].pending && s[i].p.need_stack)
-					unwind_slot(r, &s[i]);
-				s[i].pending = false;
+		/* A batch of stacks, then (running) their records again, then the next batch. */
+		for (size_t from = 0, to; from < live; from = to) {
+			if (read_stacks(r, s, from, live, buf, &to) < 0)
+				goto out;
+			if (r->frozen) {
+				for (size_t i = from; i < to; i++) {
+					if (s[i].pending && s[i].p.need_stack && !defer_slot(r, &s[i]))
+						unwind_slot(r, &s[i]);
+					s[i].pending = false;
+				}
+				continue;
 			}
-			break;
-		}
-		/* Read every pending record again: did it move meanwhile? */
-		for (size_t i = 0; i < live; i++)
-			addrs[i] = s[i].pending ? s[i].gs->g.addr : 0;
-		if (gs_g_read_s(&r->src->mem, r->v, addrs, live, again, ok, &r->scr, r->err) < 0)
-			goto out;
-		r->d->st.calls++;
-		for (size_t i = 0; i < live; i++) {
-			struct gs_gstack *gs = s[i].gs;
+			/* Read every pending record again: did it move meanwhile? */
+			for (size_t i = from; i < to; i++)
+				addrs[i] = s[i].pending ? s[i].gs->g.addr : 0;
+			if (gs_g_read_s(&r->src->mem, r->v, addrs + from, to - from, again + from,
+					ok + from, &r->scr, r->err) < 0)
+				goto out;
+			r->d->st.calls++;
+			for (size_t i = from; i < to; i++) {
+				struct gs_gstack *gs = s[i].gs;
 
-			if (!s[i].pending)
-				continue;
-			gs->reads++;
-			if (ok[i] && gs_g_same(&gs->g, &again[i], r->v->scan) &&
-			    s[i].p.need_stack) {
-				unwind_slot(r, &s[i]);
-				s[i].pending = false;
-				continue;
-			}
-			if (!ok[i]) {
-				mark(gs, GS_FS_UNREADABLE, "its record could not be read again");
-				s[i].pending = false;
-				continue;
-			}
-			/* It moved: take the new record and try again. */
-			gs->g = again[i];
-			r->d->st.retries++;
-			if (is_dead(r->v, gs->g.status)) {
-				gs->ended = true;
-				s[i].pending = false;
-				continue;
-			}
-			if (attempt == r->retries) {
-				mark(gs, GS_FS_CHANGED, "it kept changing while being read (%u reads)",
-				     gs->reads);
-				s[i].pending = false;
+				if (!s[i].pending)
+					continue;
+				gs->reads++;
+				if (ok[i] && gs_g_same(&gs->g, &again[i], r->v->scan) &&
+				    s[i].p.need_stack) {
+					unwind_slot(r, &s[i]);
+					s[i].pending = false;
+					continue;
+				}
+				if (!ok[i]) {
+					mark(gs, GS_FS_UNREADABLE, "its record could not be read again");
+					s[i].pending = false;
+					continue;
+				}
+				/* It moved: take the new record and try again. */
+				gs->g = again[i];
+				r->d->st.retries++;
+				if (is_dead(r->v, gs->g.status)) {
+					gs->ended = true;
+					s[i].pending = false;
+					continue;
+				}
+				if (attempt == r->retries) {
+					mark(gs, GS_FS_CHANGED, "it kept changing while being read (%u reads)",
+					     gs->reads);
+					s[i].pending = false;
+				}
 			}
 		}
+		if (r->frozen)
+			break;
 	}
 	for (size_t i = 0; i < live; i++)
 		if (s[i].pending)
@@ -599,6 +656,13 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 			goto out;
 		d->st.calls++;
 	}
+	/* Still there? A process that exited part-way gives no dump at all. */
+	if (gs_rmem_read(&src->mem, src->allg.allglen, &probe, sizeof(probe), err) < 0)
+		goto out;
+	/* Every byte is read: a frozen target can run again while its stacks are unwound. */
+	if (r->frozen && o->on_read)
+		o->on_read(o->on_read_ctx);
+	unwind_deferred(r);
 	compact(d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct gs_gstack *gs = &d->g[i];
@@ -609,9 +673,6 @@ int gs_dump_read(const struct gs_dump_src *src, const struct gs_dump_opts *opts,
 		d->st.running += gs->fstate == GS_FS_RUNNING;
 		d->st.incomplete += gs->fstate == GS_FS_INCOMPLETE;
 	}
-	/* Still there? A process that exited part-way gives no dump at all. */
-	if (gs_rmem_read(&src->mem, src->allg.allglen, &probe, sizeof(probe), err) < 0)
-		goto out;
 	d->st.elapsed_ns = now_ns() - t0;
 	*out = d;
 	d = NULL;
@@ -620,6 +681,9 @@ out:
 	free(gps);
 	free(buf);
 	gs_gscratch_free(&r->scr);
+	for (size_t k = 0; k < r->ndfr; k++)
+		free(r->dfr[k].data);
+	free(r->dfr);
 	free(r);
 	gs_dump_free(d);
 	return rc;

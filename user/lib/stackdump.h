@@ -43,6 +43,7 @@
 #define GS_DUMP_MAX_FRAMES (1u << 20)	/* physical frames kept per goroutine */
 #define GS_DUMP_TOTAL_FRAMES (1u << 22)	/* and in the whole dump */
 #define GS_DUMP_RETRIES 3
+#define GS_DUMP_DEFER_BYTES (256u << 20)	/* frozen: stack bytes kept to unwind after on_read */
 
 /* One physical frame (runtime addresses). */
 struct gs_pframe {
@@ -118,6 +119,13 @@ struct gs_dump_opts {
 	size_t max_frames;		/* per goroutine, 0: GS_DUMP_MAX_FRAMES */
 	size_t total_frames;		/* 0: GS_DUMP_TOTAL_FRAMES */
 	size_t max_goroutines;		/* listed at most (more: E2BIG); 0: GS_ALLG_MAX */
+	/*
+	 * Frozen: called once every record and stack has been read, before
+	 * the stacks are unwound (from copies, up to GS_DUMP_DEFER_BYTES), so
+	 * the caller can let the target go early. Not called on failure.
+	 */
+	void (*on_read)(void *ctx);
+	void *on_read_ctx;
 };
 
 struct gs_dump_src {
