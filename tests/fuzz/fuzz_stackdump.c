@@ -14,7 +14,8 @@
  * and with sel bit 0 (frozen) four threads' (tid, pc, sp) at 0x2000. sel:
  * bit 1 allgs instead of allgptr; bits 2-3 the layout (Go 1.22, 1.15, 1.27,
  * 1.19 table rows); bit 4 the system level; bit 5 memory that changes on
- * every read; bits 6-7 retries. Every listed goroutine is then printed, and
+ * every read; bits 6-7 retries (bit 6, frozen: stacks unwound from copies
+ * after on_read). Every listed goroutine is then printed, and
  * the text parsed back: it must give exactly the goroutines listed.
  * Work budget: 256 goroutines, 64 KiB per stack, 256 KiB of stacks per
  * batch, 4096 frames per goroutine, 32768 in all.
@@ -120,6 +121,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+static void on_read(void *ctx)
+{
+	(*(unsigned *)ctx)++;
+}
+
 static uint64_t rd64(const uint8_t *p)
 {
 	uint64_t v;
@@ -147,6 +153,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gs_trace t;
 	struct gs_tx tx;
 	size_t pos = 1, listed = 0;
+	unsigned thawed = 0;
 	uint8_t sel;
 
 	if (size < 1)
@@ -191,10 +198,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		o.frozen = true;
 		o.threads = th;
 		o.nthreads = 4;
+		/* half the frozen runs unwind copies after "letting go" */
+		if (sel & 0x40) {
+			o.on_read = on_read;
+			o.on_read_ctx = &thawed;
+		}
 	}
 	o.retries = 1 + (sel >> 6);
 	if (gs_dump_read(&src, &o, &d, &err) < 0)
 		return 0;
+	if (o.on_read && thawed != 1)
+		__builtin_trap();	/* called exactly once on success */
 
 	c = (struct gs_trace_ctx){ .sym = sym, .v = &v, .level = (sel & 0x10) ? GS_TB_SYSTEM :
 								GS_TB_USER,
