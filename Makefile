@@ -168,6 +168,7 @@ run: deps
 fixtures:
 	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
 	$(Q)tools/build-symtest.sh $(FIXTURES_DIR)/symtest
+	$(Q)tools/build-stackdemo.sh $(FIXTURES_DIR)/stackdemo
 
 corpus:
 	$(Q)tools/fetch-corpus.sh
@@ -197,6 +198,7 @@ bench: all $(BENCH_BIN) build/tests/dwarfbomb
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/stack.sh
 	$(Q)BUILD=$(BUILD) bench/stats.sh
 	$(Q)BUILD=$(BUILD) bench/dwarf.sh
 
