@@ -26,25 +26,25 @@ grep -q READY "$log" || { echo "stackdemo did not start" >&2; exit 1; }
 
 median() { sort -n | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-echo "goroutines: $("$BUILD/goscope" gstack --agentless "$pid" | grep -c '^goroutine ')"
-echo "text:    $($B/timeit "$RUNS" "$BUILD/goscope" gstack --agentless "$pid")"
-echo "json:    $($B/timeit "$RUNS" "$BUILD/goscope" --json gstack --agentless "$pid")"
-echo "summary: $($B/timeit "$RUNS" "$BUILD/goscope" gstack --agentless --summary "$pid")"
-echo "freeze:  $($B/timeit "$RUNS" "$BUILD/goscope" gstack --freeze "$pid")"
+echo "goroutines: $("$BUILD/goscope" stack --agentless "$pid" | grep -c '^goroutine ')"
+echo "text:    $($B/timeit "$RUNS" "$BUILD/goscope" stack --agentless "$pid")"
+echo "json:    $($B/timeit "$RUNS" "$BUILD/goscope" --json stack --agentless "$pid")"
+echo "summary: $($B/timeit "$RUNS" "$BUILD/goscope" stack --agentless --summary "$pid")"
+echo "freeze:  $($B/timeit "$RUNS" "$BUILD/goscope" stack --freeze "$pid")"
 
 cpu=$(for _ in $(seq "$RUNS"); do
-	/usr/bin/time -f '%U %S' "$BUILD/goscope" gstack --agentless "$pid" 2>&1 >/dev/null |
+	/usr/bin/time -f '%U %S' "$BUILD/goscope" stack --agentless "$pid" 2>&1 >/dev/null |
 		awk '{printf "%.0f\n", ($1 + $2) * 1000}'
 done | median)
 echo "text cpu (user+sys) median: ${cpu} ms"
 
 phases=$(for _ in $(seq "$RUNS"); do
-	"$BUILD/goscope" -v gstack --agentless "$pid" 2>&1 >/dev/null | sed -n 's/.*opening \([0-9.]*\) ms, reading \([0-9.]*\) ms, printing \([0-9.]*\) ms.*/\1 \2 \3/p'
+	"$BUILD/goscope" -v stack --agentless "$pid" 2>&1 >/dev/null | sed -n 's/.*opening \([0-9.]*\) ms, reading \([0-9.]*\) ms, printing \([0-9.]*\) ms.*/\1 \2 \3/p'
 done)
 echo "phases median: opening $(awk '{print $1}' <<<"$phases" | median) ms, reading $(awk '{print $2}' <<<"$phases" | median) ms, printing $(awk '{print $3}' <<<"$phases" | median) ms"
 
 stops=$(for _ in $(seq "$RUNS"); do
-	"$BUILD/goscope" gstack --freeze "$pid" 2>&1 >/dev/null | sed -n 's/.*stopped for \([0-9.]*\) ms.*/\1/p'
+	"$BUILD/goscope" stack --freeze "$pid" 2>&1 >/dev/null | sed -n 's/.*stopped for \([0-9.]*\) ms.*/\1/p'
 done)
 echo "freeze stop time: median $(median <<<"$stops") ms, min $(sort -n <<<"$stops" | head -1) ms, max $(sort -n <<<"$stops" | tail -1) ms"
 echo "load: $(cat /proc/loadavg)"

@@ -66,6 +66,8 @@ struct agent_opts {
 	bool no_launch, help;
 	bool modules;			/* version only */
 	bool agent, no_agent;		/* version, and commands with an agentless answer */
+	bool system, summary, freeze;	/* stack */
+	bool raw;			/* `goscope agent CMD`: the agent's protocol only */
 	const char **pos;		/* positional arguments, argv order */
 	int npos;
 };
@@ -74,6 +76,7 @@ enum {
 	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds */
 	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
 	AGENT_O_AGENTLESS = 1u << 2,	/* --agent, --agentless (= --no-agent) */
+	AGENT_O_STACK = 1u << 3,	/* --system, --summary, --freeze */
 };
 
 /*

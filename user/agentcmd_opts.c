@@ -87,6 +87,16 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
 			FLAG();
 			o->help = true;
+		} else if (!strcmp(name, "-j") || !strcmp(name, "--json")) {
+			/* goscope's own options, after the command too */
+			FLAG();
+			gs_opts.json = true;
+		} else if (!strcmp(name, "-p") || !strcmp(name, "--pretty")) {
+			FLAG();
+			gs_opts.json = gs_opts.pretty = true;
+		} else if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
+			FLAG();
+			gs_opts.verbose++;
 		} else if (!strcmp(name, "--timeout")) {
 			TAKE();
 			if (parse_ms(cmd, name, v, &o->t.idle_ms))
@@ -125,11 +135,23 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			    ((allow & AGENT_O_AGENTLESS) && !strcmp(name, "--agentless")))) {
 			FLAG();
 			o->no_agent = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--system")) {
+			FLAG();
+			o->system = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--summary")) {
+			FLAG();
+			o->summary = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--freeze")) {
+			FLAG();
+			o->freeze = true;
 		} else {
 			return gs_usage_error(cmd, "unknown option '%s'", a);
 		}
 #undef TAKE
 #undef FLAG
 	}
+	/* Only the process itself can give these: the agent prints neither. */
+	if ((o->system || o->freeze) && !o->agent)
+		o->no_agent = true;
 	return 0;
 }

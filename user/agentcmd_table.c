@@ -6,13 +6,16 @@
  */
 #include "agentcmd.h"
 
+#include "cmd_stack.h"
 #include "memstats_live.h"
 
 #include <stdio.h>
 #include <string.h>
 
 const struct agent_cmd agent_cmds[] = {
-	{ "stack", GS_AGENT_STACK, AK_TEXT, true, "print every goroutine's stack", NULL },
+	{ "stack", GS_AGENT_STACK, AK_TEXT, true,
+	  "print every goroutine's stack (read from memory without an agent)",
+	  gs_stack_agentless },
 	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing",
 	  NULL },
 	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)",
@@ -114,7 +117,24 @@ void agent_help(const struct agent_cmd *c)
 	switch (c->cmd) {
 	case GS_AGENT_STACK:
 		printf("Print the stack of every goroutine, as the agent sends it (the format of\n"
-		       "a panic dump), streamed: a huge dump is never held in memory.\n");
+		       "a panic dump), streamed: a huge dump is never held in memory.\n"
+		       "When TARGET is a PID whose agent does not answer (or with --agentless),\n"
+		       "the stacks are read from the process's memory instead, in the format its\n"
+		       "own runtime.Stack prints (arguments as (...)): no agent needed, stripped\n"
+		       "binaries and Go 1.15-1.27 too. The program keeps running: each goroutine\n"
+		       "is read with a consistency check, and one running on a CPU at that moment\n"
+		       "shows \"frames unavailable: running on thread TID\". Reading memory needs\n"
+		       "the same user with ptrace access, or CAP_SYS_PTRACE; no partial dump is\n"
+		       "ever printed.\n"
+		       "\n"
+		       "      --system               also runtime frames and system goroutines, with\n"
+		       "                             fp/sp/pc (as GOTRACEBACK=system); read from memory\n"
+		       "      --summary              goroutines grouped by identical stacks, largest\n"
+		       "                             group first (of the agent's reply too)\n"
+		       "      --freeze               stop every thread for the read (ptrace, never\n"
+		       "                             SIGSTOP: the kernel lets it go if goscope dies),\n"
+		       "                             so running goroutines get frames too; says how\n"
+		       "                             long it was stopped; read from memory\n");
 		break;
 	case GS_AGENT_GC:
 		printf("Run a garbage collection in TARGET and wait until it is done. Prints\n"

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
- * goscope stack PID|HOST:PORT (registered as `gstack` until the agent
- * commands' split lands): every goroutine's stack, from the gops agent when
- * one answers (its reply verbatim, as gops prints it), else read from the
- * process's memory (gtarget.h, stackdump.h) and printed in the format the
- * target's own runtime uses (gtrace.h). --freeze stops every thread for the
- * read (freeze.h); without it the program never stops and each goroutine is
- * read with a consistency check.
+ * goscope stack's answers of its own (the agent path is cmd_agent.c's):
+ * every goroutine's stack read from the process's memory (gtarget.h,
+ * stackdump.h) and printed in the format the target's own runtime uses
+ * (gtrace.h), and an agent's reply grouped (--summary). --freeze stops
+ * every thread for the read (freeze.h); without it the program never stops
+ * and each goroutine is read with a consistency check.
  */
 #include "cmd_stack.h"
+
+#include "agentcmd.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -29,10 +30,8 @@
 #include "proc.h"
 #include "stack_out.h"
 
-#define AGENT_CONNECT_MS 1000		/* when falling back is allowed, do not wait long */
-#define REPLY_MAX (256u << 20)		/* an agent's dump held for --summary/--json */
 
-static const char *cmdname = "gstack";
+static const char *const cmdname = "stack";
 
 static double ms_now(void)
 {
@@ -40,41 +39,6 @@ static double ms_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static void help(void)
-{
-	printf("Usage: goscope [OPTIONS] %s [--agent | --agentless] [--system] [--summary]\n"
-	       "                          [--freeze] [--json] PID|HOST:PORT\n"
-	       "\n"
-	       "Print every goroutine's stack, as the program's own runtime.Stack would:\n"
-	       "  goroutine 7 [chan receive, 3 minutes]:\n"
-	       "  main.worker(...)\n"
-	       "  \t/src/app/main.go:42 +0x45\n"
-	       "  created by main.main in goroutine 1\n"
-	       "  \t/src/app/main.go:30 +0x88\n"
-	       "from the process's gops agent when one answers, else read from its memory\n"
-	       "(no agent needed; stripped binaries and Go 1.15-1.27 too). Arguments print\n"
-	       "as (...). Read from memory the program keeps running: each goroutine is\n"
-	       "read with a consistency check, and one that is running on a CPU at that\n"
-	       "moment shows \"frames unavailable: running on thread TID\".\n"
-	       "\n"
-	       "  --agent        only ask the agent (fail without one)\n"
-	       "  --agentless    never ask the agent: read the process's memory\n"
-	       "  --system       also runtime frames and system goroutines, with fp/sp/pc\n"
-	       "                 (as GOTRACEBACK=system); implies --agentless\n"
-	       "  --summary      goroutines grouped by identical stacks, largest group first\n"
-	       "  --freeze       stop every thread for the read (ptrace, never SIGSTOP: the\n"
-	       "                 kernel lets it go if goscope dies), so running goroutines\n"
-	       "                 get frames too; says how long it was stopped; implies\n"
-	       "                 --agentless\n"
-	       "  -j, --json     JSON (docs/json.md)\n"
-	       "  -h, --help     print this help\n"
-	       "\n"
-	       "Reading memory needs the same user with ptrace access, or CAP_SYS_PTRACE.\n"
-	       "Exit codes: 0 printed, 1 no such Go process, no answer, or it could not be\n"
-	       "read (no partial dump is printed), 2 bad command line.\n",
-	       cmdname);
 }
 
 /* ---- from memory ---- */
@@ -234,7 +198,13 @@ static int mem_guarded(void *arg)
 	return 0;
 }
 
-int gs_stack_memory(int pid, const struct gs_stack_opts *o)
+/*
+ * The dump read from memory and printed. With fallback (no agent answered
+ * first), a process that is gone or not Go gives -1 with err and nothing
+ * printed: the agent's error is the answer then.
+ */
+static int stack_memory(int pid, const struct gs_stack_opts *o, bool fallback,
+			struct gs_err *err)
 {
 	struct mem_run *m = calloc(1, sizeof(*m));
 	int rc;
@@ -245,6 +215,11 @@ int gs_stack_memory(int pid, const struct gs_stack_opts *o)
 	m->o = o;
 	m->t0 = ms_now();
 	if (gs_gtarget_open(pid, &m->t, &m->err) < 0) {
+		if (fallback && (m->err.code == ENOEXEC || m->err.code == ESRCH || exited(pid))) {
+			*err = m->err;
+			free(m);
+			return -1;
+		}
 		rc = mem_error(pid, &m->err);
 		free(m);
 		return rc;
@@ -269,177 +244,36 @@ int gs_stack_memory(int pid, const struct gs_stack_opts *o)
 	return rc;
 }
 
+int gs_stack_agentless(int pid, const struct agent_opts *ao, const char *agent_err,
+		       struct gs_err *err)
+{
+	struct gs_stack_opts o = {
+		.system = ao->system,
+		.summary = ao->summary,
+		.freeze = ao->freeze,
+		.agent_error = agent_err,
+	};
+
+	return stack_memory(pid, &o, !ao->no_agent, err);
+}
+
 /* ---- from the agent ---- */
 
-int gs_stack_print_reply(const char *target, int pid, const char *reply, size_t n,
-			 const struct gs_stack_opts *o)
+int gs_stack_print_reply(const char *target, int pid, const char *reply, size_t n, bool summary)
 {
 	struct stack_meta meta = { .target = target, .pid = pid, .source = "agent" };
 	struct gs_err err = { 0 };
 	struct gs_tx tx;
 	int rc;
 
-	if (!o->summary && !gs_opts.json) {
+	if (!summary && !gs_opts.json) {
 		stack_write(reply, n);
 		stack_write_end();
 		return GS_EXIT_OK;
 	}
 	if (gs_tx_parse(reply, n, &tx, &err) < 0)
 		return gs_error(GS_EXIT_ERROR, "%s: %s: the agent's reply: %s", cmdname, target, err.msg);
-	rc = o->summary ? stack_print_summary(&tx, &meta) : stack_print_tx_json(&tx, &meta);
+	rc = summary ? stack_print_summary(&tx, &meta) : stack_print_tx_json(&tx, &meta);
 	gs_tx_free(&tx);
 	return rc;
-}
-
-struct reply_buf {
-	char *p;
-	size_t len, cap;
-};
-
-static int reply_sink(void *ctx, const void *buf, size_t len, struct gs_err *err)
-{
-	struct reply_buf *r = ctx;
-
-	if (len > REPLY_MAX - r->len)
-		return gs_errf(err, EFBIG, "reply larger than %u MiB", REPLY_MAX >> 20);
-	if (r->len + len + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 1 << 16;
-		char *p;
-
-		while (cap < r->len + len + 1)
-			cap *= 2;
-		p = realloc(r->p, cap);
-		if (!p)
-			return gs_errf(err, ENOMEM, "out of memory");
-		r->p = p;
-		r->cap = cap;
-	}
-	memcpy(r->p + r->len, buf, len);
-	r->len += len;
-	return 0;
-}
-
-/* Ask the agent at a; 0 printed (rc set), -1 with err (nothing printed). */
-static int from_agent(const struct gs_agent_addr *a, const char *target, int pid, bool forced,
-		      const struct gs_stack_opts *o, int *rc, struct gs_err *err)
-{
-	struct gs_agent_timeouts tm;
-	struct reply_buf r = { 0 };
-	struct gs_agent_sink sink = { .fn = reply_sink, .ctx = &r, .fd = -1 };
-
-	gs_agent_default_timeouts(GS_AGENT_STACK, &tm);
-	if (!forced)
-		tm.connect_ms = AGENT_CONNECT_MS;
-	/* Held whole before printing: never half a dump and then an error. */
-	if (gs_agent_call(a, GS_AGENT_STACK, 0, &sink, &tm, err) < 0) {
-		free(r.p);
-		return -1;
-	}
-	*rc = gs_stack_print_reply(target, pid, r.p ? r.p : "", r.len, o);
-	free(r.p);
-	return 0;
-}
-
-static int pid_agent(int pid, bool forced, const struct gs_stack_opts *o, const char *target,
-		     int *rc, struct gs_err *err)
-{
-	struct gs_agent_loc *loc = malloc(sizeof(*loc));
-	struct gs_agent_addr a;
-	int r = -1;
-
-	if (!loc)
-		return gs_errf(err, ENOMEM, "out of memory");
-	if (gs_agent_locate(pid, 0, loc, err) < 0)
-		goto out;
-	if (loc->state != GS_AGENT_LIVE) {
-		gs_errf(err, ENOENT, "no agent: %s", loc->why[0] ? loc->why :
-			gs_agent_state_name(loc->state));
-		goto out;
-	}
-	gs_agent_loc_addr(loc, &a);
-	r = from_agent(&a, target, pid, forced, o, rc, err);
-out:
-	free(loc);
-	return r;
-}
-
-int cmd_stack(int argc, char **argv)
-{
-	enum { OPT_AGENT = 256, OPT_AGENTLESS, OPT_SYSTEM, OPT_SUMMARY, OPT_FREEZE };
-	static const struct option opts[] = {
-		{ "agent", no_argument, NULL, OPT_AGENT },
-		{ "agentless", no_argument, NULL, OPT_AGENTLESS },
-		{ "system", no_argument, NULL, OPT_SYSTEM },
-		{ "summary", no_argument, NULL, OPT_SUMMARY },
-		{ "freeze", no_argument, NULL, OPT_FREEZE },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct gs_stack_opts o = { 0 };
-	struct gs_err err = { 0 };
-	const char *target;
-	int c, pid, rc = GS_EXIT_ERROR;
-
-	cmdname = argv[0];
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_AGENT:
-			o.agent_only = true;
-			break;
-		case OPT_AGENTLESS:
-			o.agentless = true;
-			break;
-		case OPT_SYSTEM:
-			o.system = true;
-			break;
-		case OPT_SUMMARY:
-			o.summary = true;
-			break;
-		case OPT_FREEZE:
-			o.freeze = true;
-			break;
-		case 'j':
-			gs_opts.json = true;
-			break;
-		case 'h':
-			help();
-			return GS_EXIT_OK;
-		default:
-			return gs_bad_option(cmdname, optopt, argv[optind - 1]);
-		}
-	}
-	if (optind + 1 != argc)
-		return gs_usage_error(cmdname, "expected one PID or HOST:PORT");
-	target = argv[optind];
-	if (o.agent_only && (o.agentless || o.system || o.freeze))
-		return gs_usage_error(cmdname, "--agent excludes --agentless, --system and --freeze "
-				      "(the agent prints neither system goroutines nor frozen stacks)");
-	if (o.system || o.freeze)
-		o.agentless = true;
-
-	if (!gs_parse_pid(target, &pid)) {
-		struct gs_agent_addr a;
-
-		if (!strchr(target, ':'))
-			return gs_usage_error(cmdname, "'%s' is not a PID or HOST:PORT", target);
-		if (o.agentless)
-			return gs_usage_error(cmdname, "reading memory needs a PID, not %s", target);
-		if (gs_agent_addr_parse(&a, target, &err) < 0)
-			return gs_usage_error(cmdname, "%s", err.msg);
-		if (from_agent(&a, target, 0, true, &o, &rc, &err) < 0)
-			return gs_error(GS_EXIT_ERROR, "%s: %s: %s", cmdname, target, err.msg);
-		return rc;
-	}
-	if (!o.agentless) {
-		if (pid_agent(pid, o.agent_only, &o, target, &rc, &err) == 0)
-			return rc;
-		if (o.agent_only)
-			return gs_error(GS_EXIT_ERROR, "%s: PID %d: agent: %s", cmdname, pid, err.msg);
-		if (gs_opts.verbose)
-			gs_warn("PID %d: no agent answered (%s); reading memory", pid, err.msg);
-		o.agent_error = err.msg;
-	}
-	return gs_stack_memory(pid, &o);
 }

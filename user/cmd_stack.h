@@ -10,9 +10,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gserr.h"
+
 struct gs_stack_opts {
-	bool agent_only;	/* --agent: the agent or nothing */
-	bool agentless;		/* --agentless: never the agent */
 	bool system;		/* --system: runtime frames and system goroutines too */
 	bool summary;		/* --summary: grouped by identical stacks */
 	bool freeze;		/* --freeze: stop every thread for the read */
@@ -20,17 +20,20 @@ struct gs_stack_opts {
 };
 
 /*
- * The dump of pid read from its memory, printed (text, --summary, --json).
- * Returns the exit code; errors are printed through gs_error.
+ * The agentless answer of `goscope stack PID` (agentcmd.h's agentless_fn):
+ * the dump of pid read from its memory, printed (text, --summary, --json).
+ * Returns the exit code (errors printed), or -1 with err and nothing
+ * printed when no agent answered first and pid is gone or not Go.
  */
-int gs_stack_memory(int pid, const struct gs_stack_opts *o);
+struct agent_opts;
+int gs_stack_agentless(int pid, const struct agent_opts *o, const char *agent_err,
+		       struct gs_err *err);
 
 /*
- * An agent's stack reply (runtime.Stack text) printed as o asks: the text
- * verbatim, or grouped (--summary), or as JSON goroutines. target is the
+ * An agent's stack reply (runtime.Stack text) grouped by identical stacks
+ * (summary) or as JSON goroutines, else verbatim. target is the
  * command-line argument, pid the PID or 0 for HOST:PORT.
  */
-int gs_stack_print_reply(const char *target, int pid, const char *reply, size_t n,
-			 const struct gs_stack_opts *o);
+int gs_stack_print_reply(const char *target, int pid, const char *reply, size_t n, bool summary);
 
 #endif

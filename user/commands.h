@@ -17,8 +17,6 @@ int cmd_audit(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
-/* user/cmd_stack.c: every goroutine's stack, agent or agentless (`gstack` for now). */
-int cmd_stack(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
 
 #endif

@@ -34,7 +34,6 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe, "GC cycles and stop-the-world pauses of running programs (BPF)" },
 	{ "stats", cmd_stats, "goroutines, OS threads, GOMAXPROCS, num CPU: agent or agentless" },
 	{ "exporter", cmd_exporter, "serve Go process metrics to Prometheus over HTTP" },
-	{ "gstack", cmd_stack, NULL },	/* temporary: becomes `stack` with the agent split */
 };
 
 static void usage(FILE *f)

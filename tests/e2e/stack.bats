@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
-# goscope's goroutine dump (`gstack` until it becomes `stack`): the agent's
+# goscope's goroutine dump (`goscope stack`): the agent's
 # reply and goscope's agentless read of the same process agree goroutine by
 # goroutine; the release binaries of the corpus in their serving modes; a
 # program that starts and ends 10,000 goroutines a second, dumped 100 times;
@@ -59,9 +59,9 @@ all_real() {
 	fi
 }
 
-@test "gstack: agentless text in the runtime's format, every parked goroutine" {
+@test "stack: agentless text in the runtime's format, every parked goroutine" {
 	start_sd park
-	run --separate-stderr "$GOSCOPE" gstack --agentless "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --agentless "$SD_PID"
 	[ "$status" -eq 0 ]
 	[[ "$output" == "goroutine 1 [chan receive]:"* ]]
 	[[ "$output" == *$'\nmain.parkSelect(...)\n\t'*'/main.go:'*' +0x'* ]]
@@ -73,17 +73,17 @@ all_real() {
 	# runtime frames and system goroutines hidden, as runtime.Stack hides them
 	[[ "$output" != *"runtime.gopark"* ]]
 	[[ "$output" != *"runtime.forcegchelper"* ]]
-	run --separate-stderr "$GOSCOPE" gstack --system "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --system "$SD_PID"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"runtime.gopark(...)"* ]]
 	[[ "$output" == *"runtime.forcegchelper(...)"* ]]
 	[[ "$output" == *" fp=0x"*" sp=0x"*" pc=0x"* ]]
 }
 
-@test "gstack --json: ids, status, wait reasons, frames, creators" {
+@test "stack --json: ids, status, wait reasons, frames, creators" {
 	require_cmd jq
 	start_sd park
-	run --separate-stderr "$GOSCOPE" gstack --agentless --json "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --agentless --json "$SD_PID"
 	[ "$status" -eq 0 ]
 	jq -e '.source == "memory" and .pid == '"$SD_PID"' and .go_version == "go1.22.12"
 		and .freeze == null and (.goroutines | length) == 9' <<<"$output"
@@ -102,14 +102,14 @@ all_real() {
 	jq -e '.stats.listed == 9 and .stats.running == 0' <<<"$output"
 }
 
-@test "gstack --summary: goroutines grouped by identical stacks, largest group first" {
+@test "stack --summary: goroutines grouped by identical stacks, largest group first" {
 	start_sd many 1000
-	run --separate-stderr "$GOSCOPE" gstack --agentless --summary "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --agentless --summary "$SD_PID"
 	[ "$status" -eq 0 ]
 	[[ "${lines[0]}" == "1000 goroutines [chan receive]: "*" ... (980 more)" ]]
 	[ "${lines[1]}" = "main.waiter(...)" ]
 	[[ "$output" == *$'\n1 goroutine [sleep]: 1\n'* ]]
-	run --separate-stderr "$GOSCOPE" gstack --agentless --summary --json "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --agentless --summary --json "$SD_PID"
 	[ "$status" -eq 0 ]
 	jq -e '.goroutines == 1001 and .groups[0].count == 1000 and (.groups[0].ids | length) == 1000
 		and .groups[0].state == "chan receive" and
@@ -123,13 +123,13 @@ all_real() {
 	wait_for 15 test -s "$GOPS_CONFIG_DIR/$BG_PID"
 	local pid=$BG_PID
 	# no option: the agent answers
-	run --separate-stderr "$GOSCOPE" gstack "$pid"
+	run --separate-stderr "$GOSCOPE" stack "$pid"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"runtime/pprof.writeGoroutineStacks"* ]]
-	run --separate-stderr "$GOSCOPE" gstack --agent --json "$pid"
+	run --separate-stderr "$GOSCOPE" stack --agent --json "$pid"
 	[ "$status" -eq 0 ]
 	local agent=$output
-	run --separate-stderr "$GOSCOPE" gstack --agentless --json "$pid"
+	run --separate-stderr "$GOSCOPE" stack --agentless --json "$pid"
 	[ "$status" -eq 0 ]
 	local mem=$output
 	jq -e '.source == "agent"' <<<"$agent"
@@ -160,10 +160,10 @@ all_real() {
 	[ "$same" -ge 20 ]
 	# a program without an agent: --agent fails, the default reads memory
 	start_sd many 1
-	run --separate-stderr "$GOSCOPE" gstack --agent "$SD_PID"
+	run --separate-stderr "$GOSCOPE" stack --agent "$SD_PID"
 	[ "$status" -eq 1 ]
-	[[ "$stderr" == "Error: gstack: PID $SD_PID: agent: no agent"* ]]
-	run --separate-stderr "$GOSCOPE" gstack "$SD_PID"
+	[[ "$stderr" == "Error: couldn't resolve addr or pid $SD_PID to TCPAddress: couldn't get port for PID $SD_PID: "* ]]
+	run --separate-stderr "$GOSCOPE" stack "$SD_PID"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"main.waiter(...)"* ]]
 }
@@ -186,7 +186,7 @@ corpus_serve() {
 # goroutines as its own SIGQUIT dump right after (at that dump's level).
 corpus_check() {
 	local bin=$1 pid=$2 level
-	run --separate-stderr "$GOSCOPE" gstack --agentless "$pid"
+	run --separate-stderr "$GOSCOPE" stack --agentless "$pid"
 	echo "$output" | head -40
 	[ "$status" -eq 0 ]
 	echo "$output" >"$T/ours"
@@ -195,7 +195,7 @@ corpus_check() {
 	[[ "$output" != *"frames unavailable: it"* ]]
 	[[ "$output" == *"main.main(...)"* ]]
 	all_real "$T/ours" "$bin"
-	"$GOSCOPE" gstack --system "$pid" >"$T/sys"
+	"$GOSCOPE" stack --system "$pid" >"$T/sys"
 	kill -QUIT "$pid"
 	wait_for 10 grep -q '^goroutine ' "$T/corpus.err"
 	sleep 0.5
@@ -217,13 +217,13 @@ corpus_check() {
 		bin=$CORPUS/esbuild-$v/esbuild
 		require_file "$bin" || return 1
 		corpus_serve "$bin" "$T/e.js" --outdir="$T/o.$v" --serve=127.0.0.1:0
-		run --separate-stderr "$GOSCOPE" gstack --agentless "$BG_PID"
+		run --separate-stderr "$GOSCOPE" stack --agentless "$BG_PID"
 		if [ "$status" -ne 0 ]; then
 			# a release whose runtime layout goscope does not have: one line, no guess
 			echo "esbuild $v: $stderr"
 			[ "$status" -eq 1 ]
 			[ -z "$output" ]
-			[[ "$stderr" == "Error: gstack: PID $BG_PID: no runtime layout for go1."* ]]
+			[[ "$stderr" == "Error: stack: PID $BG_PID: no runtime layout for go1."* ]]
 			[ "$(wc -l <<<"$stderr")" -eq 1 ]
 		else
 			corpus_check "$bin" "$BG_PID"
@@ -243,7 +243,7 @@ corpus_check() {
 	bin=$(readlink -f "$FIXTURES/$SD")
 	for i in $(seq 100); do
 		rc=0
-		"$GOSCOPE" gstack --agentless "$SD_PID" >"$T/d.$i" 2>"$T/e.$i" || rc=$?
+		"$GOSCOPE" stack --agentless "$SD_PID" >"$T/d.$i" 2>"$T/e.$i" || rc=$?
 		if [ "$rc" -ne 0 ]; then
 			cat "$T/e.$i"
 			return 1
@@ -273,7 +273,7 @@ corpus_check() {
 	local pid=$BG_PID log
 	log=$(ls -t "$T"/stackdemo.*.log | head -1)
 	wait_for 20 grep -q '^100$' "$log"
-	"$GOSCOPE" gstack --freeze "$pid" >"$T/frozen" 2>"$T/frozen.err"
+	"$GOSCOPE" stack --freeze "$pid" >"$T/frozen" 2>"$T/frozen.err"
 	cat "$T/frozen.err"
 	grep -qE "^goscope: PID $pid was stopped for [0-9.]+ ms \([0-9]+ threads\)$" "$T/frozen.err"
 	# the spinning goroutines have frames now (a large dump: grep, not bash patterns)
@@ -285,7 +285,7 @@ corpus_check() {
 	local kills=0 tries=0
 	while [ $kills -lt 3 ] && [ $tries -lt 20 ]; do
 		tries=$((tries + 1))
-		"$GOSCOPE" gstack --freeze "$pid" >/dev/null 2>"$T/kill.err" &
+		"$GOSCOPE" stack --freeze "$pid" >/dev/null 2>"$T/kill.err" &
 		gs=$!
 		while kill -0 "$gs" 2>/dev/null &&
 			[ "$(awk '/^TracerPid:/{print $2}' "/proc/$pid/status")" = 0 ]; do
@@ -320,13 +320,13 @@ corpus_check() {
 	sleep 30 &
 	local sl=$!
 	BG_PIDS+=("$sl")
-	run --separate-stderr "$GOSCOPE" gstack --agentless "$sl"
+	run --separate-stderr "$GOSCOPE" stack --agentless "$sl"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
-	[[ "$stderr" == "Error: gstack: PID $sl: not a Go program"* ]]
+	[[ "$stderr" == "Error: stack: PID $sl: not a Go program"* ]]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
 	# no such process
-	run --separate-stderr "$GOSCOPE" gstack --agentless 999999999
+	run --separate-stderr "$GOSCOPE" stack --agentless 999999999
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
@@ -339,7 +339,7 @@ corpus_check() {
 		log=$(ls -t "$T"/stackdemo.*.log | head -1)
 		wait_for 30 grep -q '^READY' "$log"
 		rc=0
-		"$GOSCOPE" gstack --agentless "$p" >"$T/out" 2>"$T/err" &
+		"$GOSCOPE" stack --agentless "$p" >"$T/out" 2>"$T/err" &
 		local gs=$!
 		sleep "0.$((tries % 4))$((RANDOM % 10))"
 		kill -9 "$p"
@@ -351,7 +351,7 @@ corpus_check() {
 			[ "$rc" -eq 1 ]
 			[ ! -s "$T/out" ]
 			[ "$(wc -l <"$T/err")" -eq 1 ]
-			grep -qE "^Error: gstack: PID $p: (the process exited \(no dump\)|no such process)$" "$T/err"
+			grep -qE "^Error: stack: PID $p: (the process exited \(no dump\)|no such process)$" "$T/err"
 			errors=$((errors + 1))
 		fi
 		tries=$((tries + 1))
@@ -364,38 +364,42 @@ corpus_check() {
 	require_cmd setpriv
 	start_sd many 10
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$GOSCOPE" gstack --agentless "$SD_PID"
+		"$GOSCOPE" stack --agentless "$SD_PID"
 	[ "$status" -eq 1 ]
 	[ -z "$output" ]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
-	[[ "$stderr" == "Error: gstack: PID $SD_PID: not allowed to read it"* ]]
+	[[ "$stderr" == "Error: stack: PID $SD_PID: not allowed to read it"* ]]
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$GOSCOPE" gstack --freeze "$SD_PID"
+		"$GOSCOPE" stack --freeze "$SD_PID"
 	[ "$status" -eq 1 ]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]
-	[[ "$stderr" == "Error: gstack: PID $SD_PID: not allowed"* ]]
+	[[ "$stderr" == "Error: stack: PID $SD_PID: not allowed"* ]]
 	# still running, untraced
 	[ "$(awk '/^TracerPid:/{print $2}' "/proc/$SD_PID/status")" = 0 ]
 }
 
 @test "usage: options and targets" {
-	run --separate-stderr "$GOSCOPE" gstack --help
+	run --separate-stderr "$GOSCOPE" stack --help
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"--agentless"*"--system"*"--summary"*"--freeze"* ]]
-	run --separate-stderr "$GOSCOPE" gstack --agentless 127.0.0.1:1
+	run --separate-stderr "$GOSCOPE" stack --agentless 127.0.0.1:1
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" gstack --agent --freeze 1
+	run --separate-stderr "$GOSCOPE" stack --agent --freeze 1
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" gstack
+	run --separate-stderr "$GOSCOPE" stack --agentless abc
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" gstack 1 2
+	# gops' words and exit codes for what gops also refuses
+	run --separate-stderr "$GOSCOPE" stack
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: missing PID or address" ]
+	run --separate-stderr "$GOSCOPE" stack 1 2
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" gstack --frob 1
+	run --separate-stderr "$GOSCOPE" stack --frob 1
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" gstack abc
-	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" stack abc
+	[ "$status" -eq 1 ]
 	# a HOST:PORT with nobody listening: the agent path's error
-	run --separate-stderr "$GOSCOPE" gstack 127.0.0.1:1
+	run --separate-stderr "$GOSCOPE" stack 127.0.0.1:1
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"connection refused"* ]]
 }

@@ -5,7 +5,7 @@
  * cgo, build info removed), stackdemo parks goroutines in known places and
  * prints runtime.Stack(buf, true) just before goscope reads it; SIGQUIT
  * makes it print its crash dump just after. goscope's dump (the CLI,
- * `gstack --agentless`, and `--system` when the crash dump is at the system
+ * `stack --agentless`, and `--system` when the crash dump is at the system
  * level) must list the same goroutines with the same status, functions,
  * files, lines, offsets, elision and creators (arguments aside).
  *
@@ -373,8 +373,8 @@ static void ground_truth(unsigned minor)
 		e = b ? strstr(b, "END\n") : NULL;
 		assert_non_null(e);
 		*e = '\0';
-		o = run_goscope("gstack --agentless", p[m].pid, &st1);
-		s = run_goscope("gstack --system", p[m].pid, &st2);
+		o = run_goscope("stack --agentless", p[m].pid, &st1);
+		s = run_goscope("stack --system", p[m].pid, &st2);
 		if (st1 != 0 || st2 != 0)
 			fail_msg("%s: goscope exited %d/%d", what, st1, st2);
 		stop(&p[m], SIGQUIT);
