@@ -81,6 +81,13 @@ struct gs_moduledata {
 int gs_pcln_find(const struct gs_elf *e, struct gs_pclntab *t);
 /* Locate moduledata that points back at t; sets t->text when the header lacks it. */
 int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_moduledata *md);
+/*
+ * Word idx (pointer-sized) of the moduledata found by gs_moduledata_find; a
+ * zero word of a position-independent file takes its RELATIVE addend (§3.4).
+ * For the fields past word 31, whose place moves between releases.
+ */
+bool gs_moduledata_word(const struct gs_elf *e, const struct gs_moduledata *md, unsigned idx,
+			uint64_t *val);
 
 struct gs_func {
 	uint64_t entry;			/* static virtual address */

@@ -294,3 +294,21 @@ int gs_moduledata_find(const struct gs_elf *e, struct gs_pclntab *t, struct gs_m
 	}
 	return 0;
 }
+
+bool gs_moduledata_word(const struct gs_elf *e, const struct gs_moduledata *md, unsigned idx,
+			uint64_t *val)
+{
+	unsigned ps = e->ptrsize;
+	uint64_t at;
+	const uint8_t *p;
+
+	if (!md || !md->vaddr || idx > 256)
+		return false;
+	at = md->vaddr + (uint64_t)idx * ps;
+	if (at < md->vaddr || !(p = gs_elf_vaddr(e, at, ps)))
+		return false;
+	*val = gs_rdptr(e, p);
+	if (!*val && e->type == ET_DYN)
+		gs_rela_relative(e, at, val);
+	return true;
+}
