@@ -155,6 +155,7 @@ run: deps
 # ---- tests --------------------------------------------------------------
 fixtures:
 	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
+	$(Q)tests/tools/build-cpuburn.sh $(FIXTURES_DIR)/cpuburn
 	$(Q)tools/build-symtest.sh $(FIXTURES_DIR)/symtest
 
 corpus:

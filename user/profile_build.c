@@ -77,6 +77,7 @@ static int on_key(void *ctx, const struct gs_cp_key *k, uint64_t count, const ui
 /* A location's function IDs, innermost inlined call first. */
 struct locinfo {
 	unsigned n;
+	bool top;		/* the stack's outermost frame: nothing above counts */
 	uint64_t fids[];
 };
 
@@ -179,6 +180,7 @@ static uint64_t location(struct builder *b, uint64_t addr, bool is_ret, bool *sy
 		if (!li)
 			return 0;
 		li->n = (unsigned)n;
+		li->top = fr[n - 1].top;
 		for (int i = 0; i < n; i++)
 			li->fids[i] = lines[i].function;
 		b->li[id] = li;
@@ -315,8 +317,14 @@ static int build_one(void *arg)
 			else
 				b->dropped_callers += e->count;
 		}
-		for (unsigned k = 1; k < e->nips; k++)
+		/* Above goexit or mstart the chain runs into whatever the stack holds. */
+		for (unsigned k = 1; k < e->nips; k++) {
+			const struct locinfo *li = li_get(b, b->locs[n - 1]);
+
+			if (li && li->top)
+				break;
 			b->locs[n++] = location(b, e->ips[k], true, &sym);
+		}
 		for (size_t k = 0; k < n; k++)
 			if (!b->locs[k]) {
 				b->oom = true;

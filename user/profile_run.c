@@ -359,9 +359,26 @@ static int finish(struct run *r)
 	return rc;
 }
 
+/* Sampling has begun: on stdout for people (as the agent path says it), else on stderr. */
+static void announce(const struct run *r)
+{
+	const struct gs_profile_req *q = r->s.req;
+	char dur[64];
+
+	gs_fmt_go_duration(q->duration_ns, dur, sizeof(dur));
+	if (q->all)
+		gs_warn("profiling %zu Go processes (agentless) for %s", r->s.nprocs, dur);
+	else if (gs_opts.json)
+		gs_warn("profiling PID %d (agentless) for %s", q->pid, dur);
+	else
+		printf("Profiling CPU of PID %d (agentless) for %s...\n", q->pid, dur);
+	fflush(stdout);
+}
+
 int gs_profile_cpu(const struct gs_profile_req *q)
 {
 	struct sigaction sa, old_int, old_term;
+	struct gs_err err;
 	struct run *r;
 	int rc;
 
@@ -371,6 +388,11 @@ int gs_profile_cpu(const struct gs_profile_req *q)
 	r->s.req = q;
 	r->pidfd = -1;
 	r->out.fd = -1;
+	/* Privileges first: without them nothing else is worth looking at. */
+	if (gs_bpf_check(&err) < 0) {
+		free(r);
+		return gs_error(GS_EXIT_NOCAP, "%s: %s", q->cmd, err.msg);
+	}
 	rc = prepare(r);
 	if (rc == GS_EXIT_OK)
 		rc = start(r);
@@ -381,13 +403,7 @@ int gs_profile_cpu(const struct gs_profile_req *q)
 		stop_requested = 0;
 		sigaction(SIGINT, &sa, &old_int);
 		sigaction(SIGTERM, &sa, &old_term);
-		if (!gs_opts.json && !q->all) {
-			char dur[64];
-
-			gs_fmt_go_duration(q->duration_ns, dur, sizeof(dur));
-			printf("Profiling CPU of PID %d (agentless) for %s...\n", q->pid, dur);
-			fflush(stdout);
-		}
+		announce(r);
 		sample(r, r->s.t0_ns + q->duration_ns);
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);

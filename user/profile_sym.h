@@ -25,6 +25,8 @@ struct gs_pframe {
 	const char *file;		/* NULL when unknown */
 	int64_t line;			/* 0 when unknown */
 	int64_t start_line;		/* the func keyword's line, 0 when unknown */
+	bool top;			/* a stack's outermost function (goexit, mstart, ...):
+					 * what a frame-pointer walk finds above it is not a frame */
 };
 
 /*
