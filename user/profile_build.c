@@ -351,6 +351,7 @@ int gs_pbuild(struct gs_psession *s, struct gs_err *err)
 		rc = gs_errf(err, ENOMEM, "out of memory reading the counted stacks");
 		goto out;
 	}
+	s->keys = d.n;
 	for (size_t i = 0; i < d.n; i++)
 		if (d.e[i].slot >= s->nprocs)
 			s->unattributed += d.e[i].count;

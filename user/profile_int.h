@@ -78,7 +78,11 @@ struct gs_psession {
 	int64_t t0_real_ns, t0_ns, t1_ns;	/* sampling began (realtime, monotonic), ended */
 	uint64_t stats[GS_CPS_COUNT];
 	uint64_t unattributed;			/* counts whose slot is unknown */
+	size_t keys;				/* distinct (process, stack, caller) counted */
 	unsigned ncpus;
+	/* for benchmarks: wall and own CPU time of each phase */
+	int64_t tstart_ns, twritten_ns;		/* command start, files written (monotonic) */
+	int64_t cpu_ns[4];			/* own CPU at start, sampling began, ended, written */
 };
 
 /* profile_target.c: processes and binaries. */

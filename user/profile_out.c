@@ -185,6 +185,7 @@ static json_t *proc_json(const struct gs_psession *s, const struct gs_pproc *p)
 		json_object_set_new(o, "cpu_ns", json_null());
 	json_object_set_new(o, "symbols", json_boolean(p->bin->sym != NULL));
 	json_object_set_new(o, "leaf_table", json_boolean(p->bin->sp_count != 0));
+	json_object_set_new(o, "leaf_table_entries", json_integer(p->bin->sp_count));
 	json_object_set_new(o, "top", top_json(p));
 	(void)s;
 	return o;
@@ -209,6 +210,20 @@ static json_t *stats_json(const struct gs_psession *s)
 			    json_integer((json_int_t)s->stats[GS_CPS_LEAF_NO_TABLE]));
 	json_object_set_new(o, "leaf_read_errors",
 			    json_integer((json_int_t)s->stats[GS_CPS_LEAF_READ_ERROR]));
+	json_object_set_new(o, "distinct_stacks", json_integer((json_int_t)s->keys));
+	return o;
+}
+
+/* goscope's own cost, per phase (benchmarks). */
+static json_t *cost_json(const struct gs_psession *s)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "setup_ns", json_integer(s->t0_ns - s->tstart_ns));
+	json_object_set_new(o, "write_ns", json_integer(s->twritten_ns - s->t1_ns));
+	json_object_set_new(o, "setup_cpu_ns", json_integer(s->cpu_ns[1] - s->cpu_ns[0]));
+	json_object_set_new(o, "sampling_cpu_ns", json_integer(s->cpu_ns[2] - s->cpu_ns[1]));
+	json_object_set_new(o, "write_cpu_ns", json_integer(s->cpu_ns[3] - s->cpu_ns[2]));
 	return o;
 }
 
@@ -223,6 +238,7 @@ static int summary_json(const struct gs_psession *s)
 	json_object_set_new(doc, "period_ns", json_integer(GS_PPROF_CPU_PERIOD_NS));
 	json_object_set_new(doc, "cpus", json_integer(s->ncpus));
 	json_object_set_new(doc, "stats", stats_json(s));
+	json_object_set_new(doc, "cost", cost_json(s));
 	if (s->req->all) {
 		procs = json_array();
 		for (size_t i = 0; i < s->nprocs; i++)

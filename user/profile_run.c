@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +40,17 @@ static void on_stop(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
+}
+
+/* This process's own CPU time (user + system). */
+static int64_t self_cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS +
+	       ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
 static int64_t clock_ns(clockid_t id)
@@ -307,6 +319,9 @@ static int start(struct run *r)
 	r->s.ncpus = gs_cpuprof_ncpus(r->s.bpf);
 	r->s.t0_real_ns = clock_ns(CLOCK_REALTIME);
 	r->s.t0_ns = clock_ns(CLOCK_MONOTONIC);
+	r->s.cpu_ns[1] = self_cpu_ns();
+	for (size_t i = 0; i < r->s.nprocs; i++)
+		r->s.procs[i]->cpu_known = gs_ptarget_cpu(r->s.procs[i], &r->s.procs[i]->cpu_ticks0);
 	/* A --all scan after the tracer started: a program starting in between is seen. */
 	if (q->all && scan_all(r, true, &err) < 0)
 		gs_warn("%s: rescanning processes: %s", q->cmd, err.msg);
@@ -328,6 +343,7 @@ static int finish(struct run *r)
 	}
 	gs_cpuprof_stop(r->s.bpf);
 	r->s.t1_ns = clock_ns(CLOCK_MONOTONIC);
+	r->s.cpu_ns[2] = self_cpu_ns();
 	gs_cpuprof_stats(r->s.bpf, r->s.stats);
 	if (gs_pbuild(&r->s, &err) < 0)
 		return fail(r, GS_EXIT_ERROR, err.msg);
@@ -347,6 +363,8 @@ static int finish(struct run *r)
 			return fail(r, GS_EXIT_ERROR, err.msg);
 		gs_pout_close(&r->out, false);
 	}
+	r->s.twritten_ns = clock_ns(CLOCK_MONOTONIC);
+	r->s.cpu_ns[3] = self_cpu_ns();
 	if (gs_pout_summary(&r->s) != GS_EXIT_OK)
 		rc = GS_EXIT_ERROR;
 	launch = !q->all && !q->no_launch && !gs_opts.json && rc == GS_EXIT_OK &&
@@ -386,6 +404,8 @@ int gs_profile_cpu(const struct gs_profile_req *q)
 	if (!r)
 		return gs_error(GS_EXIT_ERROR, "%s: out of memory", q->cmd);
 	r->s.req = q;
+	r->s.tstart_ns = clock_ns(CLOCK_MONOTONIC);
+	r->s.cpu_ns[0] = self_cpu_ns();
 	r->pidfd = -1;
 	r->out.fd = -1;
 	/* Privileges first: without them nothing else is worth looking at. */
