@@ -19,7 +19,7 @@
 
 #include "mapguard.h"
 #include "pprof.h"
-#include "profile_sym.h"
+#include "profsym.h"
 
 #define TOP_KEEP	25
 

@@ -20,7 +20,7 @@
 #include "liveread.h"
 #include "mapguard.h"
 #include "output.h"
-#include "profile_sym.h"
+#include "profsym.h"
 
 #define MAX_PROCS	GS_CP_MAX_PROCS
 #define MAX_BINS	4096

@@ -12,7 +12,7 @@
  * functions get -1, "unknown": there the BPF program leaves the
  * frame-pointer chain as it is rather than read a wrong word.
  */
-#include "profile_sym.h"
+#include "profsym.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +23,12 @@
 #define NAME_MAX_LEN	1024
 /* A frame larger than this is not believed (Go's largest are a few MB). */
 #define MAX_DELTA	(64 << 20)
+/*
+ * Work budget of one table, in pc-value decoding steps: a hostile pclntab
+ * (long pcsp tables, many functions) must not make the build unbounded.
+ * Real binaries need a few per byte of pclntab (esbuild: ~2M, buf: ~10M).
+ */
+#define SPTAB_STEPS_MAX	(256ull << 20)
 
 /* Runs of one function's pcsp table kept while it is walked (real ones have < 20). */
 #define MAX_RUNS 4096
@@ -226,6 +232,14 @@ int gs_psym_sptab(struct gs_psym *s, struct gs_cp_spent **out, size_t *n, uint64
 			       (unsigned long long)(info.maxpc - info.minpc));
 	t.base = info.minpc;
 	for (uint64_t i = 0; i < info.nfunc && !t.oom; i++) {
+		struct gs_sym_stats st;
+
+		gs_sym_get_stats(s->sym, &st);
+		if (st.pcvalue_steps > SPTAB_STEPS_MAX) {
+			free(t.e);
+			return gs_errf(err, E2BIG, "pcsp tables too long to read (%llu steps at function %llu)",
+				       (unsigned long long)st.pcvalue_steps, (unsigned long long)i);
+		}
 		if (gs_sym_func_at(s->sym, i, &fi) < 0 || fi.entry < info.minpc ||
 		    fi.end > info.maxpc) {
 			continue;	/* the previous function's end entry says -1 */

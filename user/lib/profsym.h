@@ -5,8 +5,8 @@
  * and the SP-delta table the BPF program uses to find a frameless leaf's
  * caller. Addresses are static (link-time) ones.
  */
-#ifndef GOSCOPE_PROFILE_SYM_H
-#define GOSCOPE_PROFILE_SYM_H
+#ifndef GOSCOPE_PROFSYM_H
+#define GOSCOPE_PROFSYM_H
 
 #include <stdbool.h>
 #include <stddef.h>
