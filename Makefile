@@ -230,6 +230,7 @@ lint: $(BPF_SKEL) $(PROTO_H)
 	$(Q)$(CPPCHECK) --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__linux__ -D_GNU_SOURCE \
 		"-DLIBBPF_OPTS(TYPE,NAME,...)=struct TYPE NAME" \
+		-DPROTOBUF_C_VERSION_NUMBER=1003000 \
 		--suppress=missingIncludeSystem $(LINT_INC) -I$(BUILD) $(LINT_SRC)
 	$(call msg,TIDY,user agent)
 	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)

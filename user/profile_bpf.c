@@ -66,14 +66,18 @@ static unsigned clampu(unsigned v, unsigned dflt, unsigned max)
 static unsigned stack_depth(void)
 {
 	FILE *f = fopen(MAX_STACK_KNOB, "re");
-	unsigned v = GS_CP_MAX_DEPTH;
+	unsigned long v = GS_CP_MAX_DEPTH;
+	char buf[32], *end;
 
 	if (f) {
-		if (fscanf(f, "%u", &v) != 1 || v == 0)
-			v = GS_CP_MAX_DEPTH;
+		if (fgets(buf, sizeof(buf), f)) {
+			v = strtoul(buf, &end, 10);
+			if (end == buf || v == 0)
+				v = GS_CP_MAX_DEPTH;
+		}
 		fclose(f);
 	}
-	return v < GS_CP_MAX_DEPTH ? v : GS_CP_MAX_DEPTH;
+	return v < GS_CP_MAX_DEPTH ? (unsigned)v : GS_CP_MAX_DEPTH;
 }
 
 struct gs_cpuprof *gs_cpuprof_open(const struct gs_cpuprof_opts *o, bool *nocap,

@@ -155,6 +155,8 @@ static uint64_t location(struct builder *b, uint64_t addr, bool is_ret, bool *sy
 	struct gs_pbin *bin = b->p->bin;
 	int n = 0;
 
+	*symbolized = false;
+
 	if (addr >= b->map_lo && addr < b->map_hi)
 		mapping = b->mapping;
 	id = gs_pprof_find_location(b->prof, mapping, laddr);

@@ -178,11 +178,13 @@ static json_t *proc_json(const struct gs_psession *s, const struct gs_pproc *p)
 	json_object_set_new(o, "file_bytes", json_integer((json_int_t)p->file_bytes));
 	json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));
 	json_object_set_new(o, "exited", json_boolean(p->exited));
-	if (p->cpu_known && hz > 0 && p->cpu_ticks1 >= p->cpu_ticks0)
-		json_object_set_new(o, "cpu_ns", json_integer((json_int_t)(
-			(p->cpu_ticks1 - p->cpu_ticks0) * (1000000000ull / (unsigned long)hz))));
-	else
+	if (p->cpu_known && hz > 0 && p->cpu_ticks1 >= p->cpu_ticks0) {
+		unsigned long long ns = (p->cpu_ticks1 - p->cpu_ticks0) * (1000000000ull / (unsigned long long)hz);
+
+		json_object_set_new(o, "cpu_ns", json_integer((json_int_t)ns));
+	} else {
 		json_object_set_new(o, "cpu_ns", json_null());
+	}
 	json_object_set_new(o, "symbols", json_boolean(p->bin->sym != NULL));
 	json_object_set_new(o, "leaf_table", json_boolean(p->bin->sp_count != 0));
 	json_object_set_new(o, "leaf_table_entries", json_integer(p->bin->sp_count));
@@ -195,9 +197,10 @@ static json_t *stats_json(const struct gs_psession *s)
 {
 	json_t *o = json_object();
 
+	uint64_t lost = s->stats[GS_CPS_LOST] + s->unattributed;
+
 	json_object_set_new(o, "samples", json_integer((json_int_t)s->stats[GS_CPS_SAMPLES]));
-	json_object_set_new(o, "lost", json_integer((json_int_t)(s->stats[GS_CPS_LOST] +
-								  s->unattributed)));
+	json_object_set_new(o, "lost", json_integer((json_int_t)lost));
 	json_object_set_new(o, "stack_collisions",
 			    json_integer((json_int_t)s->stats[GS_CPS_STACK_COLLISION]));
 	json_object_set_new(o, "stack_errors",
@@ -271,6 +274,7 @@ int gs_pout_summary(const struct gs_psession *s)
 {
 	const uint64_t *st = s->stats;
 	uint64_t lost = st[GS_CPS_LOST] + s->unattributed;
+	uint64_t leaf_only = st[GS_CPS_STACK_COLLISION] + st[GS_CPS_STACK_ERROR];
 	char dur[64];
 
 	if (gs_opts.json)
@@ -292,11 +296,9 @@ int gs_pout_summary(const struct gs_psession *s)
 		}
 		printf("%llu samples in %s%s", (unsigned long long)p->samples, dur,
 		       p->exited ? " (the process exited)" : "");
-		if (lost || st[GS_CPS_STACK_COLLISION] || st[GS_CPS_STACK_ERROR])
-			printf("; %llu lost, %llu with the leaf only",
-			       (unsigned long long)lost,
-			       (unsigned long long)(st[GS_CPS_STACK_COLLISION] +
-						    st[GS_CPS_STACK_ERROR]));
+		if (lost || leaf_only)
+			printf("; %llu lost, %llu with the leaf only", (unsigned long long)lost,
+			       (unsigned long long)leaf_only);
 		putchar('\n');
 		if (!p->bin->sym)
 			printf("no symbols (%s): addresses only\n", p->bin->sym_note);

@@ -213,7 +213,7 @@ static void sample(struct run *r, int64_t deadline)
 				r->tracer = NULL;
 			}
 			handle_events(r);
-		} else if (r->pidfd >= 0) {
+		} else if (target && r->pidfd >= 0) {
 			struct pollfd pfd = { .fd = r->pidfd, .events = POLLIN };
 
 			if (poll(&pfd, 1, (int)left_ms) > 0 && (pfd.revents & (POLLIN | POLLHUP))) {

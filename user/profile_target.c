@@ -48,11 +48,14 @@ static bool grow(void **v, size_t *cap, size_t n, size_t elem, size_t max)
 /* "go1.21.3" -> 21; a range "go1.20+" -> 20; 0 when unknown. */
 static unsigned go_minor(const struct gs_class *c)
 {
-	unsigned major = 0, minor = 0;
+	const char *v = c->version;
+	char *end;
+	unsigned long minor;
 
-	if (sscanf(c->version, "go%u.%u", &major, &minor) == 2 && major == 1)
-		return minor;
-	return 0;
+	if (strncmp(v, "go1.", 4) != 0)
+		return 0;
+	minor = strtoul(v + 4, &end, 10);
+	return end != v + 4 && minor < 1000 ? (unsigned)minor : 0;
 }
 
 /* ---- binaries ---- */

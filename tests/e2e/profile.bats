@@ -292,11 +292,18 @@ start_burn() {
 	start_burn "$CB/cpuburn-1.27.pie" -mode ratio -d 60s
 	local p2=$BURN_PID
 	start_fixture cbin sleep 60
-	run --separate-stderr "$GOSCOPE" -v --json profile --all -d 3s -o "$T/all"
-	[ "$status" -eq 0 ]
+	"$GOSCOPE" -v --json profile --all -d 4s -o "$T/all" >"$T/all.json" 2>"$T/all.err" 3>&- &
+	local gp=$!
+	echo "$gp" >>"$T/pids"
+	wait_for 60 grep -q 'profiling' "$T/all.err"
+	# A program that starts while sampling is found through its exec.
+	start_burn "$CB/cpuburn-1.23.stripped" -mode ratio -d 60s
+	local p3=$BURN_PID
+	wait "$gp"
+	output=$(cat "$T/all.json")
 	jq -c '[.profiles[] | {pid, name, samples}]' <<<"$output" >&2
-	echo "$stderr" >&2
-	for p in $p1 $p2; do
+	cat "$T/all.err" >&2
+	for p in $p1 $p2 $p3; do
 		jq -e --argjson p "$p" '[.profiles[] | select(.pid == $p and .samples > 20)] | length == 1' <<<"$output"
 		f=$(jq -r --argjson p "$p" '.profiles[] | select(.pid == $p) | .file' <<<"$output")
 		[[ $f == "$T/all/cpu.$p.cpuburn-1."* ]]
