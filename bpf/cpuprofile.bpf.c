@@ -48,6 +48,23 @@ struct {
 	__type(value, __u64);
 } gs_cp_counts SEC(".maps");
 
+/* Stacks the stack map refused, counted by their contents (sized before load). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct gs_cp_spill_key);
+	__type(value, __u64);
+} gs_cp_spill SEC(".maps");
+
+/* The spill key is built here: it is larger than the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct gs_cp_spill_key);
+} gs_cp_scratch SEC(".maps");
+
 /* Every binary's SP-delta table, one after the other; user space fills it
  * through a memory mapping and sizes it before load. */
 struct {
@@ -142,6 +159,47 @@ static __always_inline __u64 leaf_caller(const struct gs_cp_proc *proc, struct p
 	return ret;
 }
 
+/* count[key] += 1; false when the map is full. */
+static __always_inline bool count_in(void *map, const void *key)
+{
+	__u64 one = 1, *count;
+	long ret;
+
+	count = bpf_map_lookup_elem(map, key);
+	if (count) {
+		__sync_fetch_and_add(count, 1);
+		return true;
+	}
+	ret = bpf_map_update_elem(map, key, &one, BPF_NOEXIST);
+	if (ret == -EEXIST) {
+		/* Another CPU added the same key in between. */
+		count = bpf_map_lookup_elem(map, key);
+		if (count) {
+			__sync_fetch_and_add(count, 1);
+			return true;
+		}
+	}
+	return ret == 0;
+}
+
+/* A stack the stack map refused, counted by its contents; false if that fails too. */
+static __always_inline bool spill(struct bpf_perf_event_data *ctx, const struct gs_cp_key *key)
+{
+	struct gs_cp_spill_key *sk;
+	__u32 zero = 0;
+
+	sk = bpf_map_lookup_elem(&gs_cp_scratch, &zero);
+	if (!sk)
+		return false;
+	sk->slot = key->slot;
+	sk->reserved = 0;
+	sk->caller = key->caller;
+	/* Zero-fills ips past the last frame. */
+	if (bpf_get_stack(ctx, sk->ips, sizeof(sk->ips), BPF_F_USER_STACK) <= 0)
+		return false;
+	return count_in(&gs_cp_spill, sk);
+}
+
 SEC("perf_event")
 int gs_cpu_sample(struct bpf_perf_event_data *ctx)
 {
@@ -149,8 +207,6 @@ int gs_cpu_sample(struct bpf_perf_event_data *ctx)
 	struct gs_cp_key key = {};
 	struct gs_cp_proc *proc;
 	struct pt_regs *regs;
-	__u64 one = 1, *count;
-	long ret;
 
 	if (!tgid || (targ_tgid && tgid != targ_tgid))
 		return 0;	/* idle, or another process */
@@ -161,31 +217,24 @@ int gs_cpu_sample(struct bpf_perf_event_data *ctx)
 	key.slot = proc->slot;
 	/* The user registers, also when the sample interrupted the kernel. */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-
-	key.stack_id = bpf_get_stackid(ctx, &gs_cp_stacks, BPF_F_USER_STACK);
-	if (key.stack_id < 0) {
-		stat_inc(key.stack_id == -EEXIST ? GS_CPS_STACK_COLLISION : GS_CPS_STACK_ERROR);
-		key.stack_id = -1;
-		key.pc = PT_REGS_IP_CORE(regs);
-	}
 	if (leaf_fix)
 		key.caller = leaf_caller(proc, regs);
 
-	count = bpf_map_lookup_elem(&gs_cp_counts, &key);
-	if (count) {
-		__sync_fetch_and_add(count, 1);
-		return 0;
-	}
-	ret = bpf_map_update_elem(&gs_cp_counts, &key, &one, BPF_NOEXIST);
-	if (ret == -EEXIST) {
-		/* Another CPU added the same key in between. */
-		count = bpf_map_lookup_elem(&gs_cp_counts, &key);
-		if (count) {
-			__sync_fetch_and_add(count, 1);
+	key.stack_id = bpf_get_stackid(ctx, &gs_cp_stacks, BPF_F_USER_STACK);
+	if (key.stack_id == -EEXIST) {
+		stat_inc(GS_CPS_STACK_COLLISION);
+		if (spill(ctx, &key))
 			return 0;
-		}
+	} else if (key.stack_id < 0) {
+		stat_inc(GS_CPS_STACK_ERROR);
 	}
-	if (ret)
+	if (key.stack_id < 0) {
+		/* Kept with its leaf only. */
+		stat_inc(GS_CPS_LEAF_ONLY);
+		key.stack_id = -1;
+		key.pc = PT_REGS_IP_CORE(regs);
+	}
+	if (!count_in(&gs_cp_counts, &key))
 		stat_inc(GS_CPS_LOST);
 	return 0;
 }

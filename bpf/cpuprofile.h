@@ -9,7 +9,9 @@
  * time) runs gs_cpu_sample. A sample of a tracked process (gs_cp_procs)
  * records the user stack through the frame-pointer chain into the stack
  * map and adds one to the count of its key; identical stacks are counted
- * in the kernel, never sent to user space one by one.
+ * in the kernel, never sent to user space one by one. A stack the stack
+ * map refuses (another stack in its hash bucket) is counted by its full
+ * contents in the spill map instead, so collisions lose nothing.
  *
  * The leaf's caller: a frame-pointer walk starts at the leaf's pc and then
  * follows BP. A Go leaf without a frame of its own (frame size 0, and any
@@ -70,16 +72,29 @@ struct gs_cp_key {
 	gs_u64 caller;		/* the leaf's return address when the chain skips it, else 0 */
 };
 
+/*
+ * The key of gs_cp_spill: a sample whose stack the stack map could not
+ * take (its hash bucket held another stack), counted by the whole stack
+ * instead. ips is zero-filled past the last frame.
+ */
+struct gs_cp_spill_key {
+	gs_u32 slot;
+	gs_u32 reserved;
+	gs_u64 caller;		/* as in gs_cp_key */
+	gs_u64 ips[GS_CP_MAX_DEPTH];
+};
+
 /* Global counters (array map gs_cp_stats, one u64 each, summed over CPUs). */
 enum gs_cp_stat {
 	GS_CPS_SAMPLES = 0,	/* samples of tracked processes */
-	GS_CPS_LOST,		/* the count map was full: sample not counted */
-	GS_CPS_STACK_COLLISION,	/* the stack map's bucket held another stack: leaf only */
-	GS_CPS_STACK_ERROR,	/* the stack could not be walked at all: leaf only */
+	GS_CPS_LOST,		/* a count map was full: sample not counted */
+	GS_CPS_STACK_COLLISION,	/* the stack map's bucket held another stack: counted in gs_cp_spill */
+	GS_CPS_STACK_ERROR,	/* the stack could not be recorded at all: leaf only */
 	GS_CPS_LEAF_FIXED,	/* the chain skipped the leaf's caller: read by SP delta */
 	GS_CPS_LEAF_IN_CHAIN,	/* the leaf had its own frame: the chain was complete */
 	GS_CPS_LEAF_NO_TABLE,	/* the leaf's pc was outside the table (not Go code) */
 	GS_CPS_LEAF_READ_ERROR,	/* the return address could not be read */
+	GS_CPS_LEAF_ONLY,	/* counted with the leaf only (stack error, or the spill map full) */
 	GS_CPS_COUNT
 };
 

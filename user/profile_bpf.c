@@ -32,6 +32,8 @@
 _Static_assert(sizeof(struct gs_cp_proc) == 2 * 8 + 4 * 4, "struct gs_cp_proc has padding");
 _Static_assert(sizeof(struct gs_cp_spent) == 8, "struct gs_cp_spent has padding");
 _Static_assert(sizeof(struct gs_cp_key) == 2 * 4 + 2 * 8, "struct gs_cp_key has padding");
+_Static_assert(sizeof(struct gs_cp_spill_key) == 2 * 4 + 8 + GS_CP_MAX_DEPTH * 8,
+	       "struct gs_cp_spill_key has padding");
 
 #define DEFAULT_STACKS	8192
 #define DEFAULT_KEYS	16384
@@ -121,6 +123,9 @@ struct gs_cpuprof *gs_cpuprof_open(const struct gs_cpuprof_opts *o, bool *nocap,
 					   p->depth * (unsigned)sizeof(uint64_t))) ||
 	    (ret = bpf_map__set_max_entries(p->skel->maps.gs_cp_counts,
 					    clampu(o->max_keys, DEFAULT_KEYS, MAX_KEYS))) ||
+	    /* Allocated per stack that collides, not in advance (BPF_F_NO_PREALLOC). */
+	    (ret = bpf_map__set_max_entries(p->skel->maps.gs_cp_spill,
+					    clampu(o->max_stacks, DEFAULT_STACKS, MAX_STACKS))) ||
 	    (ret = bpf_map__set_max_entries(p->skel->maps.gs_cp_sptab, (uint32_t)cap))) {
 		gs_errf(err, -ret, "sizing the BPF profile maps: %s", strerror(-ret));
 		goto fail;
@@ -301,6 +306,46 @@ unsigned gs_cpuprof_depth(const struct gs_cpuprof *p)
 	return p->depth;
 }
 
+/* The spill map: keys are whole stacks. */
+static int drain_spill(struct gs_cpuprof *p, gs_cpuprof_fn fn, void *ctx)
+{
+	int fd = bpf_map__fd(p->skel->maps.gs_cp_spill);
+	struct gs_cp_spill_key *key, *next;
+	uint64_t ips[GS_CP_MAX_DEPTH];
+	struct gs_cp_key k;
+	bool first = true;
+	uint64_t count;
+	int rc = 0;
+
+	key = calloc(2, sizeof(*key));
+	if (!key)
+		return -ENOMEM;
+	next = key + 1;
+	while (bpf_map_get_next_key(fd, first ? NULL : key, next) == 0) {
+		unsigned n = 0;
+
+		first = false;
+		*key = *next;
+		if (bpf_map_lookup_elem(fd, key, &count) != 0) {
+			p->drain_missing++;
+			continue;
+		}
+		while (n < GS_CP_MAX_DEPTH && key->ips[n]) {
+			ips[n] = key->ips[n];
+			n++;
+		}
+		memset(&k, 0, sizeof(k));
+		k.slot = key->slot;
+		k.stack_id = -2;	/* spilled: the stack is in ips */
+		k.caller = key->caller;
+		rc = fn(ctx, &k, count, ips, n);
+		if (rc)
+			break;
+	}
+	free(key);
+	return rc;
+}
+
 int gs_cpuprof_drain(struct gs_cpuprof *p, gs_cpuprof_fn fn, void *ctx, struct gs_err *err)
 {
 	int counts = bpf_map__fd(p->skel->maps.gs_cp_counts);
@@ -338,6 +383,8 @@ int gs_cpuprof_drain(struct gs_cpuprof *p, gs_cpuprof_fn fn, void *ctx, struct g
 			break;
 	}
 	free(ips);
+	if (!rc)
+		rc = drain_spill(p, fn, ctx);
 	return rc;
 }
 

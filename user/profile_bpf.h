@@ -54,8 +54,8 @@ unsigned gs_cpuprof_depth(const struct gs_cpuprof *p);
 
 /*
  * Every counted key with its stack (ips, leaf first; nips 0 when the stack
- * was not recorded: then k->pc is the leaf). A nonzero return from fn stops
- * the walk and is returned.
+ * was not recorded: then k->pc is the leaf), those of the spill map too
+ * (k->stack_id -2). A nonzero return from fn stops the walk and is returned.
  */
 typedef int (*gs_cpuprof_fn)(void *ctx, const struct gs_cp_key *k, uint64_t count,
 			     const uint64_t *ips, unsigned nips);

@@ -203,6 +203,7 @@ static json_t *stats_json(const struct gs_psession *s)
 	json_object_set_new(o, "lost", json_integer((json_int_t)lost));
 	json_object_set_new(o, "stack_collisions",
 			    json_integer((json_int_t)s->stats[GS_CPS_STACK_COLLISION]));
+	json_object_set_new(o, "leaf_only", json_integer((json_int_t)s->stats[GS_CPS_LEAF_ONLY]));
 	json_object_set_new(o, "stack_errors",
 			    json_integer((json_int_t)s->stats[GS_CPS_STACK_ERROR]));
 	json_object_set_new(o, "leaf_callers_recovered",
@@ -274,7 +275,7 @@ int gs_pout_summary(const struct gs_psession *s)
 {
 	const uint64_t *st = s->stats;
 	uint64_t lost = st[GS_CPS_LOST] + s->unattributed;
-	uint64_t leaf_only = st[GS_CPS_STACK_COLLISION] + st[GS_CPS_STACK_ERROR];
+	uint64_t leaf_only = st[GS_CPS_LEAF_ONLY];
 	char dur[64];
 
 	if (gs_opts.json)
