@@ -102,6 +102,9 @@ int gs_pout_dir(const char *dir, struct gs_err *err)
 		return gs_errf(err, errno, "%s: %s", dir, strerror(errno));
 	if (lstat(dir, &st) < 0)
 		return gs_errf(err, errno, "%s: %s", dir, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return gs_errf(err, ENOTDIR, "%s: not a directory (symbolic links are not followed)",
+			       dir);
 	if (!S_ISDIR(st.st_mode))
 		return gs_errf(err, ENOTDIR, "%s: not a directory", dir);
 	if (access(dir, W_OK | X_OK) < 0)
