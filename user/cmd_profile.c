@@ -36,7 +36,8 @@ static void help(void)
 	       "                     whole seconds (default 30s)\n"
 	       "  -o, --output FILE  write the profile to FILE (created 0600; an existing\n"
 	       "                     file must be a regular file of yours) instead of a new\n"
-	       "                     temporary file in $TMPDIR; checked before sampling\n"
+	       "                     temporary file in $TMPDIR; checked before sampling;\n"
+	       "                     '-' for stdout, which implies --no-launch\n"
 	       "      --no-launch    do not run 'go tool pprof'; keep the file\n"
 	       "      --all          every Go process on the host, from one set of perf\n"
 	       "                     events: one profile per process that used CPU, as\n"
@@ -102,7 +103,7 @@ int cmd_profile(int argc, char **argv)
 	if (q.all) {
 		if (optind < argc)
 			return gs_usage_error(argv[0], "--all takes no PID");
-		if (!q.out)
+		if (!q.out || strcmp(q.out, "-") == 0)
 			return gs_usage_error(argv[0], "--all needs -o DIR for its profiles");
 	} else {
 		if (optind >= argc)
@@ -111,8 +112,6 @@ int cmd_profile(int argc, char **argv)
 			return gs_usage_error(argv[0], "unexpected argument '%s'", argv[optind + 1]);
 		if (!gs_parse_pid(argv[optind], &q.pid))
 			return gs_usage_error(argv[0], "'%s' is not a PID", argv[optind]);
-		if (q.out && strcmp(q.out, "-") == 0)
-			return gs_usage_error(argv[0], "the profile goes to a file, not stdout");
 	}
 	return gs_profile_cpu(&q);
 }

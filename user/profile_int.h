@@ -70,6 +70,7 @@ struct gs_top {
 
 struct gs_psession {
 	const struct gs_profile_req *req;
+	bool to_stdout;				/* -o -: messages go to stderr */
 	struct gs_cpuprof *bpf;
 	struct gs_pbin **bins;
 	size_t nbins, capbins;
@@ -110,8 +111,12 @@ struct gs_pout {
 	char path[PATH_MAX];
 	int fd;
 	bool temp, created;
+	bool is_stdout;		/* -o -: the profile on stdout, messages on stderr */
 };
-/* Open -o FILE (or a temporary file) before sampling: refuses links and others' files. */
+/*
+ * Open -o FILE (or a temporary file; "-" is stdout) before sampling: refuses
+ * links and others' files.
+ */
 int gs_pout_open(const char *named, struct gs_pout *f, struct gs_err *err);
 void gs_pout_close(struct gs_pout *f, bool failed);
 /* --all -o DIR: exists (or is created) and can be written; before sampling. */

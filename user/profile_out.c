@@ -68,6 +68,14 @@ int gs_pout_open(const char *named, struct gs_pout *f, struct gs_err *err)
 
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;
+	if (named && strcmp(named, "-") == 0) {
+		snprintf(f->path, sizeof(f->path), "-");
+		f->fd = dup(STDOUT_FILENO);
+		if (f->fd < 0)
+			return gs_errf(err, errno, "stdout: %s", strerror(errno));
+		f->is_stdout = true;
+		return 0;
+	}
 	if (named) {
 		if (strlen(named) >= sizeof(f->path))
 			return gs_errf(err, ENAMETOOLONG, "%s: name too long", named);
@@ -118,9 +126,9 @@ int gs_pout_write(struct gs_pout *f, struct gs_pproc *p, struct gs_err *err)
 
 	if (gs_pprof_write(p->prof, f->fd, err) < 0)
 		return -1;
-	if (fsync(f->fd) < 0 && errno != EINVAL)
+	if (!f->is_stdout && fsync(f->fd) < 0 && errno != EINVAL)
 		return gs_errf(err, errno, "%s: %s", f->path, strerror(errno));
-	if (fstat(f->fd, &st) == 0)
+	if (!f->is_stdout && fstat(f->fd, &st) == 0)
 		p->file_bytes = (uint64_t)st.st_size;
 	snprintf(p->file, sizeof(p->file), "%s", f->path);
 	p->written = true;
@@ -177,7 +185,8 @@ static json_t *proc_json(const struct gs_psession *s, const struct gs_pproc *p)
 	json_object_set_new(o, "go", gs_json_str(p->bin->cls->version));
 	json_object_set_new(o, "build_id", p->bin->cls->buildid[0] ?
 				gs_json_str(p->bin->cls->buildid) : json_null());
-	json_object_set_new(o, "file", p->written ? gs_json_str(p->file) : json_null());
+	json_object_set_new(o, "file", p->written && strcmp(p->file, "-") != 0 ?
+				gs_json_str(p->file) : json_null());
 	json_object_set_new(o, "file_bytes", json_integer((json_int_t)p->file_bytes));
 	json_object_set_new(o, "samples", json_integer((json_int_t)p->samples));
 	json_object_set_new(o, "exited", json_boolean(p->exited));
@@ -261,16 +270,16 @@ static int summary_json(const struct gs_psession *s)
 	return rc;
 }
 
-static void print_top(const struct gs_pproc *p)
+static void print_top(FILE *f, const struct gs_pproc *p)
 {
 	size_t n = p->ntop < TOP_TEXT ? p->ntop : TOP_TEXT;
 
 	for (size_t i = 0; i < n; i++) {
 		double pct = p->samples ? 100.0 * (double)p->top[i].flat / (double)p->samples : 0;
 
-		printf("  %8llu %5.1f%%  ", (unsigned long long)p->top[i].flat, pct);
-		gs_fputs_safe(p->top[i].func, stdout);
-		putchar('\n');
+		fprintf(f, "  %8llu %5.1f%%  ", (unsigned long long)p->top[i].flat, pct);
+		gs_fputs_safe(p->top[i].func, f);
+		fputc('\n', f);
 	}
 }
 
@@ -279,6 +288,8 @@ int gs_pout_summary(const struct gs_psession *s)
 	const uint64_t *st = s->stats;
 	uint64_t lost = st[GS_CPS_LOST] + s->unattributed;
 	uint64_t leaf_only = st[GS_CPS_LEAF_ONLY];
+	/* With the profile on stdout, the words go to stderr. */
+	FILE *f = s->to_stdout ? stderr : stdout;
 	char dur[64];
 
 	if (gs_opts.json)
@@ -290,30 +301,32 @@ int gs_pout_summary(const struct gs_psession *s)
 		if (!p->written)
 			continue;
 		if (s->req->all) {
-			printf("%d ", p->pid);
-			gs_fputs_safe(p->name, stdout);
-			printf(": %llu samples%s: ", (unsigned long long)p->samples,
-			       p->exited ? " (exited)" : "");
-			gs_fputs_safe(p->file, stdout);
-			putchar('\n');
+			fprintf(f, "%d ", p->pid);
+			gs_fputs_safe(p->name, f);
+			fprintf(f, ": %llu samples%s: ", (unsigned long long)p->samples,
+				p->exited ? " (exited)" : "");
+			gs_fputs_safe(p->file, f);
+			fputc('\n', f);
 			continue;
 		}
-		printf("%llu samples in %s%s", (unsigned long long)p->samples, dur,
-		       p->exited ? " (the process exited)" : "");
+		fprintf(f, "%llu samples in %s%s", (unsigned long long)p->samples, dur,
+			p->exited ? " (the process exited)" : "");
 		if (lost || leaf_only)
-			printf("; %llu lost, %llu with the leaf only", (unsigned long long)lost,
-			       (unsigned long long)leaf_only);
-		putchar('\n');
+			fprintf(f, "; %llu lost, %llu with the leaf only", (unsigned long long)lost,
+				(unsigned long long)leaf_only);
+		fputc('\n', f);
 		if (!p->bin->sym)
-			printf("no symbols (%s): addresses only\n", p->bin->sym_note);
-		print_top(p);
-		printf("Profile dump saved to: ");
-		gs_fputs_safe(p->file, stdout);
-		putchar('\n');
+			fprintf(f, "no symbols (%s): addresses only\n", p->bin->sym_note);
+		print_top(f, p);
+		if (!s->to_stdout) {
+			fprintf(f, "Profile dump saved to: ");
+			gs_fputs_safe(p->file, f);
+			fputc('\n', f);
+		}
 	}
 	if (s->req->all)
-		printf("%zu profiles in %s, %llu lost samples\n", s->nprocs, dur,
-		       (unsigned long long)lost);
+		fprintf(f, "%zu profiles in %s, %llu lost samples\n", s->nprocs, dur,
+			(unsigned long long)lost);
 	return GS_EXIT_OK;
 }
 

@@ -277,8 +277,11 @@ static int prepare(struct run *r)
 			snprintf(msg, sizeof(msg), "PID %d: %s", q->pid, err.msg);
 		return gs_error(GS_EXIT_ERROR, "%s: %s", q->cmd, msg);
 	}
+	if (q->out && strcmp(q->out, "-") == 0 && gs_opts.json)
+		return gs_usage_error(q->cmd, "-o - and --json cannot share stdout");
 	if (gs_pout_open(q->out, &r->out, &err) < 0)
 		return gs_error(GS_EXIT_ERROR, "%s: %s", q->cmd, err.msg);
+	r->s.to_stdout = r->out.is_stdout;
 	return GS_EXIT_OK;
 }
 
@@ -367,7 +370,7 @@ static int finish(struct run *r)
 	r->s.cpu_ns[3] = self_cpu_ns();
 	if (gs_pout_summary(&r->s) != GS_EXIT_OK)
 		rc = GS_EXIT_ERROR;
-	launch = !q->all && !q->no_launch && !gs_opts.json && rc == GS_EXIT_OK &&
+	launch = !q->all && !q->no_launch && !gs_opts.json && !r->s.to_stdout && rc == GS_EXIT_OK &&
 		 gs_pout_go_on_path();
 	if (launch) {
 		rc = gs_pout_launch(r->s.procs[0]->file);
@@ -386,7 +389,7 @@ static void announce(const struct run *r)
 	gs_fmt_go_duration(q->duration_ns, dur, sizeof(dur));
 	if (q->all)
 		gs_warn("profiling %zu Go processes (agentless) for %s", r->s.nprocs, dur);
-	else if (gs_opts.json)
+	else if (gs_opts.json || r->s.to_stdout)
 		gs_warn("profiling PID %d (agentless) for %s", q->pid, dur);
 	else
 		printf("Profiling CPU of PID %d (agentless) for %s...\n", q->pid, dur);

@@ -206,6 +206,18 @@ start_burn() {
 	grep -q '^samples/count cpu/nanoseconds' "$T/j.raw"
 }
 
+@test "profile -o -: the profile on stdout, the words on stderr, nothing launched" {
+	require_file "$CB/cpuburn-1.24.plain"
+	start_burn "$CB/cpuburn-1.24.plain" -mode ratio -d 60s
+	"$GOSCOPE" profile "$BURN_PID" -d 2s -o - >"$T/out.pb.gz" 2>"$T/err"
+	grep -q 'profiling PID' "$T/err"
+	grep -q 'samples in' "$T/err"
+	pprof_top "$T/out.pb.gz" "$T/out.top"
+	[ "$(top_flat "$T/out.top" 'burn\.HotA$')" -gt 0 ]
+	run --separate-stderr "$GOSCOPE" --json profile "$BURN_PID" -d 2s -o -
+	[ "$status" -eq 2 ]
+}
+
 @test "profile: the release corpus (esbuild rebuilding a large bundle in watch mode): top functions are esbuild's" {
 	local d n=0 esb
 	for d in esbuild-0.8.57 esbuild-0.13.15 esbuild-0.15.18 esbuild-0.19.12; do
