@@ -122,19 +122,23 @@ echo "== machine: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), kernel $
 echo "== 1. the leaf's caller and in-kernel aggregation (${SECS}s profiles)"
 stats_was=$(sysctl -n kernel.bpf_stats_enabled)
 sysctl -qw kernel.bpf_stats_enabled=1
-printf '  %-26s %7s %9s %8s %7s %7s %9s %9s\n' program samples "no caller" outside stacks table "ns/run" "ns/run nf"
+printf '  %-26s %7s %9s %8s %7s %7s %9s %9s %8s\n' program samples "no caller" outside stacks table "ns/run" "ns/run nf" "bpf/cpu"
 leaf_row() {
 	local name=$1 pid=$2 with without
 	with=$(prog_cost "$pid" "$SECS")
 	cp "$tmp/p.json" "$tmp/with.json"
 	without=$(prog_cost "$pid" "$SECS" GOSCOPE_PROFILE_NO_LEAF_FIX=1)
-	jq -r --arg n "$name" --arg w "$with" --arg wo "$without" '
+	jq -r --arg n "$name" --arg w "$with" --arg wo "$without" --argjson secs "$SECS" '
 		def per($x): ($x | split(" ") | map(tonumber)) as $v | if $v[0] > 0 then ($v[1] / $v[0] | floor | tostring) else "n/a" end;
+		# All of the program'"'"'s time (the runs for other processes too) over the CPU time
+		# the target used until then (its samples x 10 ms): an upper bound of its cost.
+		def bound($x; $n): ($x | split(" ") | map(tonumber)) as $v |
+			if $n > 0 then ((100000 * $v[1] / ($n * ($secs - 1) / $secs * 10000000) | floor) / 1000 | tostring) + "%" else "-" end;
 		def pct($a; $b): if $b > 0 then ((1000 * $a / $b | floor) / 10 | tostring) + "%" else "-" end;
 		.stats as $s | [$n, $s.samples, pct($s.leaf_callers_recovered; $s.samples),
 		 pct($s.leaf_outside_table; $s.samples), $s.distinct_stacks, .leaf_table_entries,
-		 per($w), per($wo)] | @tsv' "$tmp/with.json" |
-		awk -F'\t' '{ printf "  %-26s %7s %9s %8s %7s %7s %9s %9s\n", $1, $2, $3, $4, $5, $6, $7, $8 }'
+		 per($w), per($wo), bound($w; $s.samples)] | @tsv' "$tmp/with.json" |
+		awk -F'\t' '{ printf "  %-26s %7s %9s %8s %7s %7s %9s %9s %8s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 }
 bg "$FX/cpuburn/cpuburn-1.19.plain" -mode ratio
 leaf_row "cpuburn (frameless leaves)" "$BG"
@@ -154,7 +158,8 @@ echo "  no caller: samples whose frame-pointer walk skipped the leaf's caller (r
 echo "  outside: the leaf was not in Go code (vdso, C); stacks: distinct keys counted in the kernel;"
 echo "  table: SP-delta entries loaded for the binary (8 bytes each); ns/run: the BPF program per"
 echo "  run (every CPU, every 10 ms, most runs for other processes), with the SP-delta lookup and"
-echo "  without it (nf)"
+echo "  without it (nf); bpf/cpu: all of the program's time over the target's CPU time (an upper"
+echo "  bound of what it costs the target)"
 
 echo "== 2. gcload throughput, $RUNS pairs of ${SECS}s runs (unprofiled, profiled; random order)"
 field() { sed -n "s/^done .*\\b$1=\\([0-9]*\\).*/\\1/p" "$2"; }
