@@ -78,6 +78,8 @@ static int on_key(void *ctx, const struct gs_cp_key *k, uint64_t count, const ui
 struct locinfo {
 	unsigned n;
 	bool top;		/* the stack's outermost frame: nothing above counts */
+	bool wrapper;		/* only a compiler-generated wrapper */
+	bool panics;		/* its outermost frame is a panic function */
 	uint64_t fids[];
 };
 
@@ -183,6 +185,8 @@ static uint64_t location(struct builder *b, uint64_t addr, bool is_ret, bool *sy
 			return 0;
 		li->n = (unsigned)n;
 		li->top = fr[n - 1].top;
+		li->wrapper = n == 1 && fr[0].wrapper;
+		li->panics = fr[n - 1].panics;
 		for (int i = 0; i < n; i++)
 			li->fids[i] = lines[i].function;
 		b->li[id] = li;
@@ -321,11 +325,18 @@ static int build_one(void *arg)
 		}
 		/* Above goexit or mstart the chain runs into whatever the stack holds. */
 		for (unsigned k = 1; k < e->nips; k++) {
-			const struct locinfo *li = li_get(b, b->locs[n - 1]);
+			const struct locinfo *callee = li_get(b, b->locs[n - 1]), *li;
+			uint64_t id;
 
-			if (li && li->top)
+			if (callee && callee->top)
 				break;
-			b->locs[n++] = location(b, e->ips[k], true, &sym);
+			id = location(b, e->ips[k], true, &sym);
+			/* Wrappers are hidden, as Go's own tracebacks and profiles hide
+			 * them, unless they called a panic function. */
+			li = li_get(b, id);
+			if (id && li && li->wrapper && !(callee && callee->panics))
+				continue;
+			b->locs[n++] = id;
 		}
 		for (size_t k = 0; k < n; k++)
 			if (!b->locs[k]) {

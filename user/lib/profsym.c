@@ -100,6 +100,9 @@ int gs_psym_frames(struct gs_psym *s, uint64_t addr, bool is_ret, struct gs_pfra
 		out[i].line = fr[i].line;
 		out[i].start_line = fr[i].start_line;
 		out[i].top = !fr[i].inlined && top_frame(fr[i].kind);
+		out[i].wrapper = fr[i].kind == GS_FK_WRAPPER;
+		out[i].panics = fr[i].kind == GS_FK_GOPANIC || fr[i].kind == GS_FK_SIGPANIC ||
+				fr[i].kind == GS_FK_PANICWRAP;
 	}
 	return n;
 }

@@ -27,6 +27,8 @@ struct gs_pframe {
 	int64_t start_line;		/* the func keyword's line, 0 when unknown */
 	bool top;			/* a stack's outermost function (goexit, mstart, ...):
 					 * what a frame-pointer walk finds above it is not a frame */
+	bool wrapper;			/* compiler-generated wrapper: Go's tracebacks hide it */
+	bool panics;			/* gopanic, sigpanic, panicwrap: a wrapper calling it shows */
 };
 
 /*
