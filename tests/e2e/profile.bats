@@ -165,6 +165,7 @@ check_toolchain() {
 start_burn() {
 	local bin=$1 log
 	shift
+	require_file "$bin" || return 1
 	log=$T/burn.$RANDOM.log
 	"$bin" "$@" </dev/null >"$log" 2>&1 3>&- &
 	BURN_PID=$!
