@@ -30,7 +30,7 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf jansson capstone libmicrohttpd
+PKGS := libbpf libelf jansson capstone libmicrohttpd libprotobuf-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 
@@ -46,6 +46,11 @@ LIBS    := $(PKG_LIBS) -lz -lpthread
 # The library: classifier, Go structures in ELF, /proc reader, agent port files.
 LIB_SRC := $(wildcard user/lib/*.c) $(wildcard agent/*.c)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+# pprof's profile.proto, compiled by protoc-c at build time into the library.
+PROTOC_C ?= protoc-c
+PROTO_H  := $(BUILD)/pprof/profile.pb-c.h
+PROTO_OBJ := $(BUILD)/pprof/profile.pb-c.o
+LIB_OBJ  += $(PROTO_OBJ)
 LIB     := $(BUILD)/libgoscope.a
 
 CLI_SRC := $(wildcard user/*.c)
@@ -87,6 +92,15 @@ $(BUILD)/%.o: %.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/pprof/profile.pb-c.c $(PROTO_H) &: user/lib/pprof/profile.proto
+	$(call msg,PROTOC,$(PROTO_H))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(PROTOC_C) --c_out=$(@D) --proto_path=$(<D) $<
+$(PROTO_OBJ): $(BUILD)/pprof/profile.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+$(filter-out $(PROTO_OBJ),$(LIB_OBJ)): | $(PROTO_H)
 
 # The CLI includes the BPF skeletons.
 $(CLI_OBJ): $(BPF_SKEL)
@@ -167,6 +181,7 @@ run: deps
 # ---- tests --------------------------------------------------------------
 fixtures:
 	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
+	$(Q)tests/tools/build-cpuburn.sh $(FIXTURES_DIR)/cpuburn
 	$(Q)tools/build-symtest.sh $(FIXTURES_DIR)/symtest
 	$(Q)tools/build-stackdemo.sh $(FIXTURES_DIR)/stackdemo
 
@@ -211,12 +226,18 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
 	-DGS_DWARF_MAX_TOTAL='(32u << 20)' \
 	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
-FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC)) $(BUILD)/fuzz/obj/pprof/profile.pb-c.o
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/obj/pprof/profile.pb-c.o: $(BUILD)/pprof/profile.pb-c.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_OBJ): | $(PROTO_H)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	$(call msg,FUZZLD,$@)
@@ -235,11 +256,12 @@ LINT_INC := -Iuser -Iuser/lib -Iagent -Ibpf $(PKG_CFLAGS)
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck
 
-lint: $(BPF_SKEL)
+lint: $(BPF_SKEL) $(PROTO_H)
 	$(call msg,CPPCHECK,user agent)
 	$(Q)$(CPPCHECK) --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__linux__ -D_GNU_SOURCE \
 		"-DLIBBPF_OPTS(TYPE,NAME,...)=struct TYPE NAME" \
+		-DPROTOBUF_C_VERSION_NUMBER=1003000 \
 		--suppress=missingIncludeSystem $(LINT_INC) -I$(BUILD) $(LINT_SRC)
 	$(call msg,TIDY,user agent)
 	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)

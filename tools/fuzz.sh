@@ -26,7 +26,7 @@ LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
 dict_for() {
 	case "$1" in
-	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime | fuzz_triage) echo tests/fuzz/goelf.dict ;;
+	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime | fuzz_triage | fuzz_profsym) echo tests/fuzz/goelf.dict ;;
 	fuzz_proc | fuzz_sockets | fuzz_agentfiles) echo tests/fuzz/proc.dict ;;
 	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
 	esac
@@ -72,7 +72,7 @@ seed() {
 	want="recipe $SEED_RECIPE, corpus $(corpus_bins | wc -l)"
 	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
 	case "$t" in
-	fuzz_classify)
+	fuzz_classify | fuzz_profsym)
 		for f in hello.stripped hello.386 hello.ppc64 libhello.so hello.nobuildinfo truncated cbin; do
 			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
 		done
