@@ -98,7 +98,7 @@ esbuild_watch() {
 prof() {
 	local pid=$1 secs=$2
 	shift 2
-	env "$@" "$G" --json profile "$pid" -d "${secs}s" -o "$tmp/p.pb.gz" >"$tmp/p.json" 2>"$tmp/p.err"
+	env "$@" "$G" --json pprof-cpu "$pid" -d "${secs}s" -o "$tmp/p.pb.gz" >"$tmp/p.json" 2>"$tmp/p.err"
 }
 
 # prog_cost PID SECS [ENV=...]: the BPF program's "runs run_time_ns" (all its
@@ -107,7 +107,7 @@ prof() {
 prog_cost() {
 	local pid=$1 secs=$2
 	shift 2
-	env "$@" "$G" --json profile "$pid" -d "${secs}s" -o "$tmp/p.pb.gz" >"$tmp/p.json" 2>"$tmp/p.err" &
+	env "$@" "$G" --json pprof-cpu "$pid" -d "${secs}s" -o "$tmp/p.pb.gz" >"$tmp/p.json" 2>"$tmp/p.err" &
 	local gp=$!
 	waitfor grep -q profiling "$tmp/p.err"
 	sleep $((secs - 1))
@@ -170,7 +170,7 @@ gc_one() {
 	pid=$!
 	waitfor grep -q '^ready' "$tmp/gc.out"
 	if [ "$mode" = prof ]; then
-		"$G" --json profile "$pid" -d "$((SECS + 5))s" -o "$tmp/gc.pb.gz" >/dev/null 2>"$tmp/gc.err" &
+		"$G" --json pprof-cpu "$pid" -d "$((SECS + 5))s" -o "$tmp/gc.pb.gz" >/dev/null 2>"$tmp/gc.err" &
 		gp=$!
 		waitfor grep -q profiling "$tmp/gc.err"
 	fi

@@ -68,6 +68,8 @@ struct agent_opts {
 	bool agent, no_agent;		/* version, and commands with an agentless answer */
 	bool system, summary, freeze;	/* stack */
 	bool raw;			/* `goscope agent CMD`: the agent's protocol only */
+	int64_t duration_ns;		/* pprof-cpu -d (0: not given) */
+	bool all;			/* pprof-cpu --all */
 	const char **pos;		/* positional arguments, argv order */
 	int npos;
 };
@@ -77,6 +79,7 @@ enum {
 	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
 	AGENT_O_AGENTLESS = 1u << 2,	/* --agent, --agentless (= --no-agent) */
 	AGENT_O_STACK = 1u << 3,	/* --system, --summary, --freeze */
+	AGENT_O_PROFILE = 1u << 4,	/* -d, --duration, --all */
 };
 
 /*

@@ -135,6 +135,17 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			    ((allow & AGENT_O_AGENTLESS) && !strcmp(name, "--agentless")))) {
 			FLAG();
 			o->no_agent = true;
+		} else if ((allow & AGENT_O_PROFILE) && (!strcmp(name, "-d") || !strcmp(name, "--duration"))) {
+			struct gs_err err = { 0 };
+
+			TAKE();
+			if (gs_parse_period(v, &o->duration_ns, &err))
+				return gs_usage_error(cmd, "%s: %s", name, err.msg);
+			if (o->duration_ns <= 0)
+				return gs_usage_error(cmd, "%s: want a duration above zero", name);
+		} else if ((allow & AGENT_O_PROFILE) && !strcmp(name, "--all")) {
+			FLAG();
+			o->all = true;
 		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--system")) {
 			FLAG();
 			o->system = true;
@@ -150,8 +161,11 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 #undef TAKE
 #undef FLAG
 	}
-	/* Only the process itself can give these: the agent prints neither. */
-	if ((o->system || o->freeze) && !o->agent)
+	/*
+	 * Only the process itself can give these: the agent prints neither, and
+	 * its CPU profile always takes 30 s and covers one process.
+	 */
+	if ((o->system || o->freeze || o->all || o->duration_ns) && !o->agent)
 		o->no_agent = true;
 	return 0;
 }

@@ -8,6 +8,7 @@
 
 #include "cmd_stack.h"
 #include "memstats_live.h"
+#include "profile.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,7 +31,8 @@ const struct agent_cmd agent_cmds[] = {
 	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary",
 	  NULL },
 	{ "pprof-cpu", GS_AGENT_CPU_PROFILE, AK_PPROF, true,
-	  "record a 30 s CPU profile, save it and the binary", NULL },
+	  "record a 30 s CPU profile, save it and the binary (BPF without an agent)",
+	  gs_pprof_cpu_agentless },
 };
 
 const size_t agent_ncmds = sizeof(agent_cmds) / sizeof(agent_cmds[0]);
@@ -176,7 +178,26 @@ void agent_help(const struct agent_cmd *c)
 		printf("Record a CPU profile of TARGET (the agent always profiles for 30 seconds),\n"
 		       "then fetch TARGET's executable from the agent so the profile can be\n"
 		       "symbolised. Prints 'Profiling CPU now, will take 30 secs...', then\n"
-		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
+		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n"
+		       "\n"
+		       "When TARGET is a PID whose program has no agent (or with --agentless,\n"
+		       "-d or --all), goscope samples it from outside instead: one cpu-clock perf\n"
+		       "event per CPU samples it every 10 ms of CPU time it uses (BPF; identical\n"
+		       "stacks counted in the kernel), the stacks are symbolized from the binary's\n"
+		       "pclntab (stripped binaries too, inlined calls as their own frames), and a\n"
+		       "gzipped pprof profile is written (samples/count, cpu/nanoseconds), with\n"
+		       "the binary's mapping and Go build ID, so no binary copy is needed.\n"
+		       "Sampling ends when the duration is over, on Ctrl-C, or when the program\n"
+		       "exits; what was sampled is written in every case. A process that is not\n"
+		       "a Go program is refused. Needs root (or CAP_BPF and CAP_PERFMON) and BPF\n"
+		       "with BTF, else exit 3 with what is missing.\n"
+		       "\n"
+		       "  -d, --duration DUR         sample for DUR (default 30s, as the agent)\n"
+		       "      --all                  every Go process on the host from one set of\n"
+		       "                             perf events: DIR/cpu.PID.NAME.pb.gz per process\n"
+		       "                             that used CPU (-o DIR required)\n"
+		       "  -j, --json                 a summary (samples, lost, top functions)\n"
+		       "                             instead of launching anything\n");
 		break;
 	}
 	printf("\n");

@@ -335,6 +335,9 @@ static int with_agentless(const struct agent_cmd *c, const struct agent_opts *o,
 	if (gs_agent_resolve(t->text, &t->addr, &t->loc, &err) == 0) {
 		if (gs_agent_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str)))
 			snprintf(t->addr_str, sizeof(t->addr_str), "?");
+		/* A profile from the agent says what it does as it goes: no falling back. */
+		if (c->kind == AK_PPROF)
+			return agent_run_file(c, t, o);
 		rc = run_text_try(c, t, 0, o, agent_err, sizeof(agent_err));
 		if (rc >= 0)
 			return rc;
@@ -359,6 +362,13 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	int pid;
 	int rc;
 
+	if (o->all) {
+		if (o->npos)
+			return gs_usage_error(cmdname, "--all takes no PID");
+		if (!o->out || !strcmp(o->out, "-"))
+			return gs_usage_error(cmdname, "--all needs -o DIR for its profiles");
+		return c->agentless(0, o, NULL, NULL);
+	}
 	if (o->npos < 1)
 		return gs_error(GS_EXIT_ERROR, "missing PID or address");
 	if (c->kind == AK_SETGC) {
@@ -380,6 +390,9 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	if (o->agent && (o->system || o->freeze))
 		return gs_usage_error(cmdname, "--agent excludes --system and --freeze (the agent "
 				      "prints neither system goroutines nor frozen stacks)");
+	if (o->agent && o->duration_ns)
+		return gs_usage_error(cmdname, "--agent excludes -d: the agent's CPU profile always "
+				      "takes 30 s");
 	if (c->agentless && o->no_agent && !gs_parse_pid(o->pos[0], &pid))
 		return gs_usage_error(cmdname, "reading memory needs a PID, not '%s'", o->pos[0]);
 	t = calloc(1, sizeof(*t));
@@ -427,12 +440,15 @@ int cmd_agent(int argc, char **argv)
 	rc = agent_parse_opts(c->name, argc, argv,
 			      (c->kind == AK_TRACE || c->kind == AK_PPROF ? AGENT_O_FILE : 0) |
 				      (c->agentless ? AGENT_O_AGENTLESS : 0) |
-				      (c->cmd == GS_AGENT_STACK ? AGENT_O_STACK : 0),
+				      (c->cmd == GS_AGENT_STACK ? AGENT_O_STACK : 0) |
+				      (c->cmd == GS_AGENT_CPU_PROFILE ? AGENT_O_PROFILE : 0),
 			      &o);
 	o.raw = raw;
-	if (rc == 0 && raw && (o.no_agent || o.system || o.freeze || o.summary))
+	if (rc == 0 && raw && (o.no_agent || o.system || o.freeze || o.summary || o.all ||
+			       o.duration_ns))
 		rc = gs_usage_error("agent", "'goscope agent %s' only asks the agent: use "
-				    "'goscope %s' for --agentless, --system, --freeze, --summary",
+				    "'goscope %s' for --agentless, --system, --freeze, --summary, "
+				    "-d, --all",
 				    c->name, c->name);
 	if (rc == 0 && o.help)
 		agent_help(c);

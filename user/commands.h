@@ -18,7 +18,5 @@ int cmd_watch(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_exporter(int argc, char **argv);
-/* user/cmd_profile.c: agentless CPU profile (to be merged into pprof-cpu). */
-int cmd_profile(int argc, char **argv);
 
 #endif

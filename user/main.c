@@ -34,7 +34,6 @@ static const struct command commands[] = {
 	{ "probe", cmd_probe, "GC cycles and stop-the-world pauses of running programs (BPF)" },
 	{ "stats", cmd_stats, "goroutines, OS threads, GOMAXPROCS, num CPU: agent or agentless" },
 	{ "exporter", cmd_exporter, "serve Go process metrics to Prometheus over HTTP" },
-	{ "profile", cmd_profile, "agentless CPU profile of a Go program (BPF), as pprof" },
 };
 
 static void usage(FILE *f)

@@ -29,4 +29,15 @@ struct gs_profile_req {
  */
 int gs_profile_cpu(const struct gs_profile_req *r);
 
+/*
+ * The agentless answer of `goscope pprof-cpu PID` (agentcmd.h's
+ * agentless_fn; pid 0 with --all): the profile sampled from outside. -1
+ * with err and nothing printed when no agent answered first and pid is
+ * gone or not a Go program: the agent's error is the answer then.
+ */
+struct agent_opts;
+struct gs_err;
+int gs_pprof_cpu_agentless(int pid, const struct agent_opts *o, const char *agent_err,
+			   struct gs_err *err);
+
 #endif

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agentcmd.h"
 #include "bpfload.h"
 #include "godur.h"
 #include "golist.h"
@@ -434,4 +435,44 @@ int gs_profile_cpu(const struct gs_profile_req *q)
 	}
 	run_free(r);
 	return rc;
+}
+
+/* A live Go program, or the reason it is not one (for falling back to the agent's error). */
+static bool is_go_process(int pid, struct gs_err *err)
+{
+	struct gs_class *c;
+	bool go;
+	int fd = gs_proc_open_exe(pid, err);
+
+	if (fd < 0)
+		return false;
+	c = gs_classify_fd(fd, err);
+	close(fd);
+	if (!c)
+		return false;
+	go = c->verdict != GS_NOT_GO;
+	if (!go)
+		gs_errf(err, ENOEXEC, "not a Go program");
+	gs_class_put(c);
+	return go;
+}
+
+int gs_pprof_cpu_agentless(int pid, const struct agent_opts *o, const char *agent_err,
+			   struct gs_err *err)
+{
+	struct gs_profile_req q = {
+		.pid = pid,
+		.all = o->all,
+		.duration_ns = o->duration_ns > 0 ? o->duration_ns : GS_PROFILE_DEFAULT_NS,
+		.out = o->out,
+		.no_launch = o->no_launch,
+		.cmd = "pprof-cpu",
+	};
+
+	/* No agent, and nothing here to profile either: the agent's error stands. */
+	if (agent_err && !o->all && !is_go_process(pid, err))
+		return -1;
+	if (agent_err && gs_opts.verbose)
+		gs_warn("PID %d: no agent answered (%s); sampling it from outside", pid, agent_err);
+	return gs_profile_cpu(&q);
 }

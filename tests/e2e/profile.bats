@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: MIT
 #
-# goscope profile (the agentless CPU profile): against the cpuburn fixture
+# goscope pprof-cpu without an agent (the agentless CPU profile): against the cpuburn fixture
 # built by every toolchain in four variants (tests/tools/build-cpuburn.sh),
 # whose two hot functions burn CPU 2:1, `go tool pprof -top` must read the
 # file, show the two in that ratio within 15 % and their caller, burn.spend
@@ -70,7 +70,7 @@ ratio_run() {
 	pid=$!
 	echo "$pid" >>"$T/pids"
 	wait_for 10 grep -q '^ready' "$log" || { echo "$tag: did not start"; return 1; }
-	"$GOSCOPE" --json profile "$pid" -d 5m -o "$prof" >"$out" 2>"$err" 3>&- &
+	"$GOSCOPE" --json pprof-cpu "$pid" -d 5m -o "$prof" >"$out" 2>"$err" 3>&- &
 	gpid=$!
 	echo "$gpid" >>"$T/pids"
 	wait_for 20 grep -q 'profiling PID' "$err" || { echo "$tag: goscope did not start:"; cat "$err"; return 1; }
@@ -125,39 +125,39 @@ check_toolchain() {
 	[ "$rc" -eq 0 ]
 }
 
-@test "profile: go1.15 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.15 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.15
 }
 
-@test "profile: go1.19 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.19 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.19
 }
 
-@test "profile: go1.21 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.21 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.21
 }
 
-@test "profile: go1.22 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.22 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.22
 }
 
-@test "profile: go1.23 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.23 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.23
 }
 
-@test "profile: go1.24 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.24 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.24
 }
 
-@test "profile: go1.25 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.25 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.25
 }
 
-@test "profile: go1.26 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.26 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.26
 }
 
-@test "profile: go1.27 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
+@test "pprof-cpu: go1.27 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.27
 }
 
@@ -173,13 +173,13 @@ start_burn() {
 	wait_for 10 grep -q '^ready' "$log"
 }
 
-@test "profile: an inlined hot path shows the inlined function as its own frame" {
+@test "pprof-cpu: an inlined hot path shows the inlined function as its own frame" {
 	local v bin
 	for v in 1.15 1.19 1.27; do
 		bin=$CB/cpuburn-$v.stripped
 		require_file "$bin"
 		start_burn "$bin" -mode inline -d 60s
-		run --separate-stderr "$GOSCOPE" --json profile "$BURN_PID" -d 2s -o "$T/inl.$v.pb.gz"
+		run --separate-stderr "$GOSCOPE" --json pprof-cpu "$BURN_PID" -d 2s -o "$T/inl.$v.pb.gz"
 		[ "$status" -eq 0 ]
 		kill -KILL "$BURN_PID"
 		pprof_top "$T/inl.$v.pb.gz" "$T/inl.$v.top"
@@ -195,10 +195,10 @@ start_burn() {
 	done
 }
 
-@test "profile: --json summary: samples, duration, lost, top functions; the file's mapping has the Go build ID" {
+@test "pprof-cpu: --json summary: samples, duration, lost, top functions; the file's mapping has the Go build ID" {
 	require_file "$CB/cpuburn-1.21.pie"
 	start_burn "$CB/cpuburn-1.21.pie" -mode ratio -d 60s
-	run --separate-stderr "$GOSCOPE" profile "$BURN_PID" -d 2s -o "$T/j.pb.gz" --json
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 2s -o "$T/j.pb.gz" --json
 	[ "$status" -eq 0 ]
 	jq -e '.agentless == true and .pid == '"$BURN_PID"' and .samples > 0 and .exited == false' <<<"$output"
 	jq -e '.duration_ns >= 2000000000 and .duration_ns < 3000000000 and .period_ns == 10000000' <<<"$output"
@@ -214,19 +214,19 @@ start_burn() {
 	grep -q '^samples/count cpu/nanoseconds' "$T/j.raw"
 }
 
-@test "profile -o -: the profile on stdout, the words on stderr, nothing launched" {
+@test "pprof-cpu -o -: the profile on stdout, the words on stderr, nothing launched" {
 	require_file "$CB/cpuburn-1.24.plain"
 	start_burn "$CB/cpuburn-1.24.plain" -mode ratio -d 60s
-	"$GOSCOPE" profile "$BURN_PID" -d 2s -o - >"$T/out.pb.gz" 2>"$T/err"
+	"$GOSCOPE" pprof-cpu "$BURN_PID" -d 2s -o - >"$T/out.pb.gz" 2>"$T/err"
 	grep -q 'profiling PID' "$T/err"
 	grep -q 'samples in' "$T/err"
 	pprof_top "$T/out.pb.gz" "$T/out.top"
 	[ "$(top_flat "$T/out.top" 'burn\.HotA$')" -gt 0 ]
-	run --separate-stderr "$GOSCOPE" --json profile "$BURN_PID" -d 2s -o -
+	run --separate-stderr "$GOSCOPE" --json pprof-cpu "$BURN_PID" -d 2s -o -
 	[ "$status" -eq 2 ]
 }
 
-@test "profile: the release corpus (esbuild rebuilding a large bundle in watch mode): top functions are esbuild's" {
+@test "pprof-cpu: the release corpus (esbuild rebuilding a large bundle in watch mode): top functions are esbuild's" {
 	local d n=0 esb
 	for d in esbuild-0.8.57 esbuild-0.13.15 esbuild-0.15.18 esbuild-0.19.12; do
 		require_corpus "$d/esbuild"
@@ -261,7 +261,7 @@ start_burn() {
 		# Keep it rebuilding: change a module every 50 ms.
 		(for k in $(seq 200); do echo "// $k" >>"$T/src/m$((k % 300)).js"; sleep 0.05; done) 3>&- &
 		local touch=$!
-		run --separate-stderr "$GOSCOPE" --json profile "$epid" -d 4s -o "$T/esb.pb.gz"
+		run --separate-stderr "$GOSCOPE" --json pprof-cpu "$epid" -d 4s -o "$T/esb.pb.gz"
 		kill "$touch" "$epid" 2>/dev/null || true
 		echo "$stderr" >&2
 		[ "$status" -eq 0 ]
@@ -285,7 +285,7 @@ start_burn() {
 	[ "$n" -eq 4 ]
 }
 
-@test "profile: against the agent: the top five functions of both profiles of one workload overlap in four" {
+@test "pprof-cpu: against the agent: the top five functions of both profiles of one workload overlap in four" {
 	require_file "$CB/cpuburn-agent"
 	export GOPS_CONFIG_DIR=$T/gops
 	mkdir -p "$GOPS_CONFIG_DIR"
@@ -298,7 +298,7 @@ start_burn() {
 	gpid=$!
 	echo "$gpid" >>"$T/pids"
 	sleep 5
-	run --separate-stderr "$GOSCOPE" --json profile "$apid" -d 10s -o "$T/gs.pb.gz"
+	run --separate-stderr "$GOSCOPE" --json pprof-cpu "$apid" -d 10s -o "$T/gs.pb.gz"
 	[ "$status" -eq 0 ]
 	wait "$gpid"
 	pprof_top "$T/agent.pb.gz" "$T/agent.top"
@@ -311,14 +311,14 @@ start_burn() {
 	[ "$(comm -12 "$T/agent.5" "$T/gs.5" | wc -l)" -ge 4 ]
 }
 
-@test "profile --all: one profile per Go process from one set of perf events" {
+@test "pprof-cpu --all: one profile per Go process from one set of perf events" {
 	require_file "$CB/cpuburn-1.15.plain" "$CB/cpuburn-1.27.pie"
 	start_burn "$CB/cpuburn-1.15.plain" -mode ratio -d 60s
 	local p1=$BURN_PID
 	start_burn "$CB/cpuburn-1.27.pie" -mode ratio -d 60s
 	local p2=$BURN_PID
 	start_fixture cbin sleep 60
-	"$GOSCOPE" -v --json profile --all -d 4s -o "$T/all" >"$T/all.json" 2>"$T/all.err" 3>&- &
+	"$GOSCOPE" -v --json pprof-cpu --all -d 4s -o "$T/all" >"$T/all.json" 2>"$T/all.err" 3>&- &
 	local gp=$!
 	echo "$gp" >>"$T/pids"
 	wait_for 60 grep -q 'profiling' "$T/all.err"
@@ -341,11 +341,11 @@ start_burn() {
 	jq -e '.stats.lost == 0' <<<"$output"
 }
 
-@test "profile: a target that exits mid-profile: the profile up to the exit is written" {
+@test "pprof-cpu: a target that exits mid-profile: the profile up to the exit is written" {
 	require_file "$CB/cpuburn-1.22.plain"
 	start_burn "$CB/cpuburn-1.22.plain" -mode ratio -d 1500ms
 	SECONDS=0
-	run --separate-stderr "$GOSCOPE" --json profile "$BURN_PID" -d 30s -o "$T/exit.pb.gz"
+	run --separate-stderr "$GOSCOPE" --json pprof-cpu "$BURN_PID" -d 30s -o "$T/exit.pb.gz"
 	[ "$status" -eq 0 ]
 	[ "$SECONDS" -lt 10 ]
 	jq -e '.exited == true and .samples > 10' <<<"$output"
@@ -353,62 +353,107 @@ start_burn() {
 	[ "$(top_flat "$T/exit.top" 'burn\.HotA$')" -gt 0 ]
 }
 
-@test "profile: a process that is not Go is refused, and no file is left" {
+@test "pprof-cpu PID without an agent samples from outside; --agentless; a non-Go PID without an agent gets the agent's error" {
+	require_file "$CB/cpuburn-1.24.stripped"
+	start_burn "$CB/cpuburn-1.24.stripped" -mode ratio -d 60s
+	# No -d: the agent's 30 s, cut short by Ctrl-C once sampling has begun.
+	"$GOSCOPE" pprof-cpu "$BURN_PID" -o "$T/fb.pb.gz" --json >"$T/fb.json" 2>"$T/fb.err" 3>&- &
+	local gpid=$!
+	echo "$gpid" >>"$T/pids"
+	wait_for 20 grep -q 'profiling PID' "$T/fb.err" || { cat "$T/fb.err"; false; }
+	sleep 2
+	kill -INT "$gpid"
+	wait "$gpid"
+	jq -e '.samples > 10' "$T/fb.json"
+	pprof_top "$T/fb.pb.gz" "$T/fb.top"
+	[ "$(top_flat "$T/fb.top" 'burn\.HotA$')" -gt 0 ]
+	# --agentless names the same path with a duration of its own.
+	run --separate-stderr "$GOSCOPE" --json pprof-cpu --agentless "$BURN_PID" -d 1s -o "$T/al.pb.gz"
+	[ "$status" -eq 0 ]
+	jq -e '.samples > 0' <<<"$output"
+	# --agent: the agent or nothing (gops' words).
+	run --separate-stderr "$GOSCOPE" pprof-cpu --agent "$BURN_PID" -o "$T/ag.pb.gz"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: couldn't resolve addr or pid $BURN_PID to TCPAddress: couldn't get port for PID $BURN_PID"* ]]
+	[ ! -e "$T/ag.pb.gz" ]
+	# Neither an agent nor a Go program: the agent's error is the answer.
 	start_fixture cbin sleep 60
-	run --separate-stderr "$GOSCOPE" profile "$BG_PID" -d 2s -o "$T/c.pb.gz"
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BG_PID" -o "$T/ng.pb.gz"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: couldn't resolve addr or pid $BG_PID to TCPAddress: couldn't get port for PID $BG_PID"* ]]
+	[ ! -e "$T/ng.pb.gz" ]
+}
+
+@test "pprof-cpu: a process that is not Go is refused, and no file is left" {
+	start_fixture cbin sleep 60
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BG_PID" -d 2s -o "$T/c.pb.gz"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"PID $BG_PID is not a Go program"*"goscope profiles Go programs only"* ]]
 	[ ! -e "$T/c.pb.gz" ]
-	run --separate-stderr "$GOSCOPE" --json profile 999999999 -d 2s
+	run --separate-stderr "$GOSCOPE" --json pprof-cpu 999999999 -d 2s
 	[ "$status" -eq 1 ]
 	jq -e '.error | test("no such process")' <<<"$output"
 }
 
-@test "profile: an unwritable -o fails before sampling starts" {
+@test "pprof-cpu: an unwritable -o fails before sampling starts" {
 	start_burn "$CB/cpuburn-1.19.plain" -mode ratio -d 60s
 	SECONDS=0
-	run --separate-stderr "$GOSCOPE" profile "$BURN_PID" -d 30s -o "$T/no/such/dir/p.pb.gz"
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 30s -o "$T/no/such/dir/p.pb.gz"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"$T/no/such/dir/p.pb.gz: No such file or directory"* ]]
 	[[ $output != *Profiling* ]]
 	ln -s /etc/passwd "$T/link"
-	run --separate-stderr "$GOSCOPE" profile "$BURN_PID" -d 30s -o "$T/link"
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 30s -o "$T/link"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"refusing to follow a symbolic link"* ]]
 	[ "$SECONDS" -lt 5 ]
 	# --all: a file where the directory should be.
 	: >"$T/afile"
-	run --separate-stderr "$GOSCOPE" profile --all -d 30s -o "$T/afile"
+	run --separate-stderr "$GOSCOPE" pprof-cpu --all -d 30s -o "$T/afile"
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"not a directory"* ]]
 }
 
-@test "profile: without BPF privileges or without perf events: exit 3 with the reason" {
+@test "pprof-cpu: without BPF privileges or without perf events: exit 3 with the reason" {
 	start_burn "$CB/cpuburn-1.19.plain" -mode ratio -d 60s
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \
-		"$GOSCOPE" profile "$BURN_PID" -d 2s -o /tmp/never-written.pb.gz
+		"$GOSCOPE" pprof-cpu "$BURN_PID" -d 2s -o /tmp/never-written.pb.gz
 	[ "$status" -eq 3 ]
 	[[ $stderr == *"not root: needs CAP_BPF and CAP_PERFMON"* ]]
 	# Root without CAP_PERFMON (and CAP_SYS_ADMIN): no perf events.
 	run --separate-stderr setpriv --inh-caps=-perfmon,-sys_admin --bounding-set=-perfmon,-sys_admin \
-		"$GOSCOPE" profile "$BURN_PID" -d 2s -o "$T/np.pb.gz"
+		"$GOSCOPE" pprof-cpu "$BURN_PID" -d 2s -o "$T/np.pb.gz"
 	[ "$status" -eq 3 ]
 	[[ $stderr == *"missing CAP_PERFMON"* ]]
 	[ ! -e "$T/np.pb.gz" ]
 }
 
-@test "profile: usage errors" {
-	run --separate-stderr "$GOSCOPE" profile
+@test "pprof-cpu: usage errors" {
+	run --separate-stderr "$GOSCOPE" pprof-cpu
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: missing PID or address" ]
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 -d soon
 	[ "$status" -eq 2 ]
-	run --separate-stderr "$GOSCOPE" profile 1 -d soon
+	[[ $stderr == *"-d: "*"soon"* ]]
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 -d 0s
 	[ "$status" -eq 2 ]
-	[[ $stderr == *"bad duration 'soon'"* ]]
-	run --separate-stderr "$GOSCOPE" profile --all -d 1s
+	[[ $stderr == *"want a duration above zero"* ]]
+	# The agent's profile is always 30 s: -d is goscope's own.
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 -d 5s --agent
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--agent excludes -d"* ]]
+	run --separate-stderr "$GOSCOPE" agent pprof-cpu 1 -d 5s
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" pprof-cpu --all -o "$T/x" 1
+	[ "$status" -eq 2 ]
+	[[ $stderr == *"--all takes no PID"* ]]
+	run --separate-stderr "$GOSCOPE" pprof-cpu --all -d 1s
 	[ "$status" -eq 2 ]
 	[[ $stderr == *"--all needs -o DIR"* ]]
-	run --separate-stderr "$GOSCOPE" profile 1 2
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 2
 	[ "$status" -eq 2 ]
-	run "$GOSCOPE" profile -h
+	run "$GOSCOPE" pprof-cpu -h
 	[ "$status" -eq 0 ]
-	[[ $output == *"not a Go program is refused"* ]]
+	[[ $output == *"goscope samples it from outside instead"* ]]
+	[[ $output == *"-d, --duration DUR"*"--all "* ]]
 }
