@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Finding a gops agent: the pure helpers (config dir rule, port file, passwd,
- * environ, Go durations), lookups inside a root that must not escape it
+ * environ), lookups inside a root that must not escape it
  * (openat2 and the fallback walk, same cases), and gs_agent_locate() on this
  * process, dead PIDs and a child with its own environment.
  */
@@ -18,7 +18,6 @@
 
 #include "bysocket.h"
 #include "discover.h"
-#include "godur.h"
 #include "inroot.h"
 #include "portfile.h"
 #include "proc.h"
@@ -169,107 +168,6 @@ static void test_meminfo(void **state)
 	b = exact("MemTotal: 12 MB\n", 16);
 	assert_false(gs_parse_meminfo_total(b, 16, &t));
 	free(b);
-}
-
-/* ---- Go durations ---- */
-
-static void dur(const char *s, int64_t want)
-{
-	struct gs_err err = { 0 };
-	int64_t ns = 0;
-
-	if (gs_parse_go_duration(s, &ns, &err))
-		fail_msg("\"%s\": %s", s, err.msg);
-	if (ns != want)
-		fail_msg("\"%s\": got %lld, want %lld", s, (long long)ns, (long long)want);
-}
-
-static void test_go_duration(void **state)
-{
-	static const char *const bad[] = { "", "-", "+", "1", "s", ".s", "1.2.3s", "1x", "1 s",
-					   "1s ", "3000000h", "9223372036854775808ns", "1e3s" };
-	struct gs_err err = { 0 };
-	int64_t ns;
-
-	dur("0", 0);
-	dur("-0", 0);
-	dur("1s", GS_NS_PER_SEC);
-	dur("1.5s", 1500000000);
-	dur(".5s", 500000000);
-	dur("1.s", GS_NS_PER_SEC);
-	dur("300ms", 300000000);
-	dur("-1.5h", -5400LL * GS_NS_PER_SEC);
-	dur("2h45m", 9900LL * GS_NS_PER_SEC);
-	dur("1h2m3s4ms5us6ns", 3723004005006LL);
-	dur("1\xc2\xb5s", 1000);
-	dur("1\xce\xbcs", 1000);
-	dur("9223372036854775807ns", INT64_MAX);
-	dur("-9223372036854775808ns", INT64_MIN);
-	dur("0.000000001s", 1);
-	dur("1.0000000000000000000001s", GS_NS_PER_SEC);	/* digits past any precision */
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (gs_parse_go_duration(bad[i], &ns, &err) == 0)
-			fail_msg("accepted \"%s\"", bad[i]);
-	assert_int_equal(gs_parse_go_duration("1x", &ns, &err), -1);
-	assert_non_null(strstr(err.msg, "unknown unit"));
-	assert_int_equal(gs_parse_go_duration("1", &ns, &err), -1);
-	assert_non_null(strstr(err.msg, "missing unit"));
-
-	/* gops' period: a duration, else whole seconds */
-	assert_int_equal(gs_parse_period("5", &ns, &err), 0);
-	assert_int_equal(ns, 5 * GS_NS_PER_SEC);
-	assert_int_equal(gs_parse_period("-2", &ns, &err), 0);
-	assert_int_equal(ns, -2 * GS_NS_PER_SEC);
-	assert_int_equal(gs_parse_period("250ms", &ns, &err), 0);
-	assert_int_equal(ns, 250000000);
-	assert_int_equal(gs_parse_period("5x", &ns, &err), -1);
-	assert_int_equal(gs_parse_period("99999999999999", &ns, &err), -1);
-	assert_int_equal(gs_parse_period("", &ns, &err), -1);
-}
-
-static void fmt(int64_t ns, const char *want)
-{
-	char b[64];
-
-	gs_fmt_go_duration(ns, b, sizeof(b));
-	if (strcmp(b, want) != 0)
-		fail_msg("%lld: got %s, want %s", (long long)ns, b, want);
-}
-
-static void test_go_duration_string(void **state)
-{
-	char b[16];
-
-	fmt(0, "0s");
-	fmt(1, "1ns");
-	fmt(999, "999ns");
-	fmt(1000, "1\xc2\xb5s");
-	fmt(1500, "1.5\xc2\xb5s");
-	fmt(1000000, "1ms");
-	fmt(500000000, "500ms");
-	fmt(1234567, "1.234567ms");
-	fmt(GS_NS_PER_SEC, "1s");
-	fmt(1500000000, "1.5s");
-	fmt(60 * GS_NS_PER_SEC, "1m0s");
-	fmt(90 * GS_NS_PER_SEC, "1m30s");
-	fmt(3600 * GS_NS_PER_SEC, "1h0m0s");
-	fmt(3723 * GS_NS_PER_SEC + 4, "1h2m3.000000004s");
-	fmt(-1500000000, "-1.5s");
-	fmt(INT64_MIN, "-2562047h47m16.854775808s");
-	fmt(INT64_MAX, "2562047h47m16.854775807s");
-
-	gs_fmt_etime(0, b, sizeof(b));
-	assert_string_equal(b, "00:00");
-	gs_fmt_etime(59, b, sizeof(b));
-	assert_string_equal(b, "00:59");
-	gs_fmt_etime(3599, b, sizeof(b));
-	assert_string_equal(b, "59:59");
-	gs_fmt_etime(2 * 3600 + 42 * 60 + 12, b, sizeof(b));
-	assert_string_equal(b, "02:42:12");
-	gs_fmt_etime(86400, b, sizeof(b));
-	assert_string_equal(b, "01-00:00:00");
-	gs_fmt_etime(100 * 86400 + 1, b, sizeof(b));
-	assert_string_equal(b, "100-00:00:01");
 }
 
 /* ---- lookups inside a root ---- */
@@ -824,8 +722,6 @@ int main(void)
 		cmocka_unit_test(test_passwd_home),
 		cmocka_unit_test(test_environ),
 		cmocka_unit_test(test_meminfo),
-		cmocka_unit_test(test_go_duration),
-		cmocka_unit_test(test_go_duration_string),
 	};
 	const struct CMUnitTest inroot[] = {
 		cmocka_unit_test(test_inroot),
