@@ -43,7 +43,6 @@
 
 #define BIN_LINGER_NS	(60 * 1000000000ull)
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
-#define CMDLINE_CAP	4096
 #define CGROUP_CAP	8192
 #define MAX_BINS	4096		/* as probe_bpf.c */
 
@@ -276,22 +275,6 @@ static void set_module(struct xproc *p, const struct gs_class *c)
 	p->module[n] = '\0';
 }
 
-static void set_name(struct xproc *p, const struct gs_proc_stat *st)
-{
-	struct gs_err err = { 0 };
-
-	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
-	if (strlen(st->comm) == 15) {
-		char *cmd = malloc(CMDLINE_CAP);
-		ssize_t n = cmd ? gs_proc_read(p->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err) : -1;
-
-		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, p->name, sizeof(p->name));
-		free(cmd);
-	} else {
-		gs_proc_name(st->comm, NULL, 0, p->name, sizeof(p->name));
-	}
-}
-
 static void set_container(struct xproc *p)
 {
 	char *buf = malloc(CGROUP_CAP);
@@ -333,7 +316,7 @@ static void proc_add(struct exporter *x, struct xfound *f)
 	if (gs_proc_exe_path(f->pid, path, sizeof(path), &err) < 0)
 		path[0] = '\0';
 	p->exe = strdup(path);
-	set_name(p, &f->st);
+	gs_proc_read_name(p->pid, f->st.comm, NULL, p->name, sizeof(p->name));
 	set_container(p);
 	p->bin = bin_get(x, f->dev, f->ino);
 	if (!p->exe || !p->bin || wmap_put(&x->procs, (uint64_t)p->pid, p) < 0) {

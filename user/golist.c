@@ -21,7 +21,6 @@
 #include "discover.h"
 
 #define ARENA_CHUNK (32u << 10)
-#define CMDLINE_CAP 4096	/* enough for argv[0] */
 #define STATUS_CAP 8192		/* NSpid follows Groups, which can be long */
 #define CGROUP_CAP 8192
 
@@ -168,19 +167,7 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	p->deleted = exe_deleted(fd, path);
 	p->cls = c;
 
-	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
-	if (strlen(st->comm) == 15) {
-		char *cmd = malloc(CMDLINE_CAP);
-		ssize_t n;
-
-		if (!cmd)
-			return -1;
-		n = gs_proc_read(st->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err);
-		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, name, sizeof(name));
-		free(cmd);
-	} else {
-		gs_proc_name(st->comm, NULL, 0, name, sizeof(name));
-	}
+	gs_proc_read_name(st->pid, st->comm, NULL, name, sizeof(name));
 	p->name = arena_str(&l->arena, name);
 	p->exe = arena_str(&l->arena, path);
 	if (!p->name || !p->exe)

@@ -49,7 +49,7 @@ void watch_fill_present(struct watch *w, const struct gs_proc_stat *st, int fd,
 	s->pid = st->pid;
 	s->ppid = st->ppid;
 	snprintf(s->comm, sizeof(s->comm), "%s", st->comm);
-	watch_name(st->pid, st->comm, NULL, s->name, sizeof(s->name));
+	gs_proc_read_name(st->pid, st->comm, NULL, s->name, sizeof(s->name));
 	s->how = WHOW_EXE;
 	s->deleted = fstat(fd, &sb) == 0 && sb.st_nlink == 0;
 	if (gs_proc_exe_path(st->pid, link, sizeof(link), &err) == 0) {

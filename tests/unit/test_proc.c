@@ -590,6 +590,67 @@ static void test_fake_root(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A file with embedded NULs (a cmdline), written whole. */
+static void put_bytes(const char *dir, const char *name, const char *b, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+static void read_name(int pid, const char *comm, const char *argv0, const char *want)
+{
+	char out[256];
+
+	gs_proc_read_name(pid, comm, argv0, out, sizeof(out));
+	if (strcmp(out, want) != 0)
+		fail_msg("pid %d comm '%s': got '%s', want '%s'", pid, comm, out, want);
+}
+
+/* The one name rule over a fake /proc: cmdline only for a 15-byte comm. */
+static void test_read_name(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], out[8];
+
+	assert_non_null(mkdtemp(dir));
+	mkdir_in(dir, "10");
+	put_bytes(dir, "10/cmdline", CMD("/opt/bin/protoc-gen-buf-lint\0--x\0"));
+	mkdir_in(dir, "11");
+	put_bytes(dir, "11/cmdline", CMD("/usr/bin/python3\0script\0"));
+	mkdir_in(dir, "12");
+	put_bytes(dir, "12/cmdline", CMD(""));	/* a zombie's or a kernel thread's */
+	mkdir_in(dir, "13");			/* no cmdline: the process is gone */
+	gs_proc_set_root(dir);
+
+	read_name(10, "protoc-gen-buf-", NULL, "protoc-gen-buf-lint");
+	/* argv0 is only a stand-in: a readable cmdline wins. */
+	read_name(10, "protoc-gen-buf-", "/x/protoc-gen-buf-other", "protoc-gen-buf-lint");
+	/* A shorter comm is whole: its cmdline is never read. */
+	read_name(10, "protoc", NULL, "protoc");
+	read_name(10, "protoc", "/x/protoc-gen-buf-other", "protoc");
+	/* argv[0] that does not extend comm (a script) leaves comm. */
+	read_name(11, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	/* No cmdline to read: argv0, else comm. */
+	read_name(12, "protoc-gen-buf-", "/x/protoc-gen-buf-breaking", "protoc-gen-buf-breaking");
+	read_name(12, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(13, "protoc-gen-buf-", "/x/protoc-gen-buf-breaking", "protoc-gen-buf-breaking");
+	read_name(13, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(99, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(0, "protoc-gen-buf-", "protoc-gen-buf-x", "protoc-gen-buf-x");
+	/* The output is cut to its buffer, NUL-terminated. */
+	gs_proc_read_name(10, "protoc-gen-buf-", NULL, out, sizeof(out));
+	assert_string_equal(out, "protoc-");
+	gs_proc_set_root(NULL);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the caller's gops port file ---- */
 
 static void test_portfile(void **state)
@@ -650,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_ns_self),
 		cmocka_unit_test(test_pid_iter_real),
 		cmocka_unit_test(test_fake_root),
+		cmocka_unit_test(test_read_name),
 		cmocka_unit_test(test_portfile),
 	};
 

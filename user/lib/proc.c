@@ -191,6 +191,25 @@ int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
 	return 0;
 }
 
+/* Enough for argv[0]; a longer one is cut here, as by the kernel's PATH_MAX. */
+#define NAME_CMDLINE_CAP 4096
+
+void gs_proc_read_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz)
+{
+	char buf[NAME_CMDLINE_CAP];
+	ssize_t n = -1;
+
+	/* Only a 15-byte comm may have been cut: then argv[0] decides. */
+	if (strlen(comm) == 15 && pid > 0)
+		n = gs_proc_read(pid, "cmdline", buf, sizeof(buf), NULL, NULL);
+	if (n > 0)
+		gs_proc_name(comm, buf, (size_t)n, out, outsz);
+	else if (argv0)
+		gs_proc_name(comm, argv0, strlen(argv0) + 1, out, outsz);
+	else
+		gs_proc_name(comm, NULL, 0, out, outsz);
+}
+
 bool gs_path_deleted_suffix(const char *path)
 {
 	static const char sfx[] = " (deleted)";

@@ -129,6 +129,15 @@ int gs_proc_read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err);
 /* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
 int gs_proc_open_exe(int pid, struct gs_err *err);
 
+/*
+ * The name gops shows for a running process (gs_proc_name's rule): comm,
+ * and /proc/PID/cmdline read only when comm is 15 bytes long and may have
+ * been cut. argv0 (may be NULL) stands in for a cmdline that cannot be read
+ * (the process exited: watch knows the exec's file name). Never fails: the
+ * worst answer is comm itself.
+ */
+void gs_proc_read_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz);
+
 /* readlink /proc/PID/exe, keeping the kernel's " (deleted)" suffix. */
 int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err);
 
