@@ -315,14 +315,19 @@ static void sleep_until(uint64_t deadline)
  * that is not Go is not remembered: exec events bring every program on the
  * host here, and its next exec may well be Go.
  */
-static void consider(struct probe *p, int pid)
+static void consider(struct probe *p, int pid, const struct gs_proc_stat *known)
 {
 	struct gs_ptarget *t = NULL;
 	struct gs_proc_stat st;
 	struct gs_err err;
 
-	if (tracked(p, pid) || pid == getpid() || gs_proc_read_stat(pid, &st, &err) < 0 ||
-	    skipped(p, pid, st.starttime))
+	if (tracked(p, pid) || pid == getpid())
+		return;
+	if (known)
+		st = *known;
+	else if (gs_proc_read_stat(pid, &st, &err) < 0)
+		return;
+	if (skipped(p, pid, st.starttime))
 		return;
 	if (add_target(p, pid, &st, &t, &err) < 0 || !t) {
 		if (err.code == ENOEXEC || gs_proc_gone(&err) || err.code == ESRCH)
@@ -340,17 +345,27 @@ static void consider(struct probe *p, int pid)
 /* --all: Go processes we do not probe yet. */
 static void rescan(struct probe *p)
 {
-	struct gs_golist l;
+	struct gs_proc_scan s = { 0 };
+	struct gs_proc_stat st;
 	struct gs_err err;
 
-	memset(&l, 0, sizeof(l));
-	if (gs_golist_scan(&l, 0, &err) < 0) {
+	if (gs_proc_scan_open(&s, &err) < 0) {
 		gs_warn("rescan: %s", err.msg);
 		return;
 	}
-	for (size_t i = 0; i < l.n; i++)
-		consider(p, l.procs[i]->pid);
-	gs_golist_free(&l);
+	while (gs_proc_scan_next(&s, &st) > 0) {
+		struct gs_class *c;
+
+		if (tracked(p, st.pid) || skipped(p, st.pid, st.starttime))
+			continue;
+		c = gs_proc_classify_exe(st.pid, NULL, &err);
+		if (!c)
+			continue;
+		if (c->verdict != GS_NOT_GO)
+			consider(p, st.pid, &st);
+		gs_class_put(c);
+	}
+	gs_proc_scan_close(&s);
 }
 
 static int on_exec_event(void *ctx, const struct gs_exec_event *ev)
@@ -370,7 +385,7 @@ static int on_exec_event(void *ctx, const struct gs_exec_event *ev)
 static void drain_execs(struct probe *p)
 {
 	for (unsigned i = 0; i < p->nexec; i++)
-		consider(p, p->execq[i]);
+		consider(p, p->execq[i], NULL);
 	p->nexec = 0;
 	if (p->exec_overflow || gs_exec_tracer_lost(p->tracer)) {
 		p->exec_overflow = false;

@@ -215,27 +215,23 @@ struct xfound {
 
 enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO };
 
-/* Classify pid's executable (through the cache). f->cls is set for XF_GO only. */
-static int examine_exe(struct xfound *f)
+/*
+ * Classify pid's executable (through the cache). f->cls is set for XF_GO
+ * only; a rescan's scan s (may be NULL) counts what could not be read.
+ */
+static int examine_exe(struct xfound *f, struct gs_proc_scan *s)
 {
 	struct gs_err err = { 0 };
 	struct stat sb;
-	int fd;
 
-	f->cls = NULL;
-	fd = gs_proc_open_exe(f->pid, &err);
-	if (fd < 0)
+	f->cls = gs_proc_classify_exe(f->pid, &sb, &err);
+	if (!f->cls) {
+		if (s)
+			gs_proc_scan_note(s, f->pid, &err);
 		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return XF_OTHER;
 	}
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
-	f->cls = gs_classify_fd(fd, &err);
-	close(fd);
-	if (!f->cls)
-		return XF_OTHER;
 	if (f->cls->verdict == GS_NOT_GO) {
 		gs_class_put(f->cls);
 		f->cls = NULL;
@@ -256,7 +252,7 @@ static int examine(int pid, struct xfound *f)
 		return XF_GONE;
 	if (f->st.flags & GS_PF_KTHREAD)
 		return XF_OTHER;
-	return examine_exe(f);
+	return examine_exe(f, NULL);
 }
 
 static void set_module(struct xproc *p, const struct gs_class *c)
@@ -451,39 +447,29 @@ static bool same_binary(const struct xproc *p)
 
 void exporter_rescan(struct exporter *x)
 {
-	struct gs_pid_iter it;
+	struct gs_proc_scan s = { 0 };
 	struct gs_err err = { 0 };
-	unsigned long denied = 0;
+	struct xfound f;
 	bool first = x->n_rescans == 0;
-	int pid;
 
 	x->gen++;
 	x->n_rescans++;
 	x->rescan_soon = false;
-	if (gs_pid_iter_open(&it, &err) < 0) {
+	if (gs_proc_scan_open(&s, &err) < 0) {
 		gs_warn("exporter: rescan: %s", err.msg);
 		return;
 	}
-	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
-		struct xfound f;
+	memset(&f, 0, sizeof(f));
+	while (gs_proc_scan_next(&s, &f.st) > 0) {
+		struct xproc *p = wmap_get(&x->procs, (uint64_t)f.st.pid);
 		int r;
 
-		memset(&f, 0, sizeof(f));
-		f.pid = pid;
-		if (gs_proc_read_stat(pid, &f.st, &err) < 0) {
-			denied += gs_proc_denied(&err);
-			continue;
-		}
-		if (f.st.state == 'Z' || f.st.state == 'X' || (f.st.flags & GS_PF_KTHREAD))
-			continue;
+		f.pid = f.st.pid;
 		if (p && p->starttime == f.st.starttime && same_binary(p)) {
 			p->gen = x->gen;
 			continue;
 		}
-		r = examine_exe(&f);
-		if (r == XF_DENIED)
-			denied++;
+		r = examine_exe(&f, &s);
 		if (p) {
 			proc_remove(x, p);
 			x->n_rescan_gone++;
@@ -494,8 +480,8 @@ void exporter_rescan(struct exporter *x)
 			x->n_rescan_found++;
 		proc_add(x, &f);
 	}
-	gs_pid_iter_close(&it);
-	x->uninspectable = denied;
+	gs_proc_scan_close(&s);
+	x->uninspectable = s.denied;
 
 	/* Tracked but not seen: the exit event was lost. */
 	{

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "classify.h"
 #include "portfile.h"
 #include "proc.h"
 
@@ -651,6 +652,167 @@ static void test_read_name(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the one /proc scan ---- */
+
+struct scan_seen {
+	int pids[16], errs[16];
+	unsigned n, nerr;
+};
+
+static void on_scan_error(void *ctx, int pid, const struct gs_err *err)
+{
+	struct scan_seen *seen = ctx;
+
+	(void)err;
+	if (seen->nerr < 16)
+		seen->errs[seen->nerr++] = pid;
+}
+
+/* Scan the fake /proc; 0 when it went as expected, else which check failed. */
+static int scan_fake(void)
+{
+	struct scan_seen seen = { 0 };
+	struct gs_proc_scan s = { .on_error = on_scan_error, .ctx = &seen };
+	struct gs_proc_stat st;
+	struct gs_err err = { 0 };
+	bool e104 = false, e105 = false, e106 = false;
+
+	if (gs_proc_scan_open(&s, &err))
+		return 1;
+	while (gs_proc_scan_next(&s, &st) > 0 && seen.n < 16)
+		seen.pids[seen.n++] = st.pid;
+	assert_int_equal(gs_proc_scan_next(&s, &st), 0);	/* stays at the end */
+	gs_proc_scan_close(&s);
+	if (seen.n != 1 || seen.pids[0] != 100)
+		return 2;
+	if (s.denied != 1 || s.failed != 2)
+		return 3;
+	for (unsigned i = 0; i < seen.nerr; i++) {
+		e104 |= seen.errs[i] == 104;
+		e105 |= seen.errs[i] == 105;
+		e106 |= seen.errs[i] == 106;
+	}
+	if (seen.nerr != 3 || !e104 || !e105 || !e106)
+		return 4;
+	/* Later errors count alike; running out of memory stops the scan. */
+	gs_errf(&err, EACCES, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.denied != 2)
+		return 5;
+	gs_errf(&err, ESRCH, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.denied != 2 || s.failed != 2)
+		return 6;
+	gs_errf(&err, EIO, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.failed != 3)
+		return 7;
+	gs_errf(&err, ENOMEM, "x");
+	if (gs_proc_scan_note(&s, 100, &err) != -1)
+		return 8;
+	return 0;
+}
+
+/*
+ * Kernel threads, zombies and vanished processes are skipped silently; a
+ * stat we may not read counts as denied, other errors as failed.
+ */
+static void test_scan(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], line[512], path[PATH_MAX];
+	int status, rc;
+	pid_t child;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	mkdir_in(dir, "100");
+	make_stat(line, sizeof(line), "100 (normal)", "S", "1", "0");
+	put_file(dir, "100/stat", line);
+	mkdir_in(dir, "101");
+	make_stat(line, sizeof(line), "101 (kworker/0:1)", "I", "2", "2129984");	/* PF_KTHREAD */
+	put_file(dir, "101/stat", line);
+	mkdir_in(dir, "102");
+	make_stat(line, sizeof(line), "102 (zombie)", "Z", "1", "0");
+	put_file(dir, "102/stat", line);
+	mkdir_in(dir, "103");			/* no stat: it exited */
+	mkdir_in(dir, "104");
+	mkdir_in(dir, "104/stat");		/* unreadable as a file: an error */
+	mkdir_in(dir, "105");
+	make_stat(line, sizeof(line), "105 (secret)", "S", "1", "0");
+	put_file(dir, "105/stat", line);
+	snprintf(path, sizeof(path), "%s/105/stat", dir);
+	assert_int_equal(chmod(path, 0), 0);	/* denied (to anyone but root) */
+	mkdir_in(dir, "106");
+	put_file(dir, "106/stat", "106 (garbage");
+
+	gs_proc_set_root(dir);
+	if (geteuid() != 0) {
+		rc = scan_fake();
+	} else {
+		/* Root reads any file: scan as nobody, for whom 105 is closed. */
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(setgid(65534) || setuid(65534) ? 99 : scan_fake());
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		rc = WEXITSTATUS(status);
+	}
+	gs_proc_set_root(NULL);
+	if (rc)
+		fail_msg("scan of the fake /proc: check %d failed", rc);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The executable of a process, through the cache. */
+static void test_classify_exe(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], path[PATH_MAX], hello[PATH_MAX];
+	struct gs_cache_stats cs0, cs1;
+	struct gs_err err = { 0 };
+	struct stat sb, self;
+	struct gs_class *c, *c2;
+
+	assert_non_null(realpath(gs_require_fixture("hello"), hello));
+	/* This test binary: C, so not Go, and the stat is its file's. */
+	c = gs_proc_classify_exe(getpid(), &sb, &err);
+	assert_non_null(c);
+	assert_int_equal(c->verdict, GS_NOT_GO);
+	assert_int_equal(stat("/proc/self/exe", &self), 0);
+	assert_true(sb.st_dev == self.st_dev && sb.st_ino == self.st_ino);
+	gs_class_put(c);
+	assert_null(gs_proc_classify_exe(INT_MAX, &sb, &err));
+	assert_true(gs_proc_gone(&err));
+
+	/* A fake /proc whose exe links to a Go fixture: parsed once. */
+	assert_non_null(mkdtemp(dir));
+	mkdir_in(dir, "200");
+	snprintf(path, sizeof(path), "%s/200/exe", dir);
+	assert_int_equal(symlink(hello, path), 0);
+	mkdir_in(dir, "201");			/* no exe: a kernel thread or gone */
+	gs_proc_set_root(dir);
+	gs_cache_clear();
+	c = gs_proc_classify_exe(200, &sb, &err);
+	assert_non_null(c);
+	assert_int_equal(c->verdict, GS_GO);
+	assert_int_equal(stat(hello, &self), 0);
+	assert_true(sb.st_ino == self.st_ino);
+	gs_cache_stats(&cs0);
+	c2 = gs_proc_classify_exe(200, NULL, &err);
+	gs_cache_stats(&cs1);
+	assert_ptr_equal(c, c2);
+	assert_int_equal(cs1.misses, cs0.misses);
+	assert_int_equal(cs1.hits, cs0.hits + 1);
+	gs_class_put(c2);
+	gs_class_put(c);
+	assert_null(gs_proc_classify_exe(201, &sb, &err));
+	assert_true(gs_proc_gone(&err));
+	gs_proc_set_root(NULL);
+	gs_cache_clear();
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* ---- the caller's gops port file ---- */
 
 static void test_portfile(void **state)
@@ -712,6 +874,8 @@ int main(void)
 		cmocka_unit_test(test_pid_iter_real),
 		cmocka_unit_test(test_fake_root),
 		cmocka_unit_test(test_read_name),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_classify_exe),
 		cmocka_unit_test(test_portfile),
 	};
 
