@@ -2,8 +2,8 @@
 /*
  * The Go processes of the host, for list, tree and audit, found by the
  * library's /proc scan (proc.h). Per process it reads only /proc/PID/stat
- * and classifies /proc/PID/exe through the cache, which answers from the
- * file's identity after the first sighting of a binary. Everything else
+ * and stats /proc/PID/exe: the classifier's cache answers from the file's
+ * identity, so only the first process of a binary opens it. Everything else
  * (readlink, cmdline, port file, --json details) is read for Go processes
  * only.
  */

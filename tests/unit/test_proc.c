@@ -763,6 +763,28 @@ static void test_scan(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* In the fake /proc: 202's binary is classified, 203's not; no one may read either. */
+static int exe_unreadable(void)
+{
+	struct gs_err err = { 0 };
+	struct gs_class *c = gs_proc_classify_exe(202, NULL, &err);
+
+	if (!c || c->verdict != GS_GO)
+		return 1;	/* a stat named a known binary: no open needed */
+	gs_class_put(c);
+	if (gs_proc_classify_exe(203, NULL, &err) || !gs_proc_denied(&err))
+		return 2;	/* an unknown one must be opened, and cannot be */
+	return 0;
+}
+
+static void copy_exe(const char *from, const char *to)
+{
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The executable of a process, through the cache. */
 static void test_classify_exe(void **state)
 {
@@ -806,6 +828,40 @@ static void test_classify_exe(void **state)
 	gs_class_put(c);
 	assert_null(gs_proc_classify_exe(201, &sb, &err));
 	assert_true(gs_proc_gone(&err));
+
+	/* A binary seen before is answered from a stat: its file is not opened again. */
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/a.bin", dir);
+	copy_exe(hello, path);
+	snprintf(path, sizeof(path), "%s/b.bin", dir);
+	copy_exe(hello, path);
+	mkdir_in(dir, "202");
+	mkdir_in(dir, "203");
+	snprintf(path, sizeof(path), "%s/202/exe", dir);
+	assert_int_equal(symlink("../a.bin", path), 0);
+	snprintf(path, sizeof(path), "%s/203/exe", dir);
+	assert_int_equal(symlink("../b.bin", path), 0);
+	c = gs_proc_classify_exe(202, NULL, &err);
+	assert_non_null(c);
+	gs_class_put(c);
+	snprintf(path, sizeof(path), "%s/a.bin", dir);
+	assert_int_equal(chmod(path, 0111), 0);
+	snprintf(path, sizeof(path), "%s/b.bin", dir);
+	assert_int_equal(chmod(path, 0111), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(exe_unreadable(), 0);
+	} else {
+		int status;
+		pid_t child = fork();
+
+		/* Root opens any file: look as nobody. */
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(setgid(65534) || setuid(65534) ? 99 : exe_unreadable());
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
 	gs_proc_set_root(NULL);
 	gs_cache_clear();
 

@@ -82,6 +82,13 @@ void gs_class_fini(struct gs_class *c);
  */
 struct gs_class *gs_classify_fd(int fd, struct gs_err *err);
 void gs_class_put(struct gs_class *c);
+/*
+ * The cached result for a file known by its stat (dev, inode, size, mtime),
+ * without opening it: a reference, or NULL when the file was not classified
+ * yet (then open it and use gs_classify_fd). Not counted as a miss.
+ */
+struct stat;
+struct gs_class *gs_class_lookup(const struct stat *st);
 
 /* Cache statistics and reset (tests and benchmarks). */
 struct gs_cache_stats { unsigned long hits, misses, entries; };

@@ -187,8 +187,9 @@ int gs_proc_scan_note(struct gs_proc_scan *s, int pid, const struct gs_err *err)
 void gs_proc_scan_close(struct gs_proc_scan *s);
 
 /*
- * pid's executable classified through the cache (classify.h), so only the
- * first process of a binary costs a parse. Returns a reference (gs_class_put)
+ * pid's executable classified through the cache (classify.h): a stat of
+ * /proc/PID/exe names a binary classified before, so only the first process
+ * of a binary costs an open and a parse. Returns a reference (gs_class_put)
  * or NULL with err (gs_proc_gone, gs_proc_denied as for the other readers);
  * sb (may be NULL) gets the executable's stat.
  */

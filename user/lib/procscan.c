@@ -63,13 +63,39 @@ struct gs_class *gs_proc_classify_exe(int pid, struct stat *sb, struct gs_err *e
 {
 	struct gs_class *c;
 	struct stat st;
-	int fd;
+	char path[PATH_MAX];
+	int fd, n;
 
+	n = snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), pid);
+	if (n < 0 || (size_t)n >= sizeof(path)) {
+		gs_errf(err, ENAMETOOLONG, "%s/%d/exe: path too long", gs_proc_root(), pid);
+		return NULL;
+	}
+	/*
+	 * stat() follows the magic link to the running file and is refused
+	 * where open() would be (the ptrace access check), so its answer and
+	 * its errors are the process's, at the price of no open file.
+	 */
+	if (stat(path, &st) < 0) {
+		int e = errno;
+
+		if (e == ENOENT || e == ESRCH)
+			gs_errf(err, ESRCH, "process %d has exited", pid);
+		else
+			gs_errf(err, e, "%s: %s", path, strerror(e));
+		return NULL;
+	}
+	c = gs_class_lookup(&st);
+	if (c) {
+		if (sb)
+			*sb = st;
+		return c;
+	}
 	fd = gs_proc_open_exe(pid, err);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0) {
-		gs_errf(err, errno, "%s/%d/exe: fstat: %s", gs_proc_root(), pid, strerror(errno));
+		gs_errf(err, errno, "%s: fstat: %s", path, strerror(errno));
 		close(fd);
 		return NULL;
 	}
