@@ -133,8 +133,9 @@ static int push(struct gs_golist *l, struct gs_goproc *p)
 }
 
 /* The Go-only part: everything a line of output needs beyond stat. */
-static int keep_go(struct gs_golist *l, struct gs_proc_scan *s, const struct gs_proc_stat *st,
-		   const struct stat *sb, struct gs_class *c, unsigned flags)
+static int keep_go(struct gs_golist *l, struct gs_proc_scan *s, struct gs_agent_scan *agents,
+		   const struct gs_proc_stat *st, const struct stat *sb, struct gs_class *c,
+		   unsigned flags)
 {
 	struct gs_err err = { 0 };
 	char path[PATH_MAX + 16], name[PATH_MAX];
@@ -157,7 +158,7 @@ static int keep_go(struct gs_golist *l, struct gs_proc_scan *s, const struct gs_
 	p->exe = arena_str(&l->arena, path);
 	if (!p->name || !p->exe)
 		return -1;
-	p->agent = gs_agent_live_cls(st->pid, c);
+	p->agent = gs_agent_scan_live(agents, st->pid, c);
 	if ((flags & GS_SCAN_DETAIL) && read_detail(p))
 		return -1;
 	if (push(l, p))
@@ -166,8 +167,8 @@ static int keep_go(struct gs_golist *l, struct gs_proc_scan *s, const struct gs_
 }
 
 /* Returns -1 only on memory exhaustion. */
-static int scan_one(struct gs_golist *l, struct gs_proc_scan *s, const struct gs_proc_stat *st,
-		    unsigned flags)
+static int scan_one(struct gs_golist *l, struct gs_proc_scan *s, struct gs_agent_scan *agents,
+		    const struct gs_proc_stat *st, unsigned flags)
 {
 	struct gs_err err = { 0 };
 	struct gs_class *c;
@@ -181,7 +182,7 @@ static int scan_one(struct gs_golist *l, struct gs_proc_scan *s, const struct gs
 		gs_class_put(c);
 		return 0;
 	}
-	r = keep_go(l, s, st, &sb, c, flags);
+	r = keep_go(l, s, agents, st, &sb, c, flags);
 	if (r <= 0)
 		gs_class_put(c);
 	return r < 0 ? -1 : 0;
@@ -198,6 +199,7 @@ static int cmp_pid(const void *a, const void *b)
 int gs_golist_scan(struct gs_golist *l, unsigned flags, struct gs_err *err)
 {
 	struct gs_proc_scan s = { .on_error = warn_error };
+	struct gs_agent_scan agents = { 0 };
 	struct gs_proc_stat st;
 	int rc = 0;
 
@@ -205,12 +207,13 @@ int gs_golist_scan(struct gs_golist *l, unsigned flags, struct gs_err *err)
 	if (gs_proc_scan_open(&s, err))
 		return -1;
 	while (gs_proc_scan_next(&s, &st) > 0) {
-		if (scan_one(l, &s, &st, flags)) {
+		if (scan_one(l, &s, &agents, &st, flags)) {
 			rc = gs_errf(err, ENOMEM, "out of memory");
 			break;
 		}
 	}
 	gs_proc_scan_close(&s);
+	gs_agent_scan_fini(&agents);
 	l->denied = s.denied;
 	l->failed = s.failed;
 	if (rc)

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "agentpkg.h"
 #include "bysocket.h"
 #include "discover.h"
 #include "inroot.h"
@@ -587,6 +588,94 @@ static void test_locate_target_view(void **state)
 	stop(pid);
 }
 
+/* A loopback listener a child inherits (not close-on-exec), as an agent's own. */
+static int listen_inherited(uint16_t *port)
+{
+	int fd = listen_local(port);
+
+	assert_int_equal(fcntl(fd, F_SETFD, 0), 0);
+	return fd;
+}
+
+/*
+ * A list's lookups: only where the binary can hold an agent, or where the
+ * caller's dir names the PID. The child's own config dir has a live port
+ * file, so any lookup finds it.
+ */
+static void test_agent_scan(void **state)
+{
+	char home[PATH_MAX], henv[PATH_MAX + 8], p[PATH_MAX], text[16];
+	char *envp[] = { henv, NULL };
+	struct gs_agent_scan s = { 0 }, early = { 0 };
+	struct gs_class c;
+	uint16_t port;
+	int lfd = listen_inherited(&port);
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	pathf(home, sizeof(home), "%s/scanhome", cfg_dir);
+	assert_int_equal(mkdir(home, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config/gops", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(henv, sizeof(henv), "HOME=%s", home);
+	pid = spawn_sleep(envp);
+	close(lfd);			/* the child holds the listener now */
+	pathf(p, sizeof(p), "%s/.config/gops/%d", home, pid);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	pathf(text, sizeof(text), "%u", port);
+	fputs(text, f);
+	fclose(f);
+
+	memset(&c, 0, sizeof(c));
+	c.verdict = GS_GO;
+	c.agent_pkg = GS_AGENT_PKG_LINKED;
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	c.agent_pkg = GS_AGENT_PKG_UNKNOWN;
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	assert_true(gs_agent_scan_live(&s, pid, NULL));
+	/* A binary that holds no agent is not looked up, though the lookup would succeed. */
+	c.agent_pkg = GS_AGENT_PKG_NONE;
+	assert_true(gs_agent_live_cls(pid, &c));
+	assert_false(gs_agent_scan_live(&s, pid, &c));
+	assert_false(gs_agent_scan_live(&early, pid, &c));	/* lists the caller's dir */
+	/* ... unless the caller's own dir names its PID, as gops would look there. */
+	write_port_file(pid, text);
+	assert_false(gs_agent_scan_live(&s, pid, &c));	/* the dir is listed once per scan */
+	gs_agent_scan_fini(&s);
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	assert_false(gs_agent_scan_live(&s, pid + 100000, &c));
+	gs_agent_scan_fini(&s);
+	gs_agent_scan_fini(&early);
+	port_path(pid, p, sizeof(p));
+	unlink(p);
+	stop(pid);
+}
+
+static void test_agent_pkg(void **state)
+{
+#define FIND(t) gs_agentpkg_find(t, sizeof(t) - 1)
+	(void)state;
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+			      "dep\tgithub.com/google/gops\tv0.3.28\th1:abc=\n"), GS_AGENT_PKG_LINKED);
+	/* Module mode lists every module linked in: none of them an agent's. */
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+			      "dep\tgithub.com/google/gopsutil\tv1.0.0\t\n"), GS_AGENT_PKG_NONE);
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"),
+			 GS_AGENT_PKG_NONE);
+	/* A GOPATH build or a Go command lists no dependencies: who knows. */
+	assert_int_equal(FIND("path\tcmd/go\nbuild\t-compiler=gc\n"), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(FIND("path\thi\n"), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(FIND(""), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(gs_agentpkg_find(NULL, 0), GS_AGENT_PKG_UNKNOWN);
+	/* ... unless its path is an agent's own (the gops CLI, GOPATH-built). */
+	assert_int_equal(FIND("path\tgithub.com/google/gops\n"), GS_AGENT_PKG_LINKED);
+#undef FIND
+}
+
 static void test_resolve(void **state)
 {
 	struct gs_agent_addr a;
@@ -722,6 +811,7 @@ int main(void)
 		cmocka_unit_test(test_passwd_home),
 		cmocka_unit_test(test_environ),
 		cmocka_unit_test(test_meminfo),
+		cmocka_unit_test(test_agent_pkg),
 	};
 	const struct CMUnitTest inroot[] = {
 		cmocka_unit_test(test_inroot),
@@ -733,6 +823,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_agent_linked_modinfo),
+		cmocka_unit_test(test_agent_scan),
 	};
 	int rc = 0;
 

@@ -10,6 +10,7 @@
  * tree of C binaries stays fast.
  */
 #include "classify.h"
+#include "agentpkg.h"
 #include "modinfo.h"
 
 #include <elf.h>
@@ -279,6 +280,9 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		if (r)
 			set_version(c, r, GS_VSRC_RANGE);
 	}
+
+	/* Can it hold a gops agent? Decided once per binary (agentpkg.h). */
+	c->agent_pkg = gs_agentpkg_find(c->modinfo, c->modinfo_len);
 
 	/* Build flags that need the Go facts. */
 	if (e.type == ET_DYN) {
