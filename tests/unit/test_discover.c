@@ -526,6 +526,25 @@ static void stop(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
+/*
+ * A sleeping child whose HOME is cfg_dir/NAME, with an empty .config/gops:
+ * home gets the path, henv (envp's only entry) "HOME=...".
+ */
+static pid_t spawn_with_home(const char *name, char home[PATH_MAX], char henv[PATH_MAX + 8],
+			     char *const envp[])
+{
+	char p[PATH_MAX];
+
+	pathf(home, PATH_MAX, "%s/%s", cfg_dir, name);
+	assert_int_equal(mkdir(home, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config/gops", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(henv, PATH_MAX + 8, "HOME=%s", home);
+	return spawn_sleep(envp);
+}
+
 static void test_locate_target_view(void **state)
 {
 	char home[PATH_MAX], henv[PATH_MAX + 8], p[PATH_MAX], want[PATH_MAX + 64];
@@ -535,14 +554,7 @@ static void test_locate_target_view(void **state)
 	pid_t pid;
 	FILE *f;
 
-	pathf(home, sizeof(home), "%s/home", cfg_dir);
-	assert_int_equal(mkdir(home, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config/gops", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(henv, sizeof(henv), "HOME=%s", home);
-	pid = spawn_sleep(envp);
+	pid = spawn_with_home("home", home, henv, envp);
 
 	/* The caller's dir has nothing; the child's own HOME has its file. */
 	pathf(p, sizeof(p), "%s/.config/gops/%d", home, pid);
@@ -614,14 +626,7 @@ static void test_agent_scan(void **state)
 	FILE *f;
 
 	(void)state;
-	pathf(home, sizeof(home), "%s/scanhome", cfg_dir);
-	assert_int_equal(mkdir(home, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config/gops", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(henv, sizeof(henv), "HOME=%s", home);
-	pid = spawn_sleep(envp);
+	pid = spawn_with_home("scanhome", home, henv, envp);
 	close(lfd);			/* the child holds the listener now */
 	pathf(p, sizeof(p), "%s/.config/gops/%d", home, pid);
 	f = fopen(p, "w");
