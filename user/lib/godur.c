@@ -127,7 +127,7 @@ int gs_parse_period(const char *s, int64_t *ns, struct gs_err *err)
 
 int gs_parse_duration(const char *s, uint64_t *ns, struct gs_err *err)
 {
-	int64_t v;
+	int64_t v = 0;
 
 	if (parse_dur(s, true, &v, err))
 		return -1;
