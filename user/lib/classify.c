@@ -10,8 +10,8 @@
  * tree of C binaries stays fast.
  */
 #include "classify.h"
-#include "agentpkg.h"
 #include "modinfo.h"
+#include "agentpkg.h"
 
 #include <elf.h>
 #include <errno.h>
