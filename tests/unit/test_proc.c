@@ -542,6 +542,34 @@ static void mkdir_in(const char *dir, const char *name)
 	assert_int_equal(mkdir(path, 0755), 0);
 }
 
+/* The paths every reader opens, built without printf. */
+static void test_proc_path(void **state)
+{
+	struct gs_err err = { 0 };
+	char buf[64], tiny[12];
+
+	(void)state;
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 1, "stat", &err), 0);
+	assert_string_equal(buf, "/proc/1/stat");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 4194304, "exe", &err), 0);
+	assert_string_equal(buf, "/proc/4194304/exe");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), INT_MAX, "ns/mnt", &err), 0);
+	assert_string_equal(buf, "/proc/2147483647/ns/mnt");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 0, "x", &err), 0);
+	assert_string_equal(buf, "/proc/0/x");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), INT_MIN, "x", &err), 0);
+	assert_string_equal(buf, "/proc/-2147483648/x");
+	/* Exactly full, then one byte short. */
+	assert_int_equal(gs_proc_path(tiny, sizeof(tiny), 1, "exe", &err), 0);
+	assert_string_equal(tiny, "/proc/1/exe");
+	assert_int_equal(gs_proc_path(tiny, sizeof(tiny), 12, "exe", &err), -1);
+	assert_int_equal(err.code, ENAMETOOLONG);
+	gs_proc_set_root("/tmp/fake");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 42, "cmdline", &err), 0);
+	assert_string_equal(buf, "/tmp/fake/42/cmdline");
+	gs_proc_set_root(NULL);
+}
+
 /* A fake /proc: only numeric directories are PIDs. */
 static void test_fake_root(void **state)
 {
@@ -928,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_exe_self),
 		cmocka_unit_test(test_ns_self),
 		cmocka_unit_test(test_pid_iter_real),
+		cmocka_unit_test(test_proc_path),
 		cmocka_unit_test(test_fake_root),
 		cmocka_unit_test(test_read_name),
 		cmocka_unit_test(test_scan),

@@ -44,14 +44,31 @@ static int proc_errf(struct gs_err *err, int e, int pid, const char *what)
 	return gs_errf(err, e, "%s/%d/%s: %s", proc_root, pid, what, strerror(e));
 }
 
-static int proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err)
+/* A scan builds two of these per process: no printf for them. */
+int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err)
 {
-	int n = snprintf(buf, sz, "%s/%d/%s", proc_root, pid, name);
+	size_t rl = strlen(proc_root), nl = strlen(name), nd = 0;
+	char digits[16];
+	unsigned v = pid < 0 ? 0u - (unsigned)pid : (unsigned)pid;
+	char *p = buf;
 
-	if (n < 0 || (size_t)n >= sz)
+	do
+		digits[nd++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	if (pid < 0)
+		digits[nd++] = '-';
+	if (rl + 1 + nd + 1 + nl >= sz)
 		return gs_errf(err, ENAMETOOLONG, "%s/%d/%s: path too long", proc_root, pid, name);
+	memcpy(p, proc_root, rl);
+	p += rl;
+	*p++ = '/';
+	while (nd)
+		*p++ = digits[--nd];
+	*p++ = '/';
+	memcpy(p, name, nl + 1);
 	return 0;
 }
+
 
 int gs_pid_iter_open(struct gs_pid_iter *it, struct gs_err *err)
 {
@@ -120,7 +137,7 @@ ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *tru
 	if (cap == 0)
 		return gs_errf(err, EINVAL, "no buffer");
 	buf[0] = '\0';
-	if (proc_path(path, sizeof(path), pid, name, err))
+	if (gs_proc_path(path, sizeof(path), pid, name, err))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -163,7 +180,7 @@ int gs_proc_open_exe(int pid, struct gs_err *err)
 	char path[PATH_MAX];
 	int fd;
 
-	if (proc_path(path, sizeof(path), pid, "exe", err))
+	if (gs_proc_path(path, sizeof(path), pid, "exe", err))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -178,7 +195,7 @@ int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
 
 	if (sz == 0)
 		return gs_errf(err, EINVAL, "no buffer");
-	if (proc_path(path, sizeof(path), pid, "exe", err))
+	if (gs_proc_path(path, sizeof(path), pid, "exe", err))
 		return -1;
 	n = readlink(path, buf, sz);
 	if (n < 0)
@@ -226,7 +243,7 @@ int gs_proc_ns(int pid, const char *ns, uint64_t *ino, struct gs_err *err)
 
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return gs_errf(err, EINVAL, "namespace name too long");
-	if (proc_path(path, sizeof(path), pid, name, err))
+	if (gs_proc_path(path, sizeof(path), pid, name, err))
 		return -1;
 	if (stat(path, &sb) < 0)
 		return proc_errf(err, errno, pid, name);

@@ -126,6 +126,9 @@ ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *tru
 /* /proc/PID/stat read and parsed: 0, or -1 with err (gs_proc_gone() when it exited). */
 int gs_proc_read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err);
 
+/* "/proc/PID/<name>" (under gs_proc_root()) into buf; ENAMETOOLONG when it does not fit. */
+int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err);
+
 /* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
 int gs_proc_open_exe(int pid, struct gs_err *err);
 

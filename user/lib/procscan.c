@@ -64,13 +64,10 @@ struct gs_class *gs_proc_classify_exe(int pid, struct stat *sb, struct gs_err *e
 	struct gs_class *c;
 	struct stat st;
 	char path[PATH_MAX];
-	int fd, n;
+	int fd;
 
-	n = snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), pid);
-	if (n < 0 || (size_t)n >= sizeof(path)) {
-		gs_errf(err, ENAMETOOLONG, "%s/%d/exe: path too long", gs_proc_root(), pid);
+	if (gs_proc_path(path, sizeof(path), pid, "exe", err))
 		return NULL;
-	}
 	/*
 	 * stat() follows the magic link to the running file and is refused
 	 * where open() would be (the ptrace access check), so its answer and
