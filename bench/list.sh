@@ -4,7 +4,7 @@
 # on the same processes in the same run: goscope's list, `ps -e -o
 # pid,ppid,comm,args`, and the floor (read /proc/PID/stat + stat /proc/PID/exe
 # for every process), then ROUNDS (default 5) rounds of goscope and the floor
-# back to back with their ratio. Then the per-binary parse cost of the largest
+# run in turn (bench/timeit's two-command form) with their ratios. Then the per-binary parse cost of the largest
 # corpus binary with a warm page cache. Prints figures; never passes or fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,12 +30,9 @@ echo "goscope list: $($B/timeit "$RUNS" "$BUILD/goscope")"
 echo "ps -e:        $($B/timeit "$RUNS" ps -e -o pid,ppid,comm,args)"
 echo "floor scan:   $($B/timeit "$RUNS" "$B/floor")"
 # On a shared machine the load moves between those lines: the ratio to the
-# floor is taken within rounds that time the two back to back.
-median() { sed -n 's/^median_ms=\([0-9.]*\) .*/\1/p' <<<"$1"; }
+# floor is taken in rounds that run the two in turn, run by run.
 for r in $(seq "${ROUNDS:-5}"); do
-	g=$($B/timeit "$RUNS" "$BUILD/goscope" 2>/dev/null)
-	f=$($B/timeit "$RUNS" "$B/floor")
-	echo "round $r: goscope $g; floor $f; ratio $(awk -v g="$(median "$g")" -v f="$(median "$f")" 'BEGIN { printf "%.2f", g / f }')"
+	echo "round $r: $($B/timeit "$RUNS" "$BUILD/goscope" -- "$B/floor" 2>/dev/null | paste -sd' ')"
 done
 cleanup
 pids=()
