@@ -59,13 +59,12 @@ int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err 
 		digits[nd++] = '-';
 	if (rl + 1 + nd + 1 + nl >= sz)
 		return gs_errf(err, ENAMETOOLONG, "%s/%d/%s: path too long", proc_root, pid, name);
-	memcpy(p, proc_root, rl);
-	p += rl;
+	p = stpcpy(p, proc_root);
 	*p++ = '/';
 	while (nd)
 		*p++ = digits[--nd];
 	*p++ = '/';
-	memcpy(p, name, nl + 1);
+	stpcpy(p, name);
 	return 0;
 }
 
