@@ -32,7 +32,8 @@ endif
 
 PKGS := libbpf libelf jansson capstone libmicrohttpd libprotobuf-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# capstone and libmicrohttpd are loaded when first used, not linked (user/lib/dlload.h).
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out capstone libmicrohttpd,$(PKGS)) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
@@ -41,7 +42,7 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
-LIBS    := $(PKG_LIBS) -lz -lpthread
+LIBS    := $(PKG_LIBS) -lz -lpthread -ldl
 
 # The library: classifier, Go structures in ELF, /proc reader, agent port files.
 LIB_SRC := $(wildcard user/lib/*.c) $(wildcard agent/*.c)

@@ -4,43 +4,17 @@
 
 #include <string.h>
 
-#include "modinfo.h"
+#include "agentpkg.h"
 #include "sockets.h"
-
-/* Module paths whose agents speak gops' wire protocol. */
-static const char *const agent_modules[] = {
-	"github.com/google/gops",
-	"example.com/goscope/agent",	/* agent/go, goscope's stdlib-only agent */
-};
-
-/* field is module, or a package inside it (for the "path" line). */
-static bool names_module(const char *f, size_t n, const char *mod)
-{
-	size_t m = strlen(mod);
-
-	return n >= m && memcmp(f, mod, m) == 0 && (n == m || f[m] == '/');
-}
 
 bool gs_agent_linked_modinfo(const char *text, size_t len)
 {
-	struct gs_mi_iter it;
-	struct gs_mi_line l;
-
-	gs_mi_init(&it, text, len);
-	while (gs_mi_next(&it, &l)) {
-		if ((l.kind != GS_MI_PATH && l.kind != GS_MI_MOD && l.kind != GS_MI_DEP) || l.nf < 1)
-			continue;
-		for (size_t i = 0; i < sizeof(agent_modules) / sizeof(agent_modules[0]); i++)
-			if (names_module(l.f[0].p, l.f[0].n, agent_modules[i]))
-				return true;
-	}
-	return false;
+	return gs_agentpkg_modinfo(text, len);
 }
 
 bool gs_agent_linked(const struct gs_class *c)
 {
-	return c && c->verdict != GS_NOT_GO && c->modinfo &&
-	       gs_agent_linked_modinfo(c->modinfo, c->modinfo_len);
+	return c && c->verdict != GS_NOT_GO && c->agent_pkg == GS_AGENT_PKG_LINKED;
 }
 
 static bool loopback(const struct gs_sock *s)

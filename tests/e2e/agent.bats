@@ -647,8 +647,16 @@ while True:
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: agent at 127.0.0.1:$port sent nothing for 1s" ]
 	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
-	# A duration has a unit; a bare number is whole seconds; 1.5 is neither.
-	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1.5
+	# A Go duration, or a number of seconds (a fraction too); 1.5x is neither.
+	t0=$(date +%s%N)
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 0.5
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: agent at 127.0.0.1:$port sent nothing for 500ms" ]
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 2500 ]
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1.5x
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *'unknown unit "x"'* ]]
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout -1
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 0s
 	[ "$status" -eq 2 ]
