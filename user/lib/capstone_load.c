@@ -17,14 +17,17 @@
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
-enum { F_OPEN, F_OPTION, F_MALLOC, F_DISASM_ITER, F_FREE, F_CLOSE, F_INSN_GROUP, F_COUNT };
+enum {
+	F_OPEN, F_OPTION, F_MALLOC, F_DISASM_ITER, F_FREE, F_CLOSE, F_INSN_GROUP, F_REGS_ACCESS,
+	F_COUNT
+};
 
 static const char *const names[] = { "libcapstone.so." STR(CS_API_MAJOR), "libcapstone.so", NULL };
 static const char *const syms[F_COUNT] = {
 	[F_OPEN] = "cs_open",		[F_OPTION] = "cs_option",
 	[F_MALLOC] = "cs_malloc",	[F_DISASM_ITER] = "cs_disasm_iter",
 	[F_FREE] = "cs_free",		[F_CLOSE] = "cs_close",
-	[F_INSN_GROUP] = "cs_insn_group",
+	[F_INSN_GROUP] = "cs_insn_group", [F_REGS_ACCESS] = "cs_regs_access",
 };
 static void *fns[F_COUNT];
 static bool loaded;
@@ -90,4 +93,15 @@ bool CAPSTONE_API cs_insn_group(csh handle, const cs_insn *insn, unsigned int gr
 		return false;
 	return FN(F_INSN_GROUP, bool (*)(csh, const cs_insn *, unsigned int))(handle, insn,
 									    group_id);
+}
+
+cs_err CAPSTONE_API cs_regs_access(csh handle, const cs_insn *insn, cs_regs regs_read,
+				   uint8_t *regs_read_count, cs_regs regs_write,
+				   uint8_t *regs_write_count)
+{
+	if (!loaded)
+		return CS_ERR_HANDLE;
+	return FN(F_REGS_ACCESS, cs_err (*)(csh, const cs_insn *, cs_regs, uint8_t *, cs_regs,
+					    uint8_t *))(handle, insn, regs_read, regs_read_count,
+							regs_write, regs_write_count);
 }
