@@ -20,6 +20,7 @@
 #include "discover.h"
 #include "godur.h"
 #include "gojson.h"
+#include "layoutjson.h"
 #include "output.h"
 #include "proc.h"
 #include "sockets.h"
@@ -51,6 +52,7 @@ struct pinfo {
 	char exe[PATH_MAX + 16];
 	bool has_exe;
 	struct gs_class *cls;
+	json_t *layout;			/* --json: runtime_layout (layoutjson.h) */
 	struct gs_agent_loc *loc;
 };
 
@@ -182,6 +184,8 @@ static void collect(struct pinfo *pi)
 	fd = gs_proc_open_exe(pi->pid, &err);
 	if (fd >= 0) {
 		pi->cls = gs_classify_fd(fd, &err);
+		if (gs_opts.json && pi->cls && pi->cls->verdict != GS_NOT_GO)
+			pi->layout = gs_layout_json(fd);
 		close(fd);
 	}
 	pi->loc = calloc(1, sizeof(*pi->loc));
@@ -441,6 +445,7 @@ static json_t *to_json(const struct pinfo *pi)
 		json_object_set_new(o, "deleted", json_null());
 	}
 	json_object_set_new(o, "go", pi->cls ? gs_class_json(pi->cls) : json_null());
+	json_object_set_new(o, "runtime_layout", pi->layout ? json_incref(pi->layout) : json_null());
 	json_object_set_new(o, "agent", agent_json(pi->loc));
 	return o;
 }
@@ -523,6 +528,7 @@ int cmd_process(int argc, char **argv)
 	if (pi.cls)
 		gs_class_put(pi.cls);
 	gs_sock_list_free(&pi.socks);
+	json_decref(pi.layout);
 	free(pi.cmdline);
 	free(pi.loc);
 	return rc;

@@ -18,6 +18,7 @@
 #include "agentcmd.h"
 #include "commands.h"
 #include "gojson.h"
+#include "layoutjson.h"
 #include "output.h"
 #include "versiontext.h"
 #include "version.h"
@@ -140,12 +141,14 @@ static int one(const char *arg, bool modules, json_t *files)
 	struct gs_err err = { 0 };
 	char path[PATH_MAX + 16], why[sizeof(err.msg) + 64];
 	struct gs_class *c = NULL;
-	json_t *o = NULL;
+	json_t *o = NULL, *layout = NULL;
 	int pid, fd, rc = 0;
 
 	fd = open_arg(arg, &pid, path, sizeof(path), &err);
 	if (fd >= 0) {
 		c = gs_classify_fd(fd, &err);
+		if (files && c && c->verdict != GS_NOT_GO)
+			layout = gs_layout_json(fd);
 		close(fd);
 	}
 	why[0] = '\0';
@@ -163,6 +166,7 @@ static int one(const char *arg, bool modules, json_t *files)
 		json_object_set_new(o, "path", gs_json_str(path));
 		json_object_set_new(o, "pid", pid ? json_integer(pid) : json_null());
 		json_object_set_new(o, "go", c ? gs_class_json(c) : json_null());
+		json_object_set_new(o, "runtime_layout", layout ? layout : json_null());
 		json_object_set_new(o, "error", why[0] ? gs_json_str(why) : json_null());
 		json_array_append_new(files, o);
 	} else if (rc) {

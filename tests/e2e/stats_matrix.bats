@@ -128,6 +128,46 @@ gc-pause-end num-gc num-forced-gc gc-cpu-fraction enable-gc debug-gc "
 @test "stats matrix: go1.26, every build mode: the program's own numbers" { matrix_line 1.26; }
 @test "stats matrix: go1.27, every build mode: the program's own numbers" { matrix_line 1.27; }
 
+# What `version --json` says of a build's runtime layout must be what the
+# readers above used: DWARF and .symtab when the build has them, else the
+# table row of its own release line and globals from code.
+@test "stats matrix: version --json and process --json name the runtime layout's sources, every toolchain and mode" {
+	local v m f got want pid miss
+	for v in $("$GS_ROOT/tools/fetch-go-toolchains.sh" --list); do
+		require_file "$MATRIX/$v/VERSION"
+		for m in "${MODES[@]}" selfstat.arm64 selfstat.arm64.stripped; do
+			f=$MATRIX/$v/$m
+			require_file "$f"
+			got=$("$GOSCOPE" version --json "$f" | jq -c '.files[0].runtime_layout |
+				[.offsets, (.table_row // "" | split(".")[0:2] | join(".")), .globals,
+				 ([.globals_missing[].global] | join(","))]')
+			# allgptr came with Go 1.17; every other global is found
+			miss=
+			[ "$v" = 1.15 ] && miss=runtime.allgptr
+			case $m in
+			*.stripped) want="[\"table\",\"go$v\",\"code\",\"$miss\"]" ;;
+			*) want="[\"dwarf\",\"\",\"symtab\",\"$miss\"]" ;;
+			esac
+			[ "$got" = "$want" ] || { echo "$v/$m: $got, want $want"; return 1; }
+		done
+	done
+	# A running program: process --json gives the same object.
+	spawn "$BATS_TEST_TMPDIR/p.log" "$MATRIX/1.27/selfstat.stripped" -interval 1s
+	pid=$SPAWNED
+	wait_for 10 grep -q '^stats ' "$BATS_TEST_TMPDIR/p.log"
+	got=$("$GOSCOPE" --json process "$pid" | jq -c .runtime_layout)
+	[ "$got" = "$("$GOSCOPE" version --json "$MATRIX/1.27/selfstat.stripped" | jq -c '.files[0].runtime_layout')" ]
+	[ "$got" = "$("$GOSCOPE" version --json "$pid" | jq -c '.files[0].runtime_layout')" ]
+	# A release the table has no row for says so, never a neighbour's row.
+	f=$CORPUS/esbuild-0.19.12/esbuild
+	require_file "$f"
+	got=$("$GOSCOPE" version --json "$f" | jq -c '.files[0].runtime_layout | [.offsets, .table_row, .offsets_why]')
+	[ "$got" = '[null,null,"no runtime layout for go1.20.12"]' ]
+	# Not Go: no layout at all.
+	got=$("$GOSCOPE" version --json /bin/sh | jq -c '.files[0].runtime_layout')
+	[ "$got" = null ]
+}
+
 @test "stats matrix: every fetched release line has a test here" {
 	local v
 	for v in $("$GS_ROOT/tools/fetch-go-toolchains.sh" --list); do
