@@ -6,6 +6,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 EVIL=gsevil
 
 setup() {
@@ -109,10 +111,16 @@ start_demo() {
 	port=$(sed -n 's/^ready //p' "$BATS_TEST_TMPDIR/evil.log")
 	as_evil sh -c "printf %s $port > '$T/evilcfg/$target'"
 	# root pointed at that directory must not dial it as the target's agent
-	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack "$target"
+	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack --agent "$target"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" != *"goroutine "* ]]
+	# without --agent no agent answered, so the dump is read from the
+	# target's own memory: hello's goroutines, none of the other user's agent
+	run --separate-stderr env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack "$target"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"tests/fixtures/hello/main.go"* ]]
+	[[ "$output" != *agentdemo* ]] && [[ "$output" != *goscope/agent* ]]
 	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE"
 	! grep -qE "^$target .*\\* " <<<"$output"
 }
