@@ -33,7 +33,17 @@ endif
 PKGS := libbpf libelf jansson capstone libmicrohttpd libprotobuf-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 # capstone and libmicrohttpd are loaded when first used, not linked (user/lib/dlload.h).
+# The others are linked from Debian's own static archives (libbpf.a, libelf.a,
+# libjansson.a, libprotobuf-c.a, libz.a): resolving five shared libraries cost
+# every command a third of a millisecond of start-up, which a process list of
+# a host pays once more than the /proc scan itself (docs/benchmarks.md).
+# STATIC_LIBS=0 links them shared.
+STATIC_LIBS ?= 1
+ifeq ($(STATIC_LIBS),1)
+PKG_LIBS   := -Wl,-Bstatic $(shell $(PKG_CONFIG) --static --libs $(filter-out capstone libmicrohttpd,$(PKGS)) zlib 2>/dev/null) -Wl,-Bdynamic
+else
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out capstone libmicrohttpd,$(PKGS)) 2>/dev/null)
+endif
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g

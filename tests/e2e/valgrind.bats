@@ -85,7 +85,8 @@ setup() {
 	memcheck_ok pprof-cpu "$demo" --no-launch
 	[[ "$output" == *"Binary file saved to: $T/"* ]]
 	# and the ways they fail: no agent, a bad argument, nothing listening
-	memcheck stack "$HELLO_PID"
+	memcheck_ok stack "$HELLO_PID"	# no agent: read from memory
+	memcheck stack --agent "$HELLO_PID"
 	[ "$status" -eq 1 ]
 	memcheck setgc "$demo" lots
 	[ "$status" -eq 1 ]	# as gops exits

@@ -106,7 +106,7 @@ struct gs_sym_query {
 	bool found;
 	uint64_t value, size;
 };
-/* Fill every query found in .symtab. Returns -1 when there is no .symtab. */
+/* Fill every query found in .symtab (the first 32 queries). Returns -1 when there is no .symtab. */
 int gs_symtab_lookup(const struct gs_elf *e, struct gs_sym_query *q, unsigned nq);
 
 /* ---- pclntab (§4) ---- */
