@@ -67,6 +67,11 @@ enum {
  */
 int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow,
 		     struct agent_opts *o);
+/*
+ * A --timeout style value (a Go duration or whole seconds, 1 ms to 24 days)
+ * into *ms; 0, or GS_EXIT_USAGE after reporting a usage error for cmd.
+ */
+int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms);
 
 struct agent_target {
 	const char *text;

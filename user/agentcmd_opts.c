@@ -20,7 +20,7 @@ static bool is_option(const char *a)
 	return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9');
 }
 
-static int parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
+int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
 {
 	struct gs_err err = { 0 };
 	int64_t ns;
@@ -89,11 +89,13 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			o->help = true;
 		} else if (!strcmp(name, "--timeout")) {
 			TAKE();
-			if (parse_ms(cmd, name, v, &o->t.idle_ms))
+			/* The deadline for the whole reply; no shorter silence limit under it. */
+			if (agent_parse_ms(cmd, name, v, &o->t.total_ms))
 				return GS_EXIT_USAGE;
+			o->t.idle_ms = o->t.total_ms;
 		} else if (!strcmp(name, "--connect-timeout")) {
 			TAKE();
-			if (parse_ms(cmd, name, v, &o->t.connect_ms))
+			if (agent_parse_ms(cmd, name, v, &o->t.connect_ms))
 				return GS_EXIT_USAGE;
 		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "-o") || !strcmp(name, "--output"))) {
 			TAKE();

@@ -651,6 +651,144 @@ while True:
 	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
 }
 
+# A fake agent's per-connection script that sends one byte a second until
+# the client leaves (issue 16 item 6): never silent long enough for an idle
+# limit. setgc's ten argument bytes are read first, so that only a close
+# ends it.
+DRIP='
+import select
+try:
+    while True:
+        c.sendall(b"x")
+        r, _, _ = select.select([c], [], [], 1)
+        if r and not c.recv(64):
+            break
+except OSError:
+    pass'
+
+# elapsed_ms T0: milliseconds since T0 (date +%s%N)
+elapsed_ms() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+@test "an agent that drips a byte a second: each command ends by its deadline, default or --timeout" {
+	start_fake_agent "$DRIP"
+	local a="127.0.0.1:$FAKE_PORT" t0 ms
+	# the small replies' own deadlines: memstats 5 s, version and stats 3 s
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" memstats "$a"
+	ms=$(elapsed_ms "$t0")
+	echo "memstats: $status after $ms ms: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: agent at $a did not finish its reply within 5s ("*" bytes so far)" ]]
+	[ "$ms" -ge 4900 ] && [ "$ms" -lt 9000 ]
+	local cmd
+	for cmd in version "agent stats"; do
+		t0=$(date +%s%N)
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 30 "$GOSCOPE" $cmd "$a"
+		ms=$(elapsed_ms "$t0")
+		echo "$cmd: $status after $ms ms: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == "Error: agent at $a did not finish its reply within 3s ("* ]]
+		[ "$ms" -ge 2900 ] && [ "$ms" -lt 7000 ]
+	done
+	# --timeout sets it for every command, the long ones included
+	local files
+	for cmd in stack gc setgc pprof-heap trace pprof-cpu; do
+		files=()
+		case $cmd in
+		setgc) files=(50) ;;
+		pprof-* | trace) files=(--no-launch -o "$T/out.$cmd") ;;
+		esac
+		t0=$(date +%s%N)
+		run --separate-stderr timeout 30 "$GOSCOPE" "$cmd" "$a" "${files[@]}" --timeout 1500ms
+		ms=$(elapsed_ms "$t0")
+		echo "$cmd: $status after $ms ms: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"agent at $a did not finish its reply within 1.5s ("* ]]
+		[ "$ms" -lt 12000 ]
+		# a partial file is never left behind
+		[ ! -e "$T/out.$cmd" ]
+	done
+	# JSON: a streamed stack ends with the error, still one valid document
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$a" --timeout 1500ms
+	[ "$status" -eq 1 ]
+	jq -e '(.reply | test("^x+$")) and (.error | contains("within 1.5s"))' <<<"$output"
+}
+
+# start_fake_target SCRIPT: a Go process (hello) holding a fake agent's
+# listening socket, with a port file naming it: to goscope, a Go program
+# whose agent runs SCRIPT for each connection (`c` the socket, its command
+# byte read and logged, in hex, to $T/cmds). Sets TARGET (the Go process)
+# and FAKE_PORT.
+start_fake_target() {
+	require_cmd python3 || return 1
+	python3 -c '
+import select, socket, subprocess, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+p = subprocess.Popen([sys.argv[1], "sleep", "120"], pass_fds=[s.fileno()],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+print(s.getsockname()[1], p.pid, flush=True)
+while True:
+    c, _ = s.accept()
+    cmd = c.recv(1)
+    with open(sys.argv[3], "a") as log:
+        log.write(cmd.hex() + "\n")
+    try:
+        exec(sys.argv[2])
+    except OSError:
+        pass
+    c.close()
+' "$HELLO" "$1" "$T/cmds" >"$T/target.out" 2>"$T/target.err" </dev/null 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 10 test -s "$T/target.out"
+	read -r FAKE_PORT TARGET <"$T/target.out"
+	BG_PIDS+=("$TARGET")
+	wait_for 10 gs_pid_runs "$TARGET" "$HELLO"
+	printf '%s' "$FAKE_PORT" >"$GOPS_CONFIG_DIR/$TARGET"
+}
+
+@test "stats and version PID: an agent that drips gives way to the agentless answer, with a note" {
+	start_fake_target "$DRIP"
+	local t0 ms
+	# the list takes it for a live agent: it holds the port its file names
+	run --separate-stderr "$GOSCOPE" list
+	[[ $(grep -E "^$TARGET " <<<"$output") =~ hello\ *\*\  ]]
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" stats "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "stats: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[0]} =~ ^goroutines:\ [0-9]+$ ]]
+	[[ ${lines[2]} =~ ^GOMAXPROCS:\ [0-9]+$ ]]
+	[[ $stderr == "goscope: PID $TARGET: the agent did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within 3s ("*" bytes so far)); reading memory instead" ]]
+	[ "$ms" -lt 10000 ]
+	# --timeout shortens the wait; JSON says where the values came from and why
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stats --timeout 1s "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	[ "$status" -eq 0 ]
+	[ "$ms" -lt 6000 ]
+	jq -e '.source == "agentless" and (.agent_error | contains("within 1s")) and .values.gomaxprocs.value > 0' <<<"$output"
+	# --agent insists: the deadline is an error then
+	run --separate-stderr timeout 30 "$GOSCOPE" stats --agent --timeout 1s "$TARGET"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"did not finish its reply within 1s"* ]]
+	run --separate-stderr "$GOSCOPE" stats --timeout 0s "$TARGET"
+	[ "$status" -eq 2 ]
+	# version PID: the binary's version, after a warning naming the deadline
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" version "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "version: $status after $ms ms; $output; $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$HELLO: $GOVER" ]
+	[[ $stderr == "goscope: the agent of PID $TARGET did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within 3s ("*"); reading the binary instead" ]]
+	[ "$ms" -lt 10000 ]
+}
+
 # ---- the list ----
 
 @test "list: '*' for live agents only; --check-agents keeps it for agents that accept" {
