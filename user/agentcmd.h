@@ -46,9 +46,14 @@ const struct agent_cmd *agent_cmd_find(const char *name);
 /* `goscope agent --help` (c NULL) or `goscope COMMAND --help`. */
 void agent_help(const struct agent_cmd *c);
 
+/* Default caps of the files trace and pprof write (--max-size, --max-binary). */
+#define AGENT_MAX_DATA (256ull << 20)	/* a trace or profile */
+#define AGENT_MAX_BINARY (1ull << 30)	/* the copy of the target's executable */
+
 struct agent_opts {
 	struct gs_agent_timeouts t;
 	const char *out, *bin_out;
+	uint64_t max_size, max_binary;	/* 0: AGENT_MAX_DATA, AGENT_MAX_BINARY */
 	bool no_launch, help;
 	bool modules, agent, no_agent;	/* version only */
 	const char **pos;		/* positional arguments, argv order */
@@ -56,7 +61,7 @@ struct agent_opts {
 };
 
 enum {
-	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds */
+	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds, --max-* */
 	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
 };
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytesize.h"
 #include "godur.h"
 #include "output.h"
 
@@ -108,6 +109,16 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			if (!*v)
 				return gs_usage_error(cmd, "%s needs a file name", name);
 			o->bin_out = v;
+		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "--max-size") ||
+						      (!strcmp(name, "--max-binary") &&
+						       strcmp(cmd, "trace") != 0))) {
+			struct gs_err err = { 0 };
+
+			TAKE();
+			if (gs_parse_size(v, UINT64_MAX,
+					  !strcmp(name, "--max-size") ? &o->max_size : &o->max_binary,
+					  &err))
+				return gs_usage_error(cmd, "%s: %s", name, err.msg);
 		} else if ((allow & AGENT_O_FILE) && !strcmp(name, "--no-launch")) {
 			FLAG();
 			o->no_launch = true;

@@ -72,7 +72,12 @@ static void help_file(const struct agent_cmd *c)
 	       "                             implies --no-launch\n",
 	       pprof ? "profile" : "trace");
 	if (pprof)
-		printf("      --binary-output FILE   write the binary to FILE instead\n");
+		printf("      --binary-output FILE   write the binary to FILE instead (a PID only)\n");
+	printf("      --max-size SIZE        stop, remove the file and fail when the %s\n"
+	       "                             is larger than SIZE (default 256M; K, M, G, T)\n",
+	       pprof ? "profile" : "trace");
+	if (pprof)
+		printf("      --max-binary SIZE      do not copy a binary larger than SIZE (default 1G)\n");
 	printf("      --no-launch            do not run 'go tool %s'; keep the file%s\n"
 	       "      --seconds N            refused: the agent protocol takes no duration;\n"
 	       "                             %s\n",
@@ -82,10 +87,16 @@ static void help_file(const struct agent_cmd *c)
 	       "a heap profile is a snapshot");
 	printf("\n"
 	       "Temporary files are created in $TMPDIR (default /tmp) with O_EXCL, mode\n"
-	       "0600. If 'go' is on PATH and --no-launch is not given, goscope then runs\n"
+	       "0600; an existing -o FILE is reused only when it is a regular file of yours\n"
+	       "with one link. A file whose data did not all come is removed. If 'go' is on\n"
+	       "PATH and --no-launch is not given, goscope then runs\n"
 	       "'go tool %s %s', as gops does, and removes the temporary\n"
 	       "files afterwards (files named with -o are kept).\n",
-	       pprof ? "pprof" : "trace", pprof ? "BINARY PROFILE" : "TRACE");
+	       pprof ? "pprof" : "trace", pprof ? "[BINARY] PROFILE" : "TRACE");
+	if (pprof)
+		printf("The binary is copied from /proc/PID/exe -- never asked of the agent, which\n"
+		       "could send anything -- so a HOST:PORT target gets none: the profile is\n"
+		       "saved and read alone (Go's profiles carry their function names).\n");
 }
 
 void agent_help(const struct agent_cmd *c)
@@ -139,14 +150,14 @@ void agent_help(const struct agent_cmd *c)
 		       "Prints 'Tracing now, will take 5 secs...', then 'Trace dump saved to: FILE'.\n");
 		break;
 	case GS_AGENT_HEAP_PROFILE:
-		printf("Save a heap profile of TARGET (gzip'd pprof), then fetch TARGET's\n"
-		       "executable from the agent so the profile can be symbolised. Prints\n"
+		printf("Save a heap profile of TARGET (gzip'd pprof), then copy TARGET's\n"
+		       "executable (/proc/PID/exe) beside it for 'go tool pprof'. Prints\n"
 		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
 		break;
 	case GS_AGENT_CPU_PROFILE:
 		printf("Record a CPU profile of TARGET (the agent always profiles for 30 seconds),\n"
-		       "then fetch TARGET's executable from the agent so the profile can be\n"
-		       "symbolised. Prints 'Profiling CPU now, will take 30 secs...', then\n"
+		       "then copy TARGET's executable (/proc/PID/exe) beside it for 'go tool\n"
+		       "pprof'. Prints 'Profiling CPU now, will take 30 secs...', then\n"
 		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
 		break;
 	}

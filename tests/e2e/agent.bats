@@ -789,6 +789,94 @@ while True:
 	[ "$ms" -lt 10000 ]
 }
 
+# An agent that sends forever (issue 16 item 7).
+ENDLESS='
+chunk = b"\x1f\x8b\x08" + b"z" * (1 << 20)
+try:
+    while True:
+        c.sendall(chunk)
+except OSError:
+    pass'
+
+@test "a trace or profile that never ends is capped (--max-size, default 256M); the file is removed" {
+	start_fake_agent "$ENDLESS"
+	local a="127.0.0.1:$FAKE_PORT" cmd
+	for cmd in trace pprof-heap pprof-cpu; do
+		run --separate-stderr timeout 60 "$GOSCOPE" "$cmd" "$a" --no-launch -o "$T/out" --max-size 8M
+		echo "$cmd: $status: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"Error: agent at $a sent a "*" larger than 8MiB (--max-size): stopped; partial file $T/out removed" ]]
+		[ ! -e "$T/out" ]
+	done
+	# an existing file of ours named by -o is removed too: it held part of a reply
+	echo old >"$T/mine"
+	run --separate-stderr timeout 60 "$GOSCOPE" trace "$a" --no-launch -o "$T/mine" --max-size 1M
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/mine" ]
+	# the default cap, into a temporary file in TMPDIR: nothing is left there
+	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" timeout 120 "$GOSCOPE" trace "$a" --no-launch
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"sent a trace larger than 256MiB (--max-size): stopped; partial file $T/trace"*" removed"* ]]
+	[ -z "$(find "$T" -maxdepth 1 -name 'trace*')" ]
+	echo "peak RSS $(tail -n 1 "$T/rss") KiB"
+	[ "$(tail -n 1 "$T/rss")" -lt 100000 ]
+	# to stdout the cap holds too: exactly the cap is written, then the error
+	run --separate-stderr sh -c '"$1" pprof-heap "$2" -o - --max-size 3M | wc -c' sh "$GOSCOPE" "$a"
+	[ "$output" -eq $((3 << 20)) ]
+	# bad sizes are usage errors; trace has no binary, so no --max-binary
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-size 0
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-size 1.5M
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-binary 1M
+	[ "$status" -eq 2 ]
+}
+
+@test "pprof: the binary is copied from /proc/PID/exe, never asked of the agent; HOST:PORT gets none" {
+	# a profile of a few bytes, and for a binary dump (0x09) a 2 GiB stream
+	start_fake_target '
+if cmd == b"\x09":
+    try:
+        while True:
+            c.sendall(b"\x7fELF" + b"\0" * (1 << 20))
+    except OSError:
+        pass
+else:
+    c.sendall(b"\x1f\x8b\x08fake-profile")'
+	run --separate-stderr timeout 60 "$GOSCOPE" pprof-heap "$TARGET" --no-launch -o "$T/heap" \
+		--binary-output "$T/bin"
+	echo "$output; $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/heap")" = $'\x1f\x8b\x08fake-profile' ]
+	cmp "$T/bin" "$HELLO"
+	[ "$(stat -c %a "$T/bin")" = 600 ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# JSON names both files
+	run --separate-stderr timeout 60 "$GOSCOPE" -j pprof-heap "$TARGET" -o "$T/heap2"
+	jq -e --argjson size "$(stat -c %s "$HELLO")" '.binary_bytes == $size and .file_bytes == 15' <<<"$output"
+	rm -f "$(jq -r .binary <<<"$output")"
+	# --max-binary: a larger binary is not copied, nothing is written; the profile stays
+	run --separate-stderr timeout 60 "$GOSCOPE" pprof-heap "$TARGET" --no-launch -o "$T/heap3" \
+		--binary-output "$T/bin3" --max-binary 1M
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: the binary of PID $TARGET is $(stat -c %s "$HELLO") bytes, larger than 1MiB (--max-binary): not copied" ]]
+	[ ! -e "$T/bin3" ]
+	[ -s "$T/heap3" ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# HOST:PORT names no process: no binary, said on stderr; --binary-output is refused
+	run --separate-stderr timeout 60 "$GOSCOPE" -j pprof-heap "127.0.0.1:$FAKE_PORT" -o "$T/heap4"
+	[ "$status" -eq 0 ]
+	jq -e '.binary == null and .file_bytes == 15' <<<"$output"
+	[[ $stderr == *"127.0.0.1:$FAKE_PORT names no process: no binary copied"* ]]
+	run --separate-stderr "$GOSCOPE" pprof-heap "127.0.0.1:$FAKE_PORT" --binary-output "$T/bin5"
+	[ "$status" -eq 2 ]
+	[ ! -e "$T/bin5" ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# gops would have asked the agent for it: 2 GiB; the byte is never sent
+	! grep -q '^09$' "$T/cmds"
+}
+
 # ---- the list ----
 
 @test "list: '*' for live agents only; --check-agents keeps it for agents that accept" {
