@@ -196,7 +196,12 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 	/* A version is checked whole before anything of it is shown. */
 	if (!gs_opts.json && c->cmd != GS_AGENT_VERSION) {
 		struct gs_agent_sink out = { .fd = STDOUT_FILENO };
+		struct gs_agent_timeouts lim = *tm;
 		FILE *f;
+
+		/* Streamed, but only a stack dump may be large: the rest as for JSON. */
+		if (c->cmd != GS_AGENT_STACK)
+			lim.max_bytes = SMALL_REPLY_MAX;
 
 		fflush(stdout);
 		f = gs_ttysafe_open(stdout);
@@ -205,7 +210,7 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 		if (f != stdout)
 			out = (struct gs_agent_sink){ .fn = filtered_fn, .ctx = f, .fd = -1 };
 		/* gc's "ok" is checked by the client and not shown, as by gops. */
-		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &out, tm, &err);
+		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &out, &lim, &err);
 		gs_ttysafe_close(f, stdout);
 		return n < 0 ? agent_call_error(&err) : GS_EXIT_OK;
 	}

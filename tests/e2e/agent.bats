@@ -824,6 +824,17 @@ except OSError:
 	# to stdout the cap holds too: exactly the cap is written, then the error
 	run --separate-stderr sh -c '"$1" pprof-heap "$2" -o - --max-size 3M | wc -c' sh "$GOSCOPE" "$a"
 	[ "$output" -eq $((3 << 20)) ]
+	# a small reply (memstats, gc, setgc, stats) is no dump: 4 MiB at most, text or JSON
+	for cmd in memstats gc "agent stats"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr sh -c '"$1" $2 "$3" | wc -c' sh "$GOSCOPE" "$cmd" "$a"
+		echo "$cmd: $output $stderr"
+		[ "$output" -le $((4 << 20)) ]
+		[[ $stderr == "Error: agent at $a sent more than 4194304 bytes" ]]
+	done
+	run --separate-stderr "$GOSCOPE" -j memstats "$a"
+	[ "$status" -eq 1 ]
+	jq -e '.error == "agent reply longer than 4194303 bytes"' <<<"$output"
 	# bad sizes are usage errors; trace has no binary, so no --max-binary
 	run --separate-stderr "$GOSCOPE" trace "$a" --max-size 0
 	[ "$status" -eq 2 ]
