@@ -126,6 +126,12 @@ build/tests/elfbomb: tests/tools/elfbomb.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# A C program posing as a Go binary with a 4 MiB modinfo (tests/e2e/list.bats, bench/listjson.sh).
+build/tests/modbomb: tests/tools/modbomb.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 # DWARF decompression bombs from real binaries (tests/e2e/dwarfbomb.bats).
 build/tests/dwarfbomb: tests/tools/dwarfbomb.c
 	$(call msg,CC,$@)
@@ -169,7 +175,7 @@ toolchains:
 	$(Q)tools/fetch-go-toolchains.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
 		build/tests/dwarfbomb build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
