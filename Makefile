@@ -13,6 +13,8 @@ SANITIZE ?=
 BUILD   ?= $(if $(filter 1,$(SANITIZE)),build/asan,build)
 FIXTURES_DIR ?= build/fixtures
 export GOSCOPE_FIXTURES ?= $(abspath $(FIXTURES_DIR))
+# selfstat built by every Go toolchain in every mode (tools/build-matrix.sh)
+export GOSCOPE_MATRIX ?= $(abspath $(dir $(FIXTURES_DIR))matrix)
 ARCH    ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
 
 CC      ?= cc
@@ -28,9 +30,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-PKGS := libbpf libelf jansson capstone libmicrohttpd
+PKGS := libbpf libelf jansson capstone libmicrohttpd libprotobuf-c
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+# capstone and libmicrohttpd are loaded when first used, not linked (user/lib/dlload.h).
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(filter-out capstone libmicrohttpd,$(PKGS)) 2>/dev/null)
 
 WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wformat=2 -Wvla
 CFLAGS  ?= -O2 -g
@@ -39,11 +42,16 @@ CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer
 LDFLAGS += -fsanitize=address,undefined
 endif
 ALL_CFLAGS := $(CFLAGS) $(WARN) -std=gnu11 -D_GNU_SOURCE -Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
-LIBS    := $(PKG_LIBS) -lz -lpthread
+LIBS    := $(PKG_LIBS) -lz -lpthread -ldl
 
 # The library: classifier, Go structures in ELF, /proc reader, agent port files.
 LIB_SRC := $(wildcard user/lib/*.c) $(wildcard agent/*.c)
 LIB_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRC))
+# pprof's profile.proto, compiled by protoc-c at build time into the library.
+PROTOC_C ?= protoc-c
+PROTO_H  := $(BUILD)/pprof/profile.pb-c.h
+PROTO_OBJ := $(BUILD)/pprof/profile.pb-c.o
+LIB_OBJ  += $(PROTO_OBJ)
 LIB     := $(BUILD)/libgoscope.a
 
 CLI_SRC := $(wildcard user/*.c)
@@ -86,6 +94,15 @@ $(BUILD)/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(BUILD)/pprof/profile.pb-c.c $(PROTO_H) &: user/lib/pprof/profile.proto
+	$(call msg,PROTOC,$(PROTO_H))
+	$(Q)mkdir -p $(@D)
+	$(Q)$(PROTOC_C) --c_out=$(@D) --proto_path=$(<D) $<
+$(PROTO_OBJ): $(BUILD)/pprof/profile.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+$(filter-out $(PROTO_OBJ),$(LIB_OBJ)): | $(PROTO_H)
+
 # The CLI includes the BPF skeletons.
 $(CLI_OBJ): $(BPF_SKEL)
 
@@ -122,6 +139,12 @@ build/tests/elfcut: tests/tools/elfcut.c
 
 # The segment-walk ELF bomb of tests/e2e/bomb.bats and bench/bomb.sh.
 build/tests/elfbomb: tests/tools/elfbomb.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
+# A Go binary whose memory lies, for the agentless-read tests (stats_matrix.bats).
+build/tests/goliar: tests/tools/goliar.c
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
@@ -165,7 +188,9 @@ run: deps
 # ---- tests --------------------------------------------------------------
 fixtures:
 	$(Q)tools/build-fixtures.sh $(FIXTURES_DIR)
+	$(Q)tests/tools/build-cpuburn.sh $(FIXTURES_DIR)/cpuburn
 	$(Q)tools/build-symtest.sh $(FIXTURES_DIR)/symtest
+	$(Q)tools/build-stackdemo.sh $(FIXTURES_DIR)/stackdemo
 
 corpus:
 	$(Q)tools/fetch-corpus.sh
@@ -176,13 +201,14 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
-		build/tests/dwarfbomb build/tests/flipdump $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
+		build/tests/dwarfbomb build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)BUILD=$(BUILD) tests/run.sh
 
-BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn
+BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn \
+	$(BUILD)/bench/statscost
 $(BUILD)/bench/%: bench/%.c $(LIB)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -194,6 +220,8 @@ bench: all $(BENCH_BIN) build/tests/dwarfbomb
 	$(Q)BUILD=$(BUILD) bench/watch.sh
 	$(Q)BUILD=$(BUILD) bench/audit.sh
 	$(Q)BUILD=$(BUILD) bench/exporter.sh
+	$(Q)BUILD=$(BUILD) bench/stack.sh
+	$(Q)BUILD=$(BUILD) bench/stats.sh
 	$(Q)BUILD=$(BUILD) bench/dwarf.sh
 
 # ---- fuzzing (libFuzzer + ASan/UBSan; clang only) ----------------------
@@ -205,12 +233,18 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined $(WARN) -std=gnu11 -D_GNU_SOURCE \
 	-DGS_DWARF_MAX_TOTAL='(32u << 20)' \
 	-Iuser -Iuser/lib -Iagent -Ibpf -I$(BUILD) $(PKG_CFLAGS)
-FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC))
+FUZZ_OBJ := $(patsubst %.c,$(BUILD)/fuzz/obj/%.o,$(LIB_SRC)) $(BUILD)/fuzz/obj/pprof/profile.pb-c.o
 
 $(BUILD)/fuzz/obj/%.o: %.c
 	$(call msg,FUZZCC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(BUILD)/fuzz/obj/pprof/profile.pb-c.o: $(BUILD)/pprof/profile.pb-c.c
+	$(call msg,FUZZCC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FUZZ_OBJ): | $(PROTO_H)
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	$(call msg,FUZZLD,$@)
@@ -229,11 +263,12 @@ LINT_INC := -Iuser -Iuser/lib -Iagent -Ibpf $(PKG_CFLAGS)
 CLANG_TIDY ?= clang-tidy
 CPPCHECK ?= cppcheck
 
-lint: $(BPF_SKEL)
+lint: $(BPF_SKEL) $(PROTO_H)
 	$(call msg,CPPCHECK,user agent)
 	$(Q)$(CPPCHECK) --quiet --error-exitcode=1 --enable=warning,portability,performance \
 		--std=c11 --inline-suppr -D__linux__ -D_GNU_SOURCE \
 		"-DLIBBPF_OPTS(TYPE,NAME,...)=struct TYPE NAME" \
+		-DPROTOBUF_C_VERSION_NUMBER=1003000 \
 		--suppress=missingIncludeSystem $(LINT_INC) -I$(BUILD) $(LINT_SRC)
 	$(call msg,TIDY,user agent)
 	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)

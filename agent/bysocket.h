@@ -17,13 +17,13 @@
 #include "gserr.h"
 
 /*
- * Does the binary's build info name a module of such an agent (the main
- * module or a dependency): github.com/google/gops, or goscope's own agent
- * (agent/go)? False without build info.
+ * Does the binary link such an agent: github.com/google/gops, or goscope's
+ * own (agent/go)? Known from its build info or pclntab (agentpkg.h); false
+ * when neither tells.
  */
 bool gs_agent_linked(const struct gs_class *c);
 
-/* The same for the text of modinfo (lines "path|mod|dep\tMODULE\t..."). */
+/* Does modinfo text name an agent module (lines "path|mod|dep\tMODULE\t...")? */
 bool gs_agent_linked_modinfo(const char *text, size_t len);
 
 /*

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include "discover.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -518,6 +519,82 @@ bool gs_agent_live_cls(int pid, const struct gs_class *c)
 	live = gs_agent_locate_cls(pid, 0, c, loc, NULL) == 0 && loc->state == GS_AGENT_LIVE;
 	free(loc);
 	return live;
+}
+
+/* ---- many processes ---- */
+
+#define SCAN_DIR_MAX (1u << 20)		/* more names than that: look everywhere */
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Only the name gops would open for a PID: its canonical decimal. */
+static bool pid_name(const char *name, int *pid)
+{
+	char back[16];
+
+	if (name[0] < '1' || name[0] > '9' || !gs_parse_pid(name, pid))
+		return false;
+	snprintf(back, sizeof(back), "%d", *pid);
+	return strcmp(back, name) == 0;
+}
+
+static void list_caller_dir(struct gs_agent_scan *s)
+{
+	char dir[PATH_MAX];
+	struct dirent *de;
+	size_t cap = 0;
+	DIR *d;
+
+	s->listed = true;
+	/* No config dir: gops' own lookup can find nothing for anyone. */
+	if (caller_dir(dir, sizeof(dir), NULL))
+		return;
+	d = opendir(dir);
+	if (!d) {
+		s->all = errno != ENOENT && errno != ENOTDIR;
+		return;
+	}
+	while ((de = readdir(d))) {
+		int pid, *np;
+
+		if (!pid_name(de->d_name, &pid))
+			continue;
+		if (s->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			np = cap <= SCAN_DIR_MAX ? realloc(s->pids, cap * sizeof(*np)) : NULL;
+			if (!np) {
+				s->all = true;
+				break;
+			}
+			s->pids = np;
+		}
+		s->pids[s->n++] = pid;
+	}
+	closedir(d);
+	if (s->n > 1)
+		qsort(s->pids, s->n, sizeof(*s->pids), cmp_int);
+}
+
+bool gs_agent_scan_live(struct gs_agent_scan *s, int pid, const struct gs_class *c)
+{
+	if (!c || c->agent_pkg != GS_AGENT_PKG_NONE)
+		return gs_agent_live_cls(pid, c);
+	if (!s->listed)
+		list_caller_dir(s);
+	if (s->all || (s->n && bsearch(&pid, s->pids, s->n, sizeof(*s->pids), cmp_int)))
+		return gs_agent_live_cls(pid, c);
+	return false;
+}
+
+void gs_agent_scan_fini(struct gs_agent_scan *s)
+{
+	free(s->pids);
+	memset(s, 0, sizeof(*s));
 }
 
 /* strconv.Atoi's checks and words. */

@@ -94,6 +94,22 @@ void gs_agent_loc_addr(const struct gs_agent_loc *loc, struct gs_agent_addr *a);
 bool gs_agent_live(int pid);
 bool gs_agent_live_cls(int pid, const struct gs_class *c);
 
+/*
+ * The agents of many processes (a list): a process is looked up as by
+ * gs_agent_live_cls() only where an agent can be -- its binary can hold one
+ * (agentpkg.h: linked, or not known), or the caller's config dir has a file
+ * named by its PID (what gops itself would find), that dir being listed once
+ * per scan. Zero-initialise; release with gs_agent_scan_fini().
+ */
+struct gs_agent_scan {
+	bool listed;			/* the caller's dir was read */
+	bool all;			/* it could not be: look every process up */
+	int *pids;			/* sorted: PIDs with a file there */
+	size_t n;
+};
+bool gs_agent_scan_live(struct gs_agent_scan *s, int pid, const struct gs_class *c);
+void gs_agent_scan_fini(struct gs_agent_scan *s);
+
 /* "caller", "target", "socket" (NULL for none). */
 const char *gs_agent_view_name(enum gs_agent_view v);
 

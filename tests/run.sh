@@ -24,6 +24,7 @@ esac
 export GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 export GOSCOPE_FIXTURES=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 export GOSCOPE_CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
+export GOSCOPE_MATRIX=${GOSCOPE_MATRIX:-$(dirname "$GOSCOPE_FIXTURES")/matrix}
 # A hung test must not eat CI's whole budget.
 limit=${GOSCOPE_TEST_TIMEOUT:-900}
 

@@ -184,6 +184,10 @@ if [ ! -e "$out/random.bin" ]; then
 	mv -f "$out/random.bin.tmp" "$out/random.bin"
 fi
 
+# selfstat, the ground-truth fixture, with every fetched Go toolchain and
+# build mode (tools/build-matrix.sh), beside DIR: other tests walk DIR.
+"$root/tools/build-matrix.sh" "${GOSCOPE_MATRIX:-$(dirname "$out")/matrix}"
+
 ver=$(go env GOVERSION) || die "go env GOVERSION failed"
 if [ "$(cat "$out/GOVERSION" 2>/dev/null || true)" != "$ver" ]; then
 	say GEN GOVERSION

@@ -15,17 +15,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 FIX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
+MATRIX=${GOSCOPE_MATRIX:-$BUILD/matrix}
 OUT=$BUILD/fuzz
 CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
 ELFCUT=${ELFCUT:-build/tests/elfcut}
 # Bump when the seed recipe changes, so old seed dirs are topped up.
-SEED_RECIPE=2
+SEED_RECIPE=3
 # Limits every run holds: no allocation above 64 MiB, no input slower than 10 s.
 LIMITS=(-rss_limit_mb=1024 -malloc_limit_mb=64 -timeout=10)
 
 dict_for() {
 	case "$1" in
-	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime | fuzz_triage) echo tests/fuzz/goelf.dict ;;
+	fuzz_classify | fuzz_goelf | fuzz_modinfo | fuzz_runtime | fuzz_triage | fuzz_profsym) echo tests/fuzz/goelf.dict ;;
 	fuzz_proc | fuzz_sockets | fuzz_agentfiles) echo tests/fuzz/proc.dict ;;
 	*) [ -f "tests/fuzz/${1#fuzz_}.dict" ] && echo "tests/fuzz/${1#fuzz_}.dict" ;;
 	esac
@@ -71,7 +72,7 @@ seed() {
 	want="recipe $SEED_RECIPE, corpus $(corpus_bins | wc -l)"
 	[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return 0
 	case "$t" in
-	fuzz_classify)
+	fuzz_classify | fuzz_profsym)
 		for f in hello.stripped hello.386 hello.ppc64 libhello.so hello.nobuildinfo truncated cbin; do
 			[ -f "$FIX/$f" ] && cp "$FIX/$f" "$dir/$f"
 		done
@@ -152,7 +153,22 @@ seed() {
 			done
 			rm -f "$OUT/text.tmp"
 		fi
-		corpus_cut "$dir" "" 3
+		corpus_cut "$dir" "" 3 6 7
+		# Stripped builds of the oldest and newest toolchains, both machines: the
+		# rules that find runtime globals in code (6: no layout, 7: a layout).
+		for f in 1.15/selfstat.stripped 1.27/selfstat.stripped 1.15/selfstat.arm64.stripped \
+			1.27/selfstat.arm64.stripped; do
+			[ -f "$MATRIX/$f" ] || continue
+			for i in 6 7; do
+				{ printf "\\x0$i"; cat "$MATRIX/$f"; } >"$dir/matrix-${f//\//-}.$i"
+			done
+			if [ -x "$ELFCUT" ]; then
+				rm -f "$OUT/text.tmp"
+				"$ELFCUT" -s .text -c 65536 "$MATRIX/$f" "$OUT/text.tmp" &&
+					{ printf '\x05'; cat "$OUT/text.tmp"; } >"$dir/matrix-text-${f//\//-}"
+				rm -f "$OUT/text.tmp"
+			fi
+		done
 		# DWARF in an ELF image, as go build leaves it (SHF_COMPRESSED zlib), as
 		# legacy .zdebug_* and uncompressed: the section decompression path.
 		if [ -f "$FIX/hello" ] && command -v objcopy >/dev/null; then

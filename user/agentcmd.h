@@ -31,12 +31,26 @@ enum agent_kind {
 	AK_PPROF,	/* data to a file + the binary, then go tool pprof */
 };
 
+struct agent_opts;
+
+/*
+ * A command's answer read from the process itself when no agent answers
+ * for a PID (or with --agentless). Returns the exit code once it has run
+ * (it reports its own errors), or -1 with err, having printed nothing,
+ * when it does not apply (no such process, not a Go program): the agent's
+ * error is the answer then, in gops' words. agent_err says why no agent
+ * answered (NULL with --agentless), for the output to note.
+ */
+typedef int (*agentless_fn)(int pid, const struct agent_opts *o, const char *agent_err,
+			    struct gs_err *err);
+
 struct agent_cmd {
 	const char *name;
 	int cmd;		/* GS_AGENT_* */
 	enum agent_kind kind;
 	bool own;		/* also a goscope command of its own (goscope stack PID) */
 	const char *what;	/* one line of help */
+	agentless_fn agentless;	/* NULL: the agent only */
 };
 
 /* The table: every agent command, in the order help lists them. */
@@ -55,7 +69,12 @@ struct agent_opts {
 	const char *out, *bin_out;
 	uint64_t max_size, max_binary;	/* 0: AGENT_MAX_DATA, AGENT_MAX_BINARY */
 	bool no_launch, help;
-	bool modules, agent, no_agent;	/* version only */
+	bool modules;			/* version only */
+	bool agent, no_agent;		/* version, and commands with an agentless answer */
+	bool system, summary, freeze;	/* stack */
+	bool raw;			/* `goscope agent CMD`: the agent's protocol only */
+	int64_t duration_ns;		/* pprof-cpu -d (0: not given) */
+	bool all;			/* pprof-cpu --all */
 	const char **pos;		/* positional arguments, argv order */
 	int npos;
 };
@@ -63,6 +82,9 @@ struct agent_opts {
 enum {
 	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds, --max-* */
 	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
+	AGENT_O_AGENTLESS = 1u << 2,	/* --agent, --agentless (= --no-agent) */
+	AGENT_O_STACK = 1u << 3,	/* --system, --summary, --freeze */
+	AGENT_O_PROFILE = 1u << 4,	/* -d, --duration, --all */
 };
 
 /*

@@ -88,6 +88,16 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
 			FLAG();
 			o->help = true;
+		} else if (!strcmp(name, "-j") || !strcmp(name, "--json")) {
+			/* goscope's own options, after the command too */
+			FLAG();
+			gs_opts.json = true;
+		} else if (!strcmp(name, "-p") || !strcmp(name, "--pretty")) {
+			FLAG();
+			gs_opts.json = gs_opts.pretty = true;
+		} else if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
+			FLAG();
+			gs_opts.verbose++;
 		} else if (!strcmp(name, "--timeout")) {
 			TAKE();
 			/* The deadline for the whole reply; no shorter silence limit under it. */
@@ -130,17 +140,45 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 		} else if ((allow & AGENT_O_VERSION) && (!strcmp(name, "-m") || !strcmp(name, "--modules"))) {
 			FLAG();
 			o->modules = true;
-		} else if ((allow & AGENT_O_VERSION) && !strcmp(name, "--agent")) {
+		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) && !strcmp(name, "--agent")) {
 			FLAG();
 			o->agent = true;
-		} else if ((allow & AGENT_O_VERSION) && !strcmp(name, "--no-agent")) {
+		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) &&
+			   (!strcmp(name, "--no-agent") ||
+			    ((allow & AGENT_O_AGENTLESS) && !strcmp(name, "--agentless")))) {
 			FLAG();
 			o->no_agent = true;
+		} else if ((allow & AGENT_O_PROFILE) && (!strcmp(name, "-d") || !strcmp(name, "--duration"))) {
+			struct gs_err err = { 0 };
+
+			TAKE();
+			if (gs_parse_period(v, &o->duration_ns, &err))
+				return gs_usage_error(cmd, "%s: %s", name, err.msg);
+			if (o->duration_ns <= 0)
+				return gs_usage_error(cmd, "%s: want a duration above zero", name);
+		} else if ((allow & AGENT_O_PROFILE) && !strcmp(name, "--all")) {
+			FLAG();
+			o->all = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--system")) {
+			FLAG();
+			o->system = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--summary")) {
+			FLAG();
+			o->summary = true;
+		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--freeze")) {
+			FLAG();
+			o->freeze = true;
 		} else {
 			return gs_usage_error(cmd, "unknown option '%s'", a);
 		}
 #undef TAKE
 #undef FLAG
 	}
+	/*
+	 * Only the process itself can give these: the agent prints neither, and
+	 * its CPU profile always takes 30 s and covers one process.
+	 */
+	if ((o->system || o->freeze || o->all || o->duration_ns) && !o->agent)
+		o->no_agent = true;
 	return 0;
 }

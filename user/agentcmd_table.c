@@ -6,20 +6,33 @@
  */
 #include "agentcmd.h"
 
+#include "cmd_stack.h"
+#include "memstats_live.h"
+#include "profile.h"
+
 #include <stdio.h>
 #include <string.h>
 
 const struct agent_cmd agent_cmds[] = {
-	{ "stack", GS_AGENT_STACK, AK_TEXT, true, "print every goroutine's stack" },
-	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing" },
-	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)" },
-	{ "memstats", GS_AGENT_MEMSTATS, AK_TEXT, true, "print the allocation and GC statistics" },
-	{ "stats", GS_AGENT_STATS, AK_TEXT, false, "print goroutines, OS threads, GOMAXPROCS, num CPU" },
-	{ "version", GS_AGENT_VERSION, AK_TEXT, false, "print the program's runtime.Version()" },
-	{ "trace", GS_AGENT_TRACE, AK_TRACE, true, "record a 5 s runtime trace" },
-	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary" },
+	{ "stack", GS_AGENT_STACK, AK_TEXT, true,
+	  "print every goroutine's stack (read from memory without an agent)",
+	  gs_stack_agentless },
+	{ "gc", GS_AGENT_GC, AK_GC, true, "run a garbage collection, wait for it; prints nothing",
+	  NULL },
+	{ "setgc", GS_AGENT_SETGC, AK_SETGC, true, "set the GC target percentage (a number, or off)",
+	  NULL },
+	{ "memstats", GS_AGENT_MEMSTATS, AK_TEXT, true,
+	  "print the allocation and GC statistics (agentless without an agent)",
+	  gs_memstats_agentless },
+	{ "stats", GS_AGENT_STATS, AK_TEXT, false, "print goroutines, OS threads, GOMAXPROCS, num CPU",
+	  NULL },
+	{ "version", GS_AGENT_VERSION, AK_TEXT, false, "print the program's runtime.Version()", NULL },
+	{ "trace", GS_AGENT_TRACE, AK_TRACE, true, "record a 5 s runtime trace", NULL },
+	{ "pprof-heap", GS_AGENT_HEAP_PROFILE, AK_PPROF, true, "save a heap profile and the binary",
+	  NULL },
 	{ "pprof-cpu", GS_AGENT_CPU_PROFILE, AK_PPROF, true,
-	  "record a 30 s CPU profile, save it and the binary" },
+	  "record a 30 s CPU profile, save it and the binary (BPF without an agent)",
+	  gs_pprof_cpu_agentless },
 };
 
 const size_t agent_ncmds = sizeof(agent_cmds) / sizeof(agent_cmds[0]);
@@ -121,7 +134,24 @@ void agent_help(const struct agent_cmd *c)
 	switch (c->cmd) {
 	case GS_AGENT_STACK:
 		printf("Print the stack of every goroutine, as the agent sends it (the format of\n"
-		       "a panic dump), streamed: a huge dump is never held in memory.\n");
+		       "a panic dump), streamed: a huge dump is never held in memory.\n"
+		       "When TARGET is a PID whose agent does not answer (or with --agentless),\n"
+		       "the stacks are read from the process's memory instead, in the format its\n"
+		       "own runtime.Stack prints (arguments as (...)): no agent needed, stripped\n"
+		       "binaries and Go 1.15-1.27 too. The program keeps running: each goroutine\n"
+		       "is read with a consistency check, and one running on a CPU at that moment\n"
+		       "shows \"frames unavailable: running on thread TID\". Reading memory needs\n"
+		       "the same user with ptrace access, or CAP_SYS_PTRACE; no partial dump is\n"
+		       "ever printed.\n"
+		       "\n"
+		       "      --system               also runtime frames and system goroutines, with\n"
+		       "                             fp/sp/pc (as GOTRACEBACK=system); read from memory\n"
+		       "      --summary              goroutines grouped by identical stacks, largest\n"
+		       "                             group first (of the agent's reply too)\n"
+		       "      --freeze               stop every thread for the read (ptrace, never\n"
+		       "                             SIGSTOP: the kernel lets it go if goscope dies),\n"
+		       "                             so running goroutines get frames too; says how\n"
+		       "                             long it was stopped; read from memory\n");
 		break;
 	case GS_AGENT_GC:
 		printf("Run a garbage collection in TARGET and wait until it is done. Prints\n"
@@ -135,7 +165,12 @@ void agent_help(const struct agent_cmd *c)
 		break;
 	case GS_AGENT_MEMSTATS:
 		printf("Print TARGET's runtime.MemStats, one 'key: value' line each, as the\n"
-		       "agent formats them.\n");
+		       "agent formats them. When TARGET is a PID whose agent does not answer\n"
+		       "(or with --agentless), the lines are read from the process's memory\n"
+		       "instead, in the same formats: no agent needed, stripped binaries too.\n"
+		       "A line the runtime computes only with the world stopped (mallocs, frees,\n"
+		       "lookups, ...) says 'unavailable (why)' then; --json gives each value's\n"
+		       "source.\n");
 		break;
 	case GS_AGENT_STATS:
 		printf("Print TARGET's goroutines, OS threads, GOMAXPROCS and num CPU, as the\n"
@@ -158,11 +193,34 @@ void agent_help(const struct agent_cmd *c)
 		printf("Record a CPU profile of TARGET (the agent always profiles for 30 seconds),\n"
 		       "then copy TARGET's executable (/proc/PID/exe) beside it for 'go tool\n"
 		       "pprof'. Prints 'Profiling CPU now, will take 30 secs...', then\n"
-		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
+		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n"
+		       "\n"
+		       "When TARGET is a PID whose program has no agent (or with --agentless,\n"
+		       "-d or --all), goscope samples it from outside instead: one cpu-clock perf\n"
+		       "event per CPU samples it every 10 ms of CPU time it uses (BPF; identical\n"
+		       "stacks counted in the kernel), the stacks are symbolized from the binary's\n"
+		       "pclntab (stripped binaries too, inlined calls as their own frames), and a\n"
+		       "gzipped pprof profile is written (samples/count, cpu/nanoseconds), with\n"
+		       "the binary's mapping and Go build ID, so no binary copy is needed.\n"
+		       "Sampling ends when the duration is over, on Ctrl-C, or when the program\n"
+		       "exits; what was sampled is written in every case. A process that is not\n"
+		       "a Go program is refused. Needs root (or CAP_BPF and CAP_PERFMON) and BPF\n"
+		       "with BTF, else exit 3 with what is missing.\n"
+		       "\n"
+		       "  -d, --duration DUR         sample for DUR (default 30s, as the agent)\n"
+		       "      --all                  every Go process on the host from one set of\n"
+		       "                             perf events: DIR/cpu.PID.NAME.pb.gz per process\n"
+		       "                             that used CPU (-o DIR required)\n"
+		       "  -j, --json                 a summary (samples, lost, top functions)\n"
+		       "                             instead of launching anything\n");
 		break;
 	}
 	printf("\n");
 	help_common();
+	if (c->agentless)
+		printf("      --agent                the agent only: fail when it does not answer\n"
+		       "      --agentless            read the process, do not ask an agent\n"
+		       "                             (also --no-agent)\n");
 	if (c->kind == AK_TRACE || c->kind == AK_PPROF)
 		help_file(c);
 	printf("\n"

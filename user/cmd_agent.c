@@ -14,12 +14,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_stack.h"
 #include "commands.h"
 #include "output.h"
+#include "proc.h"
 #include "reply.h"
 #include "ttysafe.h"
 
 #define SMALL_REPLY_MAX (4u << 20)	/* JSON of a text reply other than stack: held in memory */
+#define STACK_REPLY_MAX (256u << 20)	/* a stack reply held for --summary */
 /* A version reply: the longest version taken, CR LF, and the NUL gs_agent_call_buf adds. */
 #define VERSION_REPLY_MAX (GS_AGENT_VERSION_MAX + 3)
 
@@ -123,18 +126,6 @@ static json_t *fields_json(const char *text, size_t n)
 }
 
 /*
- * Text replies to a terminal go through the terminal filter: an agent is
- * whatever listens where a port file points, and root reads its reply on a
- * terminal. Piped, the bytes are the agent's own, as gops gives them.
- */
-static int filtered_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
-{
-	if (fwrite(buf, 1, n, ctx) != n)
-		return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
-	return 0;
-}
-
-/*
  * A version reply that is not a Go version (reply.h): refused, never
  * printed, so an agent cannot forge lines of our output. What it was is
  * shown cut short and through the terminal filter.
@@ -186,41 +177,108 @@ static int emit_small(const struct agent_cmd *c, const struct agent_target *t, i
 	return GS_EXIT_OK;
 }
 
-static int run_text(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
-		    const struct gs_agent_timeouts *tm)
+/* Text replies to a terminal, filtered: where the bytes go, and how many came. */
+struct text_out {
+	FILE *f;		/* stdout, or the terminal filter over it */
+	size_t n;
+};
+
+static int text_out_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
+{
+	struct text_out *o = ctx;
+
+	o->n += n;
+	if (fwrite(buf, 1, n, o->f) != n)
+		return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
+	return 0;
+}
+
+/* The whole stack reply, for --summary: held, up to STACK_REPLY_MAX. */
+struct reply_buf {
+	char *p;
+	size_t len, cap;
+};
+
+static int reply_buf_fn(void *ctx, const void *buf, size_t len, struct gs_err *err)
+{
+	struct reply_buf *r = ctx;
+
+	if (len > STACK_REPLY_MAX - r->len)
+		return gs_errf(err, EFBIG, "reply larger than %u MiB", STACK_REPLY_MAX >> 20);
+	if (r->len + len + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 1u << 16;
+		char *p;
+
+		while (cap < r->len + len + 1)
+			cap *= 2;
+		p = realloc(r->p, cap);
+		if (!p)
+			return gs_errf(err, ENOMEM, "out of memory");
+		r->p = p;
+		r->cap = cap;
+	}
+	memcpy(r->p + r->len, buf, len);
+	r->len += len;
+	return 0;
+}
+
+/*
+ * Ask t's agent and print its text reply. Returns the exit code, or -1
+ * with err when the call failed before anything was printed (*agent_err
+ * then says why, in gops' words), so that a command with an agentless
+ * answer can still give it.
+ */
+static int run_text_try(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
+			const struct agent_opts *o, char *agent_err, size_t errsz)
 {
 	struct gs_err err = { 0 };
 	ssize_t n;
 	int rc;
 
+	/* goscope's stack --json and --summary parse the dump; `agent stack` streams it raw. */
+	if (c->cmd == GS_AGENT_STACK && !o->raw && (o->summary || gs_opts.json)) {
+		struct reply_buf r = { 0 };
+		struct gs_agent_sink sink = { .fn = reply_buf_fn, .ctx = &r, .fd = -1 };
+
+		/* Held whole before printing: never half a summary and then an error. */
+		if (gs_agent_call(&t->addr, c->cmd, 0, &sink, &o->t, &err) < 0) {
+			free(r.p);
+			goto failed;
+		}
+		rc = gs_stack_print_reply(t->text, t->loc.pid, r.p ? r.p : "", r.len, o->summary);
+		free(r.p);
+		return rc;
+	}
 	/* A version is checked whole before anything of it is shown. */
 	if (!gs_opts.json && c->cmd != GS_AGENT_VERSION) {
-		struct gs_agent_sink out = { .fd = STDOUT_FILENO };
-		struct gs_agent_timeouts lim = *tm;
-		FILE *f;
+		struct text_out out = { 0 };
+		struct gs_agent_sink sink = { .fn = text_out_fn, .ctx = &out, .fd = -1 };
+		struct gs_agent_timeouts lim = o->t;
 
 		/* Streamed, but only a stack dump may be large: the rest as for JSON. */
 		if (c->cmd != GS_AGENT_STACK)
 			lim.max_bytes = SMALL_REPLY_MAX;
 
 		fflush(stdout);
-		f = gs_ttysafe_open(stdout);
-		if (!f)
+		out.f = gs_ttysafe_open(stdout);
+		if (!out.f)
 			return gs_error(GS_EXIT_ERROR, "out of memory");
-		if (f != stdout)
-			out = (struct gs_agent_sink){ .fn = filtered_fn, .ctx = f, .fd = -1 };
 		/* gc's "ok" is checked by the client and not shown, as by gops. */
-		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &out, &lim, &err);
-		gs_ttysafe_close(f, stdout);
-		return n < 0 ? agent_call_error(&err) : GS_EXIT_OK;
+		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &sink, &lim, &err);
+		gs_ttysafe_close(out.f, stdout);
+		if (n >= 0)
+			return GS_EXIT_OK;
+		if (out.n)
+			return agent_call_error(&err);
+		goto failed;
 	}
 	if (c->cmd == GS_AGENT_STACK) {
 		struct stream_json s = { .t = t, .cmd = c->name };
 		struct gs_agent_sink sink = { .fn = stream_json_fn, .ctx = &s, .fd = -1 };
 
-		n = gs_agent_call(&t->addr, c->cmd, arg, &sink, tm, &err);
+		n = gs_agent_call(&t->addr, c->cmd, arg, &sink, &o->t, &err);
 		if (n < 0 && !s.started)
-			return agent_call_error(&err);
+			goto failed;
 		/* A write failure is seen at exit, as for any stdout write. */
 		gs_jstream_str_end(&s.js);
 		if (n < 0)
@@ -233,25 +291,89 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 
 		if (!buf)
 			return gs_error(GS_EXIT_ERROR, "out of memory");
-		n = gs_agent_call_buf(&t->addr, c->cmd, arg, buf, cap, tm, &err);
+		n = gs_agent_call_buf(&t->addr, c->cmd, arg, buf, cap, &o->t, &err);
 		if (n < 0) {
 			free(buf);
-			return agent_call_error(&err);
+			goto failed;
 		}
 		rc = emit_small(c, t, arg, buf, (size_t)n);
 		free(buf);
 		return rc;
 	}
+failed:
+	if (strncmp(err.msg, "dial ", 5) == 0)
+		snprintf(agent_err, errsz, "couldn't get port by PID: %s", err.msg);
+	else
+		snprintf(agent_err, errsz, "%s", err.msg);
+	return -1;
+}
+
+static int run_text(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
+		    const struct agent_opts *o)
+{
+	char agent_err[2 * PATH_MAX];
+	int rc = run_text_try(c, t, arg, o, agent_err, sizeof(agent_err));
+
+	return rc >= 0 ? rc : gs_error(GS_EXIT_ERROR, "%s", agent_err);
 }
 
 /* ---- entry points ---- */
+
+/*
+ * A PID's command that has an agentless answer: the agent when one
+ * answers, else the process itself, unless that does not apply (no such
+ * process, not Go), when the agent's error stands, in gops' words. A call
+ * that fails before anything was printed can still fall back.
+ */
+static int with_agentless(const struct agent_cmd *c, const struct agent_opts *o,
+			  struct agent_target *t, int pid)
+{
+	struct gs_err err = { 0 }, lerr = { 0 };
+	char agent_err[2 * PATH_MAX];
+	int rc;
+
+	if (o->no_agent) {
+		rc = c->agentless(pid, o, NULL, &lerr);
+		return rc >= 0 ? rc : gs_error(GS_EXIT_ERROR, "%s", lerr.msg);
+	}
+	t->text = o->pos[0];
+	if (gs_agent_resolve(t->text, &t->addr, &t->loc, &err) == 0) {
+		if (gs_agent_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str)))
+			snprintf(t->addr_str, sizeof(t->addr_str), "?");
+		/* A profile from the agent says what it does as it goes: no falling back. */
+		if (c->kind == AK_PPROF)
+			return agent_run_file(c, t, o);
+		rc = run_text_try(c, t, 0, o, agent_err, sizeof(agent_err));
+		if (rc >= 0)
+			return rc;
+		/* An agent that is there but failed is worth a word; no agent at all is not. */
+		gs_warn("the agent of PID %d did not answer (%s); reading the process instead", pid,
+			agent_err);
+	} else {
+		gs_agent_loc_error(t->text, &t->loc, agent_err, sizeof(agent_err));
+	}
+	rc = c->agentless(pid, o, agent_err, &lerr);
+	if (rc >= 0)
+		return rc;
+	if (gs_opts.verbose)
+		gs_warn("no agentless answer either: %s", lerr.msg);
+	return gs_error(GS_EXIT_ERROR, "%s", agent_err);
+}
 
 int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent_opts *o)
 {
 	struct agent_target *t;
 	int64_t arg = 0;
+	int pid;
 	int rc;
 
+	if (o->all) {
+		if (o->npos)
+			return gs_usage_error(cmdname, "--all takes no PID");
+		if (!o->out || !strcmp(o->out, "-"))
+			return gs_usage_error(cmdname, "--all needs -o DIR for its profiles");
+		return c->agentless(0, o, NULL, NULL);
+	}
 	if (o->npos < 1)
 		return gs_error(GS_EXIT_ERROR, "missing PID or address");
 	if (c->kind == AK_SETGC) {
@@ -268,15 +390,30 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	}
 	if (gs_opts.json && o->out && !strcmp(o->out, "-"))
 		return gs_usage_error(cmdname, "-o - and --json cannot share stdout");
+	if (c->agentless && o->agent && o->no_agent)
+		return gs_usage_error(cmdname, "--agent and --agentless exclude each other");
+	if (o->agent && (o->system || o->freeze))
+		return gs_usage_error(cmdname, "--agent excludes --system and --freeze (the agent "
+				      "prints neither system goroutines nor frozen stacks)");
+	if (o->agent && o->duration_ns)
+		return gs_usage_error(cmdname, "--agent excludes -d: the agent's CPU profile always "
+				      "takes 30 s");
+	if (c->agentless && o->no_agent && !gs_parse_pid(o->pos[0], &pid))
+		return gs_usage_error(cmdname, "reading memory needs a PID, not '%s'", o->pos[0]);
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
+	if (c->agentless && !o->agent && !o->raw && gs_parse_pid(o->pos[0], &pid)) {
+		rc = with_agentless(c, o, t, pid);
+		free(t);
+		return rc;
+	}
 	rc = agent_resolve(o->pos[0], t);
 	if (rc == 0) {
 		if (c->kind == AK_TRACE || c->kind == AK_PPROF)
 			rc = agent_run_file(c, t, o);
 		else
-			rc = run_text(c, t, arg, &o->t);
+			rc = run_text(c, t, arg, o);
 	}
 	free(t);
 	return rc;
@@ -287,9 +424,11 @@ int cmd_agent(int argc, char **argv)
 	const struct agent_cmd *c;
 	const char *name = argv[0];
 	struct agent_opts o;
+	bool raw = false;
 	int rc;
 
 	if (strcmp(name, "agent") == 0) {
+		raw = true;
 		if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			if (argc < 2)
 				return gs_usage_error("agent", "missing agent command");
@@ -304,7 +443,18 @@ int cmd_agent(int argc, char **argv)
 	if (!c)
 		return gs_usage_error("agent", "unknown agent command '%s'", name);
 	rc = agent_parse_opts(c->name, argc, argv,
-			      c->kind == AK_TRACE || c->kind == AK_PPROF ? AGENT_O_FILE : 0, &o);
+			      (c->kind == AK_TRACE || c->kind == AK_PPROF ? AGENT_O_FILE : 0) |
+				      (c->agentless ? AGENT_O_AGENTLESS : 0) |
+				      (c->cmd == GS_AGENT_STACK ? AGENT_O_STACK : 0) |
+				      (c->cmd == GS_AGENT_CPU_PROFILE ? AGENT_O_PROFILE : 0),
+			      &o);
+	o.raw = raw;
+	if (rc == 0 && raw && (o.no_agent || o.system || o.freeze || o.summary || o.all ||
+			       o.duration_ns))
+		rc = gs_usage_error("agent", "'goscope agent %s' only asks the agent: use "
+				    "'goscope %s' for --agentless, --system, --freeze, --summary, "
+				    "-d, --all",
+				    c->name, c->name);
 	if (rc == 0 && o.help)
 		agent_help(c);
 	else if (rc == 0)

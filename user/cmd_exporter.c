@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -28,6 +27,7 @@
 #include "bpfload.h"
 #include "commands.h"
 #include "exporter.h"
+#include "godur.h"
 #include "output.h"
 #include "proc.h"
 
@@ -66,7 +66,7 @@ static const char usage[] =
 	"      --no-bpf          do not use BPF (info series and memory reads only)\n"
 	"      --require-bpf     exit 3 when BPF is unavailable instead of serving less\n"
 	"  -h, --help            show this help\n"
-	"D is a number with an optional unit: ms, s (default), m, h.\n"
+	"D is a Go duration (500ms, 1.5s, 1m30s) or a number of seconds (5, 0.5).\n"
 	"\n"
 	"Privileges (docs/deploy.md): CAP_BPF and CAP_PERFMON for events and GC probes,\n"
 	"CAP_SYS_PTRACE to open other users' executables and read their memory,\n"
@@ -75,30 +75,6 @@ static const char usage[] =
 	"\n"
 	"Exit status: 0 stopped by SIGINT/SIGTERM, 1 error (e.g. address in use),\n"
 	"2 bad command line, 3 --require-bpf and BPF unavailable.\n";
-
-/* "1s", "500ms", "2m", "1h", "0.5" (seconds). */
-static int parse_dur(const char *s, uint64_t *ns)
-{
-	double v, mult = 1e9;
-	char *end;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0) || isinf(v))
-		return -1;
-	if (strcmp(end, "ms") == 0)
-		mult = 1e6;
-	else if (strcmp(end, "m") == 0)
-		mult = 60e9;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600e9;
-	else if (*end && strcmp(end, "s") != 0)
-		return -1;
-	if (v * mult > 1e18)
-		return -1;
-	*ns = (uint64_t)(v * mult);
-	return 0;
-}
 
 /* Set by the main thread on SIGINT/SIGTERM, read by the collector. */
 static atomic_bool stop_flag;
@@ -270,14 +246,16 @@ int cmd_exporter(int argc, char **argv)
 			listen_at = optarg;
 			break;
 		case 'i':
-			if (parse_dur(optarg, &o.interval_ns) || o.interval_ns < 100000000ull ||
-			    o.interval_ns > 3600000000000ull)
+			if (gs_parse_duration(optarg, &o.interval_ns, &err))
+				return gs_usage_error("exporter", "--interval: %s", err.msg);
+			if (o.interval_ns < 100000000ull || o.interval_ns > 3600000000000ull)
 				return gs_usage_error("exporter", "bad --interval '%s' (100ms to 1h)",
 						      optarg);
 			break;
 		case OPT_RESCAN:
-			if (parse_dur(optarg, &o.rescan_ns) || o.rescan_ns < 100000000ull ||
-			    o.rescan_ns > 86400000000000ull)
+			if (gs_parse_duration(optarg, &o.rescan_ns, &err))
+				return gs_usage_error("exporter", "--rescan: %s", err.msg);
+			if (o.rescan_ns < 100000000ull || o.rescan_ns > 86400000000000ull)
 				return gs_usage_error("exporter", "bad --rescan '%s' (100ms to 24h)",
 						      optarg);
 			break;

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +17,7 @@
 
 #include "bpfload.h"
 #include "commands.h"
+#include "godur.h"
 #include "golist.h"
 #include "liveread.h"
 #include "output.h"
@@ -63,7 +63,8 @@ static void help(void)
 	       "  -a, --all             every Go process on the host, including ones started\n"
 	       "                        later: probed as they exec (BPF exec events), with a\n"
 	       "                        rescan of /proc every --rescan as a safety net\n"
-	       "  -d, --duration D      stop after D (e.g. 30, 30s, 500ms, 5m; default: no limit)\n"
+	       "  -d, --duration D      stop after D (e.g. 30, 0.5, 30s, 500ms, 1m30s; default: no\n"
+	       "                        limit)\n"
 	       "  -i, --interval D      print every D (default 1s; 0: only the summary)\n"
 	       "  -g, --goroutines      also count goroutine creations and exits (runtime.newproc1,\n"
 	       "                        runtime.goexit1). COSTLY: every goroutine start and end then\n"
@@ -76,6 +77,7 @@ static void help(void)
 	       "      --rescan D        with --all: how often to rescan /proc (default 10s; 1s\n"
 	       "                        where exec events are not available)\n"
 	       "  -h, --help            print this help\n"
+	       "D is a Go duration (500ms, 1.5s, 1m30s) or a number of seconds (5, 0.5).\n"
 	       "\n"
 	       "The probes cost six uprobe hits per GC cycle (about 1 us each here), two or three\n"
 	       "of them inside each stop-the-world pause (docs/benchmarks.md).\n"
@@ -84,32 +86,6 @@ static void help(void)
 	       "Exit codes: 0 done, 1 no PID could be probed, 2 bad command line,\n"
 	       "3 missing privilege or kernel feature (root; uprobes need CAP_SYS_ADMIN on\n"
 	       "  kernels with the CVE-2025-38466 fix, CAP_BPF and CAP_PERFMON before).\n");
-}
-
-/* "30", "30s", "500ms", "2m", "1h", "0.5". */
-static bool parse_dur(const char *s, uint64_t *ns)
-{
-	char *end;
-	double v, mult = 1e9;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (end == s || errno || !(v >= 0) || isinf(v))
-		return false;
-	if (strcmp(end, "ms") == 0)
-		mult = 1e6;
-	else if (strcmp(end, "us") == 0)
-		mult = 1e3;
-	else if (strcmp(end, "m") == 0)
-		mult = 60e9;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600e9;
-	else if (*end && strcmp(end, "s") != 0)
-		return false;
-	if (v * mult > 1e18)
-		return false;
-	*ns = (uint64_t)(v * mult);
-	return true;
 }
 
 struct layout_ent {
@@ -340,14 +316,19 @@ static void sleep_until(uint64_t deadline)
  * that is not Go is not remembered: exec events bring every program on the
  * host here, and its next exec may well be Go.
  */
-static void consider(struct probe *p, int pid)
+static void consider(struct probe *p, int pid, const struct gs_proc_stat *known)
 {
 	struct gs_ptarget *t = NULL;
 	struct gs_proc_stat st;
 	struct gs_err err;
 
-	if (tracked(p, pid) || pid == getpid() || gs_proc_read_stat(pid, &st, &err) < 0 ||
-	    skipped(p, pid, st.starttime))
+	if (tracked(p, pid) || pid == getpid())
+		return;
+	if (known)
+		st = *known;
+	else if (gs_proc_read_stat(pid, &st, &err) < 0)
+		return;
+	if (skipped(p, pid, st.starttime))
 		return;
 	if (add_target(p, pid, &st, &t, &err) < 0 || !t) {
 		if (err.code == ENOEXEC || gs_proc_gone(&err) || err.code == ESRCH)
@@ -365,17 +346,27 @@ static void consider(struct probe *p, int pid)
 /* --all: Go processes we do not probe yet. */
 static void rescan(struct probe *p)
 {
-	struct gs_golist l;
+	struct gs_proc_scan s = { 0 };
+	struct gs_proc_stat st;
 	struct gs_err err;
 
-	memset(&l, 0, sizeof(l));
-	if (gs_golist_scan(&l, 0, &err) < 0) {
+	if (gs_proc_scan_open(&s, &err) < 0) {
 		gs_warn("rescan: %s", err.msg);
 		return;
 	}
-	for (size_t i = 0; i < l.n; i++)
-		consider(p, l.procs[i]->pid);
-	gs_golist_free(&l);
+	while (gs_proc_scan_next(&s, &st) > 0) {
+		struct gs_class *c;
+
+		if (tracked(p, st.pid) || skipped(p, st.pid, st.starttime))
+			continue;
+		c = gs_proc_classify_exe(st.pid, NULL, &err);
+		if (!c)
+			continue;
+		if (c->verdict != GS_NOT_GO)
+			consider(p, st.pid, &st);
+		gs_class_put(c);
+	}
+	gs_proc_scan_close(&s);
 }
 
 static int on_exec_event(void *ctx, const struct gs_exec_event *ev)
@@ -395,7 +386,7 @@ static int on_exec_event(void *ctx, const struct gs_exec_event *ev)
 static void drain_execs(struct probe *p)
 {
 	for (unsigned i = 0; i < p->nexec; i++)
-		consider(p, p->execq[i]);
+		consider(p, p->execq[i], NULL);
 	p->nexec = 0;
 	if (p->exec_overflow || gs_exec_tracer_lost(p->tracer)) {
 		p->exec_overflow = false;
@@ -605,11 +596,15 @@ int cmd_probe(int argc, char **argv)
 			p.all = true;
 			break;
 		case 'd':
-			if (!parse_dur(optarg, &duration) || !duration)
+			if (gs_parse_duration(optarg, &duration, &err))
+				return gs_usage_error("probe", "-d: %s", err.msg);
+			if (!duration)
 				return gs_usage_error("probe", "bad duration '%s'", optarg);
 			break;
 		case 'i':
-			if (!parse_dur(optarg, &interval) || (interval && interval < NS / 100))
+			if (gs_parse_duration(optarg, &interval, &err))
+				return gs_usage_error("probe", "-i: %s", err.msg);
+			if (interval && interval < NS / 100)
 				return gs_usage_error("probe", "bad interval '%s' (0, or 10ms or more)",
 						      optarg);
 			break;
@@ -620,7 +615,9 @@ int cmd_probe(int argc, char **argv)
 			p.view.live = false;
 			break;
 		case OPT_RESCAN:
-			if (!parse_dur(optarg, &rescan_every) || rescan_every < NS / 10)
+			if (gs_parse_duration(optarg, &rescan_every, &err))
+				return gs_usage_error("probe", "--rescan: %s", err.msg);
+			if (rescan_every < NS / 10)
 				return gs_usage_error("probe", "bad rescan period '%s' (100ms or more)",
 						      optarg);
 			break;

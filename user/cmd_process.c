@@ -83,7 +83,7 @@ static void help(void)
 	       "and for a gops agent: agent: 127.0.0.1:PORT, or why its port file is not\n"
 	       "used (stale, unusable).\n"
 	       "\n"
-	       "PERIOD is a Go duration (500ms, 2s, 1m) or a whole number of seconds.\n"
+	       "PERIOD is a Go duration (500ms, 2s, 1m30s) or a number of seconds (5, 0.5).\n"
 	       "\n"
 	       "With --json: one document with every field, the sockets and the \"go\"\n"
 	       "object of 'version --json' (docs/json.md).\n"

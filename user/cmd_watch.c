@@ -18,6 +18,7 @@
 
 #include "bpfload.h"
 #include "commands.h"
+#include "godur.h"
 #include "output.h"
 #include "watch.h"
 
@@ -46,7 +47,7 @@ static const char usage[] =
 	"      --ringbuf-size N  BPF ring buffer bytes (K/M suffixes; default 4M)\n"
 	"      --pid-ns INODE    only processes in this PID namespace (ls -Li /proc/PID/ns/pid)\n"
 	"      --container ID    only processes of this container (id prefix)\n"
-	"      --duration SECS   stop after SECS seconds\n"
+	"      --duration D      stop after D: a Go duration (500ms, 1m30s) or seconds (5, 0.5)\n"
 	"      --fallback        without BPF, poll /proc instead of failing (labelled)\n"
 	"      --poll            poll /proc even when BPF works (a baseline)\n"
 	"      --interval MS     polling interval (default 100)\n"
@@ -244,7 +245,7 @@ int cmd_watch(int argc, char **argv)
 	unsigned long long v;
 	const char *env;
 	struct watch w;
-	char *end;
+	uint64_t ns;
 	int c, rc;
 
 	opterr = 0;
@@ -280,9 +281,10 @@ int cmd_watch(int argc, char **argv)
 			o.container = optarg;
 			break;
 		case OPT_DURATION:
-			errno = 0;
-			r.duration = strtod(optarg, &end);
-			if (errno || end == optarg || *end || !(r.duration > 0) || r.duration > 1e9)
+			if (gs_parse_duration(optarg, &ns, &err))
+				return gs_usage_error("watch", "--duration: %s", err.msg);
+			r.duration = (double)ns / 1e9;
+			if (!(r.duration > 0) || r.duration > 1e9)
 				return gs_usage_error("watch", "bad --duration '%s'", optarg);
 			break;
 		case OPT_FALLBACK:

@@ -43,7 +43,6 @@
 
 #define BIN_LINGER_NS	(60 * 1000000000ull)
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
-#define CMDLINE_CAP	4096
 #define CGROUP_CAP	8192
 #define MAX_BINS	4096		/* as probe_bpf.c */
 
@@ -216,27 +215,23 @@ struct xfound {
 
 enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO };
 
-/* Classify pid's executable (through the cache). f->cls is set for XF_GO only. */
-static int examine_exe(struct xfound *f)
+/*
+ * Classify pid's executable (through the cache). f->cls is set for XF_GO
+ * only; a rescan's scan s (may be NULL) counts what could not be read.
+ */
+static int examine_exe(struct xfound *f, struct gs_proc_scan *s)
 {
 	struct gs_err err = { 0 };
 	struct stat sb;
-	int fd;
 
-	f->cls = NULL;
-	fd = gs_proc_open_exe(f->pid, &err);
-	if (fd < 0)
+	f->cls = gs_proc_classify_exe(f->pid, &sb, &err);
+	if (!f->cls) {
+		if (s)
+			gs_proc_scan_note(s, f->pid, &err);
 		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return XF_OTHER;
 	}
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
-	f->cls = gs_classify_fd(fd, &err);
-	close(fd);
-	if (!f->cls)
-		return XF_OTHER;
 	if (f->cls->verdict == GS_NOT_GO) {
 		gs_class_put(f->cls);
 		f->cls = NULL;
@@ -257,7 +252,7 @@ static int examine(int pid, struct xfound *f)
 		return XF_GONE;
 	if (f->st.flags & GS_PF_KTHREAD)
 		return XF_OTHER;
-	return examine_exe(f);
+	return examine_exe(f, NULL);
 }
 
 static void set_module(struct xproc *p, const struct gs_class *c)
@@ -274,22 +269,6 @@ static void set_module(struct xproc *p, const struct gs_class *c)
 	n = path.n < sizeof(p->module) - 1 ? path.n : sizeof(p->module) - 1;
 	memcpy(p->module, path.p, n);
 	p->module[n] = '\0';
-}
-
-static void set_name(struct xproc *p, const struct gs_proc_stat *st)
-{
-	struct gs_err err = { 0 };
-
-	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
-	if (strlen(st->comm) == 15) {
-		char *cmd = malloc(CMDLINE_CAP);
-		ssize_t n = cmd ? gs_proc_read(p->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err) : -1;
-
-		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, p->name, sizeof(p->name));
-		free(cmd);
-	} else {
-		gs_proc_name(st->comm, NULL, 0, p->name, sizeof(p->name));
-	}
 }
 
 static void set_container(struct xproc *p)
@@ -333,7 +312,7 @@ static void proc_add(struct exporter *x, struct xfound *f)
 	if (gs_proc_exe_path(f->pid, path, sizeof(path), &err) < 0)
 		path[0] = '\0';
 	p->exe = strdup(path);
-	set_name(p, &f->st);
+	gs_proc_read_name(p->pid, f->st.comm, NULL, p->name, sizeof(p->name));
 	set_container(p);
 	p->bin = bin_get(x, f->dev, f->ino);
 	if (!p->exe || !p->bin || wmap_put(&x->procs, (uint64_t)p->pid, p) < 0) {
@@ -468,39 +447,29 @@ static bool same_binary(const struct xproc *p)
 
 void exporter_rescan(struct exporter *x)
 {
-	struct gs_pid_iter it;
+	struct gs_proc_scan s = { 0 };
 	struct gs_err err = { 0 };
-	unsigned long denied = 0;
+	struct xfound f;
 	bool first = x->n_rescans == 0;
-	int pid;
 
 	x->gen++;
 	x->n_rescans++;
 	x->rescan_soon = false;
-	if (gs_pid_iter_open(&it, &err) < 0) {
+	if (gs_proc_scan_open(&s, &err) < 0) {
 		gs_warn("exporter: rescan: %s", err.msg);
 		return;
 	}
-	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
-		struct xfound f;
+	memset(&f, 0, sizeof(f));
+	while (gs_proc_scan_next(&s, &f.st) > 0) {
+		struct xproc *p = wmap_get(&x->procs, (uint64_t)f.st.pid);
 		int r;
 
-		memset(&f, 0, sizeof(f));
-		f.pid = pid;
-		if (gs_proc_read_stat(pid, &f.st, &err) < 0) {
-			denied += gs_proc_denied(&err);
-			continue;
-		}
-		if (f.st.state == 'Z' || f.st.state == 'X' || (f.st.flags & GS_PF_KTHREAD))
-			continue;
+		f.pid = f.st.pid;
 		if (p && p->starttime == f.st.starttime && same_binary(p)) {
 			p->gen = x->gen;
 			continue;
 		}
-		r = examine_exe(&f);
-		if (r == XF_DENIED)
-			denied++;
+		r = examine_exe(&f, &s);
 		if (p) {
 			proc_remove(x, p);
 			x->n_rescan_gone++;
@@ -511,8 +480,8 @@ void exporter_rescan(struct exporter *x)
 			x->n_rescan_found++;
 		proc_add(x, &f);
 	}
-	gs_pid_iter_close(&it);
-	x->uninspectable = denied;
+	gs_proc_scan_close(&s);
+	x->uninspectable = s.denied;
 
 	/* Tracked but not seen: the exit event was lost. */
 	{

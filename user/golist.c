@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The /proc scan behind list and tree. Per process it reads only
- * /proc/PID/stat and opens /proc/PID/exe for the classifier, whose cache
- * answers from the file's identity after the first sighting of a binary;
- * everything else (readlink, cmdline, port file, --json details) is read
- * for Go processes only.
+ * The Go processes of the host, for list, tree and audit, found by the
+ * library's /proc scan (proc.h). Per process it reads only /proc/PID/stat
+ * and stats /proc/PID/exe: the classifier's cache answers from the file's
+ * identity, so only the first process of a binary opens it. Everything else
+ * (readlink, cmdline, port file, --json details) is read for Go processes
+ * only.
  */
 #include "golist.h"
 
@@ -20,7 +21,6 @@
 #include "discover.h"
 
 #define ARENA_CHUNK (32u << 10)
-#define CMDLINE_CAP 4096	/* enough for argv[0] */
 #define STATUS_CAP 8192		/* NSpid follows Groups, which can be long */
 #define CGROUP_CAP 8192
 
@@ -66,26 +66,12 @@ static const char *arena_str(struct gs_arena **a, const char *s)
 
 /* ---- scan ---- */
 
-/*
- * Sort out why a process could not be looked at. Returns -1 when the scan
- * must stop (out of memory: a list with silent holes is worse than none).
- */
-static int note_error(struct gs_golist *l, int pid, const struct gs_err *err)
+/* The -v lines for processes the scan could not look at (it counts them). */
+static void warn_error(void *ctx, int pid, const struct gs_err *err)
 {
-	if (err->code == ENOMEM)
-		return -1;
-	if (gs_proc_gone(err))
-		return 0;
-	if (gs_proc_denied(err)) {
-		l->denied++;
-		if (gs_opts.verbose > 1)
-			gs_warn("pid %d: %s", pid, err->msg);
-		return 0;
-	}
-	l->failed++;
-	if (gs_opts.verbose)
+	(void)ctx;
+	if (gs_opts.verbose > (gs_proc_denied(err) ? 1 : 0))
 		gs_warn("pid %d: %s", pid, err->msg);
-	return 0;
 }
 
 /*
@@ -93,17 +79,15 @@ static int note_error(struct gs_golist *l, int pid, const struct gs_err *err)
  * file can also really be named so. It is deleted when it has no links, or
  * when the name with the suffix does not lead back to the same file.
  */
-static bool exe_deleted(int fd, const char *path)
+static bool exe_deleted(const struct stat *fs, const char *path)
 {
-	struct stat fs, ps;
+	struct stat ps;
 
-	if (fstat(fd, &fs) < 0)
-		return gs_path_deleted_suffix(path);
-	if (fs.st_nlink == 0)
+	if (fs->st_nlink == 0)
 		return true;
 	if (!gs_path_deleted_suffix(path))
 		return false;
-	return stat(path, &ps) < 0 || ps.st_dev != fs.st_dev || ps.st_ino != fs.st_ino;
+	return stat(path, &ps) < 0 || ps.st_dev != fs->st_dev || ps.st_ino != fs->st_ino;
 }
 
 static int read_detail(struct gs_goproc *p)
@@ -148,15 +132,16 @@ static int push(struct gs_golist *l, struct gs_goproc *p)
 }
 
 /* The Go-only part: everything a line of output needs beyond stat. */
-static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
-		   struct gs_class *c, unsigned flags)
+static int keep_go(struct gs_golist *l, struct gs_proc_scan *s, struct gs_agent_scan *agents,
+		   const struct gs_proc_stat *st, const struct stat *sb, struct gs_class *c,
+		   unsigned flags)
 {
 	struct gs_err err = { 0 };
 	char path[PATH_MAX + 16], name[PATH_MAX];
 	struct gs_goproc *p;
 
 	if (gs_proc_exe_path(st->pid, path, sizeof(path), &err))
-		return note_error(l, st->pid, &err);
+		return gs_proc_scan_note(s, st->pid, &err);
 	p = arena_alloc(&l->arena, sizeof(*p));
 	if (!p)
 		return -1;
@@ -164,27 +149,15 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 	p->pid = st->pid;
 	p->ppid = st->ppid;
 	memcpy(p->comm, st->comm, sizeof(p->comm));
-	p->deleted = exe_deleted(fd, path);
+	p->deleted = exe_deleted(sb, path);
 	p->cls = c;
 
-	/* Only a 15-byte comm may have been truncated: then argv[0] helps. */
-	if (strlen(st->comm) == 15) {
-		char *cmd = malloc(CMDLINE_CAP);
-		ssize_t n;
-
-		if (!cmd)
-			return -1;
-		n = gs_proc_read(st->pid, "cmdline", cmd, CMDLINE_CAP, NULL, &err);
-		gs_proc_name(st->comm, cmd, n > 0 ? (size_t)n : 0, name, sizeof(name));
-		free(cmd);
-	} else {
-		gs_proc_name(st->comm, NULL, 0, name, sizeof(name));
-	}
+	gs_proc_read_name(st->pid, st->comm, NULL, name, sizeof(name));
 	p->name = arena_str(&l->arena, name);
 	p->exe = arena_str(&l->arena, path);
 	if (!p->name || !p->exe)
 		return -1;
-	p->agent = gs_agent_live_cls(st->pid, c);
+	p->agent = gs_agent_scan_live(agents, st->pid, c);
 	if ((flags & GS_SCAN_DETAIL) && read_detail(p))
 		return -1;
 	if (push(l, p))
@@ -193,33 +166,22 @@ static int keep_go(struct gs_golist *l, const struct gs_proc_stat *st, int fd,
 }
 
 /* Returns -1 only on memory exhaustion. */
-static int scan_one(struct gs_golist *l, int pid, unsigned flags)
+static int scan_one(struct gs_golist *l, struct gs_proc_scan *s, struct gs_agent_scan *agents,
+		    const struct gs_proc_stat *st, unsigned flags)
 {
 	struct gs_err err = { 0 };
-	struct gs_proc_stat st;
 	struct gs_class *c;
-	int fd, r;
+	struct stat sb;
+	int r;
 
-	if (gs_proc_read_stat(pid, &st, &err))
-		return note_error(l, pid, &err);
-	/* Kernel threads have no executable: not even worth an open(). */
-	if (st.flags & GS_PF_KTHREAD)
-		return 0;
-	fd = gs_proc_open_exe(pid, &err);
-	if (fd < 0)
-		return note_error(l, pid, &err);
-	c = gs_classify_fd(fd, &err);
-	if (!c) {
-		close(fd);
-		return note_error(l, pid, &err);
-	}
+	c = gs_proc_classify_exe(st->pid, &sb, &err);
+	if (!c)
+		return gs_proc_scan_note(s, st->pid, &err);
 	if (c->verdict == GS_NOT_GO) {
 		gs_class_put(c);
-		close(fd);
 		return 0;
 	}
-	r = keep_go(l, &st, fd, c, flags);
-	close(fd);
+	r = keep_go(l, s, agents, st, &sb, c, flags);
 	if (r <= 0)
 		gs_class_put(c);
 	return r < 0 ? -1 : 0;
@@ -235,19 +197,26 @@ static int cmp_pid(const void *a, const void *b)
 
 int gs_golist_scan(struct gs_golist *l, unsigned flags, struct gs_err *err)
 {
-	struct gs_pid_iter it;
-	int pid;
+	struct gs_proc_scan s = { .on_error = warn_error };
+	struct gs_agent_scan agents = { 0 };
+	struct gs_proc_stat st;
+	int rc = 0;
 
 	memset(l, 0, sizeof(*l));
-	if (gs_pid_iter_open(&it, err))
+	if (gs_proc_scan_open(&s, err))
 		return -1;
-	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		if (scan_one(l, pid, flags)) {
-			gs_pid_iter_close(&it);
-			return gs_errf(err, ENOMEM, "out of memory");
+	while (gs_proc_scan_next(&s, &st) > 0) {
+		if (scan_one(l, &s, &agents, &st, flags)) {
+			rc = gs_errf(err, ENOMEM, "out of memory");
+			break;
 		}
 	}
-	gs_pid_iter_close(&it);
+	gs_proc_scan_close(&s);
+	gs_agent_scan_fini(&agents);
+	l->denied = s.denied;
+	l->failed = s.failed;
+	if (rc)
+		return rc;
 	if (l->n > 1)
 		qsort(l->procs, l->n, sizeof(*l->procs), cmp_pid);
 	return 0;

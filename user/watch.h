@@ -241,8 +241,6 @@ void watch_fill_start(struct watch *w, const struct gs_exec_event *ev, const str
 /* Container id of a cgroup, from /proc/PID/cgroup (pid may be 0), memoised per cgroup id. */
 bool watch_container_id(struct watch *w, uint64_t cgroup_id, int pid,
 			char out[GS_CONTAINER_ID_LEN + 1]);
-/* The gops name: comm, or argv[0]'s basename when comm was cut. */
-void watch_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz);
 
 /* watch_snapshot.c: present lines; the loop must not run yet. */
 int watch_snapshot(struct watch *w, struct gs_err *err);

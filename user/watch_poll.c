@@ -104,18 +104,16 @@ static void poll_new(struct watch *w, const struct gs_proc_stat *st, unsigned lo
 
 static void poll_round(struct watch *w, unsigned long gen, bool first)
 {
-	struct gs_pid_iter it;
+	struct gs_proc_scan scan = { 0 };
 	struct gs_proc_stat st;
 	struct watch_live *l;
 	struct gs_err err;
 	int pid;
 
-	if (gs_pid_iter_open(&it, &err))
+	if (gs_proc_scan_open(&scan, &err))
 		return;
-	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		if (gs_proc_read_stat(pid, &st, &err) != 0 ||
-		    (st.flags & GS_PF_KTHREAD) || st.state == 'Z' || st.state == 'X')
-			continue;
+	while (gs_proc_scan_next(&scan, &st) > 0) {
+		pid = st.pid;
 		pthread_mutex_lock(&w->lock);
 		l = wmap_get(&w->live, (uint64_t)pid);
 		if (l && l->start_tick == st.starttime) {
@@ -134,7 +132,7 @@ static void poll_round(struct watch *w, unsigned long gen, bool first)
 		pthread_mutex_unlock(&w->lock);
 		poll_new(w, &st, gen, first);
 	}
-	gs_pid_iter_close(&it);
+	gs_proc_scan_close(&scan);
 }
 
 static void poll_sweep(struct watch *w, unsigned long gen)

@@ -28,7 +28,6 @@
 
 #include "bpfload.h"
 
-#define CMDLINE_CAP	4096
 #define CGROUP_CAP	8192
 
 struct watch_cgroup {
@@ -191,24 +190,6 @@ void watch_unpin(struct watch_pin *p)
 	p->fd = -1;
 }
 
-void watch_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz)
-{
-	char *buf = NULL;
-	ssize_t n = -1;
-	struct gs_err err;
-
-	/* Only a 15-byte comm may have been cut: then argv[0] decides. */
-	if (strlen(comm) == 15 && pid > 0 && (buf = malloc(CMDLINE_CAP)))
-		n = gs_proc_read(pid, "cmdline", buf, CMDLINE_CAP, NULL, &err);
-	if (n > 0)
-		gs_proc_name(comm, buf, (size_t)n, out, outsz);
-	else if (argv0)
-		gs_proc_name(comm, argv0, strlen(argv0) + 1, out, outsz);
-	else
-		gs_proc_name(comm, NULL, 0, out, outsz);
-	free(buf);
-}
-
 bool watch_container_id(struct watch *w, uint64_t cgroup_id, int pid,
 			char out[GS_CONTAINER_ID_LEN + 1])
 {
@@ -286,7 +267,8 @@ void watch_fill_start(struct watch *w, const struct gs_exec_event *ev, const str
 	s->has_uid = true;
 	s->uid = ev->uid;
 	snprintf(s->comm, sizeof(s->comm), "%s", ev->comm);
-	watch_name(pid, ev->comm, ev->filename[0] ? ev->filename : NULL, s->name, sizeof(s->name));
+	gs_proc_read_name(pid, ev->comm, ev->filename[0] ? ev->filename : NULL, s->name,
+			  sizeof(s->name));
 	s->how = p->how;
 	s->deleted = p->deleted;
 	if (!(pid > 0 && (p->how == WHOW_EXE || p->how == WHOW_CACHE) &&

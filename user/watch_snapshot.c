@@ -49,7 +49,7 @@ void watch_fill_present(struct watch *w, const struct gs_proc_stat *st, int fd,
 	s->pid = st->pid;
 	s->ppid = st->ppid;
 	snprintf(s->comm, sizeof(s->comm), "%s", st->comm);
-	watch_name(st->pid, st->comm, NULL, s->name, sizeof(s->name));
+	gs_proc_read_name(st->pid, st->comm, NULL, s->name, sizeof(s->name));
 	s->how = WHOW_EXE;
 	s->deleted = fstat(fd, &sb) == 0 && sb.st_nlink == 0;
 	if (gs_proc_exe_path(st->pid, link, sizeof(link), &err) == 0) {
@@ -65,25 +65,21 @@ void watch_fill_present(struct watch *w, const struct gs_proc_stat *st, int fd,
 }
 
 /* Look at one process. Returns -1 only when out of memory. */
-static int snap_one(struct watch *w, int pid, unsigned long *denied)
+static int snap_one(struct watch *w, struct gs_proc_scan *scan, const struct gs_proc_stat *st)
 {
 	struct watch_start *s;
 	struct watch_memo *m;
-	struct gs_proc_stat st;
 	struct gs_class *cls;
 	struct gs_err err = { 0 };
 	struct stat sb;
 	uint64_t t0, t1;
 	int fd, ret = 0;
 
-	if (gs_proc_read_stat(pid, &st, &err) != 0 || (st.flags & GS_PF_KTHREAD))
-		return 0;
 	t0 = watch_now_ns();
-	fd = gs_proc_open_exe(pid, &err);
+	fd = gs_proc_open_exe(st->pid, &err);
 	t1 = watch_now_ns();
 	if (fd < 0) {
-		if (gs_proc_denied(&err))
-			(*denied)++;
+		gs_proc_scan_note(scan, st->pid, &err);
 		return 0;
 	}
 	if (fstat(fd, &sb) != 0) {
@@ -118,7 +114,7 @@ static int snap_one(struct watch *w, int pid, unsigned long *denied)
 	s->present = true;
 	s->memo = m;
 	s->ts_ns = t0;
-	watch_fill_present(w, &st, fd, s);
+	watch_fill_present(w, st, fd, s);
 	close(fd);
 	if (watch_filter_ok(w, s)) {
 		struct watch_live *l;
@@ -143,24 +139,23 @@ static int snap_one(struct watch *w, int pid, unsigned long *denied)
 
 int watch_snapshot(struct watch *w, struct gs_err *err)
 {
-	struct gs_pid_iter it;
-	unsigned long denied = 0;
-	int pid;
+	struct gs_proc_scan scan = { 0 };
+	struct gs_proc_stat st;
 
-	if (gs_pid_iter_open(&it, err))
+	if (gs_proc_scan_open(&scan, err))
 		return -1;
-	while ((pid = gs_pid_iter_next(&it)) > 0) {
-		if (snap_one(w, pid, &denied)) {
-			gs_pid_iter_close(&it);
+	while (gs_proc_scan_next(&scan, &st) > 0) {
+		if (snap_one(w, &scan, &st)) {
+			gs_proc_scan_close(&scan);
 			return gs_errf(err, ENOMEM, "out of memory");
 		}
 	}
-	gs_pid_iter_close(&it);
+	gs_proc_scan_close(&scan);
 	pthread_mutex_lock(&w->lock);
 	watch_out_flush(w);
 	pthread_mutex_unlock(&w->lock);
-	if (denied)
-		gs_warn("watch: %lu process%s could not be inspected (permission denied)", denied,
-			denied == 1 ? "" : "es");
+	if (scan.denied)
+		gs_warn("watch: %lu process%s could not be inspected (permission denied)",
+			scan.denied, scan.denied == 1 ? "" : "es");
 	return 0;
 }

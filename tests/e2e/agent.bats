@@ -382,15 +382,22 @@ check_agent_commands() {
 	[ ! -e "$T/go.args" ]
 }
 
-@test "JSON: stack as one document, streamed" {
+@test "JSON: agent stack as one document, streamed; stack parsed into goroutines" {
 	start_same_user
-	run --separate-stderr "$GOSCOPE" -j stack "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" -j agent stack "$DEMO_PID"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r .command <<<"$output")" = stack ]
 	[[ $(jq -r .reply <<<"$output") == goroutine\ * ]]
-	run --separate-stderr "$GOSCOPE" -p stack "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" -p agent stack "$DEMO_PID"
 	[ "$status" -eq 0 ]
 	jq -e .reply <<<"$output" >/dev/null
+	# goscope's own stack command: the agent's dump as goroutines
+	run --separate-stderr "$GOSCOPE" -j stack "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .source <<<"$output")" = agent ]
+	jq -e '.goroutines | length > 0' <<<"$output" >/dev/null
+	run --separate-stderr "$GOSCOPE" agent stack "$DEMO_PID" --agentless
+	[ "$status" -eq 2 ]
 	run --separate-stderr "$GOSCOPE" -j gc "$DEMO_PID"
 	[ "$(jq -r .reply <<<"$output")" = ok ]
 	run --separate-stderr "$GOSCOPE" -j stack 999999999
@@ -422,7 +429,7 @@ check_agent_commands() {
 	chmod 644 "$T/elsewhere"
 	rm -f "$f"
 	ln -s "$T/elsewhere" "$f"
-	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"port file /proc/$DEMO_PID/root$f is unusable: it is a symbolic link"* ]]
 	run --separate-stderr "$GOSCOPE"
@@ -494,13 +501,13 @@ check_agent_commands() {
 	chown "$AGENT_USER:" "$ucfg/$BG_PID"
 	touch -d '1 hour ago' "$ucfg/$BG_PID"
 	run --separate-stderr setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
-		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID"
+		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"is stale: written "*", before process $BG_PID started ("*"): the PID was reused"* ]]
 	# A fresh file cannot be judged: it is dialled, as by gops, and refused.
 	touch "$ucfg/$BG_PID"
 	run --separate-stderr setpriv --reuid="$AGENT_USER" --regid="$AGENT_USER" --clear-groups \
-		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID"
+		env -i GOPS_CONFIG_DIR="$ucfg" "$GOSCOPE" stack "$BG_PID" --agent
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: couldn't get port by PID: dial tcp 127.0.0.1:1: connect: connection refused" ]
 }
@@ -508,17 +515,22 @@ check_agent_commands() {
 @test "garbage port file: refused, its content never shown" {
 	start_fixture hello sleep 30
 	printf 'root:$6$secret' >"$GOPS_CONFIG_DIR/$BG_PID"
-	run --separate-stderr "$GOSCOPE" memstats "$BG_PID"
+	run --separate-stderr "$GOSCOPE" memstats "$BG_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"port file $GOPS_CONFIG_DIR/$BG_PID is unusable: garbage: not a port number"* ]]
 	[[ $stderr != *secret* ]]
+	# Without --agent, memstats reads the process instead; still nothing of the file shown.
+	run --separate-stderr "$GOSCOPE" memstats "$BG_PID"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ "$output$stderr" != *secret* ]]
 }
 
 @test "symlinked port file in the caller's dir: never followed" {
 	start_same_user
 	mv "$GOPS_CONFIG_DIR/$DEMO_PID" "$T/real"
 	ln -s "$T/real" "$GOPS_CONFIG_DIR/$DEMO_PID"
-	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"is unusable: it is a symbolic link (never followed)"* ]]
 }
@@ -572,7 +584,7 @@ check_agent_commands() {
 	local pid=$CHILD
 	BG_PIDS+=("$pid")
 	[ -e "/proc/$pid/root/etc/$pid" ]
-	run --separate-stderr "$GOSCOPE" stack "$pid"
+	run --separate-stderr "$GOSCOPE" stack "$pid" --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"port file /proc/$pid/root/etc/$pid is unusable: owned by uid 0, not by the process's user"* ]]
 	[[ $stderr != *secret* ]]
@@ -635,8 +647,16 @@ while True:
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: agent at 127.0.0.1:$port sent nothing for 1s" ]
 	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
-	# A duration has a unit; a bare number is whole seconds; 1.5 is neither.
-	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1.5
+	# A Go duration, or a number of seconds (a fraction too); 1.5x is neither.
+	t0=$(date +%s%N)
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 0.5
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "Error: agent at 127.0.0.1:$port sent nothing for 500ms" ]
+	[ $((($(date +%s%N) - t0) / 1000000)) -lt 2500 ]
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 1.5x
+	[ "$status" -eq 2 ]
+	[[ "$stderr" == *'unknown unit "x"'* ]]
+	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout -1
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$GOSCOPE" stack "127.0.0.1:$port" --timeout 0s
 	[ "$status" -eq 2 ]
@@ -644,11 +664,17 @@ while True:
 	start_same_user
 	kill -STOP "$DEMO_PID"
 	t0=$(date +%s%N)
-	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms
-	kill -CONT "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms --agent
 	[ "$status" -eq 1 ]
 	[[ $stderr == *"sent nothing for 500ms"* ]]
 	[ $((($(date +%s%N) - t0) / 1000000)) -lt 3000 ]
+	# Without --agent: the agent's silence is said, and the process itself answers.
+	run --separate-stderr "$GOSCOPE" memstats "$DEMO_PID" --timeout=500ms
+	kill -CONT "$DEMO_PID"
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"did not answer"*"sent nothing for 500ms"*"reading the process instead"* ]]
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ $output == *$'\nnum-gc: '* ]]
 }
 
 # A fake agent's per-connection script that sends one byte a second until
@@ -711,10 +737,15 @@ elapsed_ms() {
 		# a partial file is never left behind
 		[ ! -e "$T/out.$cmd" ]
 	done
-	# JSON: a streamed stack ends with the error, still one valid document
-	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$a" --timeout 1500ms
+	# JSON: a streamed stack (agent stack) ends with the error, still one valid document
+	run --separate-stderr timeout 30 "$GOSCOPE" -j agent stack "$a" --timeout 1500ms
 	[ "$status" -eq 1 ]
 	jq -e '(.reply | test("^x+$")) and (.error | contains("within 1.5s"))' <<<"$output"
+	# stack --json parses the dump, so holds it whole: the error alone
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$a" --timeout 1500ms
+	echo "stack --json: $status $output"
+	[ "$status" -eq 1 ]
+	jq -e '.reply == null and (.error | contains("within 1.5s"))' <<<"$output"
 }
 
 # start_fake_target SCRIPT: a Go process (hello) holding a fake agent's
@@ -960,7 +991,7 @@ for i in range(200):
 	rss=$(tail -n 1 "$T/rss")
 	echo "peak RSS ${rss} KiB"
 	[ "$rss" -lt 100000 ]
-	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" sh -c '"$1" -j stack "127.0.0.1:$2" | wc -c' sh "$GOSCOPE" "$FAKE_PORT"
+	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" sh -c '"$1" -j agent stack "127.0.0.1:$2" | wc -c' sh "$GOSCOPE" "$FAKE_PORT"
 	[ "$status" -eq 0 ]
 	[ "$output" -gt $((200 << 20)) ]
 	rss=$(tail -n 1 "$T/rss")
@@ -972,7 +1003,7 @@ for i in range(200):
 c.sendall(b"caf\xc3"); time.sleep(0.2)
 c.sendall(b"\xa9 \xff \xe2\x82"); time.sleep(0.2)
 c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
-	run --separate-stderr "$GOSCOPE" -j stack "127.0.0.1:$FAKE_PORT"
+	run --separate-stderr "$GOSCOPE" -j agent stack "127.0.0.1:$FAKE_PORT"
 	[ "$status" -eq 0 ]
 	[ "$(jq .reply <<<"$output")" = '"café ? € ??? \"q\" \\ tab\t ctl\u0001 end\n?"' ]
 	[ "$(jq -r .pid <<<"$output")" = null ]
@@ -982,7 +1013,7 @@ c.sendall(b"\xac \xed\xa0\x80 \"q\" \\ tab\t ctl\x01 end\n\xc3")'
 	# every C0 control, DEL, quote, backslash, slash, C1, valid and broken UTF-8
 	start_fake_agent '
 c.sendall(bytes(range(0, 32)) + b"\x7f \" \\ / \xc2\x85 caf\xc3\xa9 \xff \xe2\x82 end")'
-	run --separate-stderr "$GOSCOPE" -j stack "127.0.0.1:$FAKE_PORT"
+	run --separate-stderr "$GOSCOPE" -j agent stack "127.0.0.1:$FAKE_PORT"
 	[ "$status" -eq 0 ]
 	printf '%s' "$output" >"$T/streamed.json"
 	run --separate-stderr "$GOSCOPE" -j memstats "127.0.0.1:$FAKE_PORT"
@@ -1099,7 +1130,7 @@ start_custom_dir() {
 	start_custom_dir -listeners 1
 	run --separate-stderr "$GOSCOPE" list
 	[[ $(grep -E "^$DEMO_PID " <<<"$output") =~ agentdemo\ +go ]]
-	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID"
+	run --separate-stderr "$GOSCOPE" stack "$DEMO_PID" --agent
 	[ "$status" -eq 1 ]
 	[[ "$stderr" == *"it links a gops agent and listens on 2 loopback TCP ports: no port file says which is the agent's"* ]]
 	# a Go server built by others, with no agent in it, on one loopback port
@@ -1115,7 +1146,7 @@ start_custom_dir() {
 	wait_for 10 grep -q 'http://127.0.0.1:' "$T/es.out"
 	run --separate-stderr "$GOSCOPE" list
 	[[ $(grep -E "^$es " <<<"$output") =~ esbuild\ +go ]]
-	run --separate-stderr "$GOSCOPE" stack "$es"
+	run --separate-stderr "$GOSCOPE" stack "$es" --agent
 	[ "$status" -eq 1 ]
 	[[ "$stderr" != *"links a gops agent"* ]]
 	exec 8>&-

@@ -178,6 +178,28 @@ prom_has() {
 	grep -q 'SIGTERM, stopping' "$EXP_ERR"
 }
 
+@test "the goroutine gauge of stripped builds (go1.15, 1.21, 1.27) is the program's own" {
+	local v pid n=3 pids=()
+	require_root
+	exporter_start --rescan 1h
+	for v in 1.15 1.21 1.27; do
+		require_file "$MATRIX/$v/selfstat.stripped"
+		GOMAXPROCS=3 start_fixture "$MATRIX/$v/selfstat.stripped" -goroutines "$n"
+		pids+=("$BG_PID")
+		n=$((n + 1))
+	done
+	n=5
+	for pid in "${pids[@]}"; do
+		wait_for 10 scrape_has "^goscope_go_goroutines\\{pid=\"$pid\"\\} "
+		scrape | grep "pid=\"$pid\"" | grep -E 'goroutines|gomaxprocs'
+		[ "$(value "goscope_go_goroutines{pid=\"$pid\"}")" = "$n" ]
+		[ "$(value "goscope_go_gomaxprocs{pid=\"$pid\"}")" = 3 ]
+		n=$((n + 1))
+	done
+	exporter_stop
+	[ "$EXP_RC" -eq 0 ]
+}
+
 @test "promtool check metrics accepts the exposition; hostile names are escaped" {
 	require_root
 	require_cmd promtool

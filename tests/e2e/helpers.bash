@@ -19,7 +19,9 @@ GS_ROOT=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 GOSCOPE=${GOSCOPE:-$GS_ROOT/build/goscope}
 FIXTURES=${GOSCOPE_FIXTURES:-$GS_ROOT/build/fixtures}
 CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
-export GOSCOPE FIXTURES CORPUS
+# selfstat per toolchain and build mode: $MATRIX/1.NN/selfstat[.MODE]
+MATRIX=${GOSCOPE_MATRIX:-$(dirname "$FIXTURES")/matrix}
+export GOSCOPE FIXTURES CORPUS MATRIX
 
 # Pids started by start_fixture in this test.
 BG_PIDS=()

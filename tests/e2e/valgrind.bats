@@ -135,3 +135,16 @@ setup() {
 	grep -q 'SIGTERM, stopping' "$err"
 	! grep -qE 'definitely lost|Invalid (read|write)|uninitialised|unaddressable' "$err"
 }
+
+@test "memcheck: the agentless CPU profile (pprof-cpu), one process and --all, and its refusals" {
+	require_root || return 1
+	require_fixture cpuburn/cpuburn-1.19.plain cbin
+	# Set-up under memcheck takes seconds of CPU (symbols, SP table): a long burn.
+	start_fixture cpuburn/cpuburn-1.19.plain -mode ratio -d 3600s
+	memcheck_ok pprof-cpu "$BG_PID" -d 2s -o "$T/v.pb.gz" --no-launch
+	[[ $output == *"Profile dump saved to: $T/v.pb.gz"* ]]
+	memcheck_ok --json pprof-cpu --all -d 2s -o "$T/vall"
+	start_fixture cbin sleep 60
+	memcheck pprof-cpu "$BG_PID" -d 1s -o "$T/c.pb.gz"
+	[ "$status" -eq 1 ]
+}

@@ -15,6 +15,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The readings of a duration agree wherever they accept the same text. */
+static void durations(const char *s)
+{
+	struct gs_err err;
+	int64_t go, period;
+	uint64_t opt;
+	int rg = gs_parse_go_duration(s, &go, &err), rp = gs_parse_period(s, &period, &err);
+	int ro = gs_parse_duration(s, &opt, &err);
+
+	if ((rg == 0 && (rp != 0 || period != go)) ||
+	    (ro == 0 && (rp != 0 || period < 0 || (uint64_t)period != opt)) ||
+	    (rp == 0 && period >= 0 && ro != 0))
+		__builtin_trap();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char out[4096], *s;
@@ -52,8 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gs_agent_addr_parse(&a, s, &err);
 		else if (data[0] % 6 == 4)
 			gs_agent_parse_gc_percent(s, &v, &err);
-		else if (gs_parse_go_duration(s, &v, &err) < 0)
+		else {
+			durations(s);
 			gs_parse_size(s, UINT64_MAX, &mem, &err);
+		}
 		free(s);
 		break;
 	}

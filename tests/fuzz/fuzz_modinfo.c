@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* modinfo text: line iteration, field lookups, Go-style unquoting, agent modules. */
+#include "agentpkg.h"
 #include "bysocket.h"
 #include "goelf.h"
 #include "modinfo.h"
@@ -25,5 +26,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	gs_mi_setting(text, size, "-buildmode", buf, sizeof(buf));
 	gs_version_plausible(data, size);
 	gs_agent_linked_modinfo(text, size);
+	gs_agentpkg_find(text, size);
 	return 0;
 }

@@ -6,13 +6,17 @@
  * found in a whole ELF image, where sections come zlib-compressed
  * (SHF_COMPRESSED or legacy .zdebug_*) and are inflated in chunks under the
  * DWARF budget (lowered to 32 MiB in fuzz builds), with the layout lookup
- * and the wait-reason names read from the image's data. All of it comes
- * from files and processes other users control. The first byte selects the
- * parser.
+ * and the wait-reason names read from the image's data; the data-reference
+ * scans of x86-64 and arm64 code (coderef.h) and the rules that name runtime
+ * globals and gcount's counters from them (rtglobals.h) over whole ELF
+ * images, with and without a runtime layout. All of it comes from files and
+ * processes other users control. The first byte selects the parser.
  */
 #include "classify.h"
 #include "goelf.h"
+#include "arm64scan.h"
 #include "liveread.h"
+#include "rtglobals.h"
 #include "rtlayout_int.h"
 #include "rtoffsets.h"
 #include "x86scan.h"
@@ -53,11 +57,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gs_err err;
 	struct gs_elf e;
 	uint64_t rets[64], addr, bias;
+	static struct gs_cref refs[512];
 	const char *why;
 
 	if (size < 1)
 		return 0;
-	switch (data[0] % 5) {
+	switch (data[0] % 8) {
 	case 0: {
 		struct gs_phdr loads[2] = {
 			{ .type = PT_LOAD, .flags = PF_R | PF_X, .off = 0, .vaddr = 0x400000,
@@ -109,6 +114,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gs_rt_waitreasons_image(&e, names, 64, &nw, &err);
 		}
 		break;
+	case 5:
+		/* raw code, both machines: references never past the output */
+		gs_x86_refs(p, n, 0x401000, refs, 512, &err);
+		gs_arm64_refs(p, n, 0x11000, refs, 512, &err);
+		break;
+	case 6:
+	case 7: {
+		/* a whole image: every rule, with the layout its DWARF or the table gives (7) */
+		static struct gs_rt_offsets lo;
+		struct gs_rt_globals g;
+		struct gs_rtg_gcount gc;
+		struct gs_moduledata md;
+		bool have_lo = false;
+
+		if (gs_elf_parse(&e, p, n, &why) < 0 || gs_pcln_find(&e, &t) < 0)
+			break;
+		if (!t.text_known)
+			gs_moduledata_find(&e, &t, &md);
+		if (data[0] % 8 == 7)
+			have_lo = gs_rt_offsets_find(&e, "go1.21.13", &lo, &err) == 0;
+		gs_rt_globals_find(&e, &t, have_lo ? &lo : NULL, &g);
+		gs_rt_gcount_code(&e, &t, &gc);
+		break;
+	}
 	}
 	return 0;
 }

@@ -158,6 +158,71 @@ static void test_no_buildinfo(void **state)
 	gs_class_put(c);
 }
 
+/* Whether a binary can hold a gops agent is decided with its classification. */
+static void test_agent_pkg(void **state)
+{
+	static const struct { const char *name; enum gs_agent_pkg want; } cases[] = {
+		{ "hello", GS_AGENT_PKG_NONE },
+		{ "hello.stripped", GS_AGENT_PKG_NONE },
+		{ "hello.nobuildinfo", GS_AGENT_PKG_NONE },	/* modinfo recovered by scan */
+		{ "agentdemo", GS_AGENT_PKG_LINKED },		/* goscope's agent, agent/go */
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct gs_class *c = fixture(cases[i].name);
+
+		if (!c)
+			return;
+		if (c->agent_pkg != cases[i].want)
+			fail_msg("%s: agent_pkg %d, want %d", cases[i].name, c->agent_pkg,
+				 cases[i].want);
+		gs_class_put(c);
+	}
+}
+
+static uint8_t *copy_fixture(const char *name, size_t *size);
+
+/*
+ * Build info that carries no modinfo (a GOPATH build of old Go) is the whole
+ * truth: no scan of the file for a modinfo blob. Here hello's own blob stays
+ * in the file, where that scan would find it, while its build info says the
+ * modinfo is empty.
+ */
+static void test_buildinfo_without_modinfo(void **state)
+{
+	static const char magic[] = "\xff Go buildinf:";
+	struct gs_class c;
+	size_t size, vlen;
+	uint8_t *img = copy_fixture("hello", &size), *bi, *p;
+
+	bi = memmem(img, size, magic, sizeof(magic) - 1);
+	assert_non_null(bi);
+	assert_true(bi[15] & 2);			/* Go 1.18+: strings inline */
+	p = bi + 32;
+	vlen = p[0];
+	assert_true(vlen > 0 && vlen < 0x80);		/* a one-byte length */
+	p += 1 + vlen;
+	assert_true(p[0] != 0);				/* the modinfo's length */
+	p[0] = 0;
+	gs_classify_mem(img, size, &c);
+	assert_int_equal(c.verdict, GS_GO);
+	assert_int_equal(c.vsrc, GS_VSRC_BUILDINFO);
+	assert_string_equal(c.version, goversion);
+	assert_null(c.modinfo);
+	assert_int_equal(c.evidence & GS_EV_MODINFO_SCAN, 0);
+	assert_int_equal(c.agent_pkg, GS_AGENT_PKG_UNKNOWN);
+	gs_class_fini(&c);
+
+	/* The same bytes without any build info: then the scan is worth it, and finds them. */
+	memset(bi, 0, sizeof(magic) - 1);
+	gs_classify_mem(img, size, &c);
+	assert_int_equal(c.verdict, GS_GO);
+	assert_true(c.evidence & GS_EV_MODINFO_SCAN);
+	assert_module(&c, HELLO_MOD);
+	gs_class_fini(&c);
+	free(img);
+}
+
 static void check_cross(const char *name, uint16_t machine, unsigned ptrsize, bool be)
 {
 	struct gs_class *c = fixture(name);
@@ -599,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_cgo),
 		cmocka_unit_test(test_c_shared),
 		cmocka_unit_test(test_no_buildinfo),
+		cmocka_unit_test(test_agent_pkg),
+		cmocka_unit_test(test_buildinfo_without_modinfo),
 		cmocka_unit_test(test_386),
 		cmocka_unit_test(test_arm64),
 		cmocka_unit_test(test_ppc64),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Finding a gops agent: the pure helpers (config dir rule, port file, passwd,
- * environ, Go durations), lookups inside a root that must not escape it
+ * environ), lookups inside a root that must not escape it
  * (openat2 and the fallback walk, same cases), and gs_agent_locate() on this
  * process, dead PIDs and a child with its own environment.
  */
@@ -16,10 +16,9 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "agentpkg.h"
 #include "bysocket.h"
 #include "discover.h"
-#include "bytesize.h"
-#include "godur.h"
 #include "inroot.h"
 #include "portfile.h"
 #include "proc.h"
@@ -170,156 +169,6 @@ static void test_meminfo(void **state)
 	b = exact("MemTotal: 12 MB\n", 16);
 	assert_false(gs_parse_meminfo_total(b, 16, &t));
 	free(b);
-}
-
-/* ---- Go durations ---- */
-
-static void dur(const char *s, int64_t want)
-{
-	struct gs_err err = { 0 };
-	int64_t ns = 0;
-
-	if (gs_parse_go_duration(s, &ns, &err))
-		fail_msg("\"%s\": %s", s, err.msg);
-	if (ns != want)
-		fail_msg("\"%s\": got %lld, want %lld", s, (long long)ns, (long long)want);
-}
-
-static void test_go_duration(void **state)
-{
-	static const char *const bad[] = { "", "-", "+", "1", "s", ".s", "1.2.3s", "1x", "1 s",
-					   "1s ", "3000000h", "9223372036854775808ns", "1e3s" };
-	struct gs_err err = { 0 };
-	int64_t ns;
-
-	dur("0", 0);
-	dur("-0", 0);
-	dur("1s", GS_NS_PER_SEC);
-	dur("1.5s", 1500000000);
-	dur(".5s", 500000000);
-	dur("1.s", GS_NS_PER_SEC);
-	dur("300ms", 300000000);
-	dur("-1.5h", -5400LL * GS_NS_PER_SEC);
-	dur("2h45m", 9900LL * GS_NS_PER_SEC);
-	dur("1h2m3s4ms5us6ns", 3723004005006LL);
-	dur("1\xc2\xb5s", 1000);
-	dur("1\xce\xbcs", 1000);
-	dur("9223372036854775807ns", INT64_MAX);
-	dur("-9223372036854775808ns", INT64_MIN);
-	dur("0.000000001s", 1);
-	dur("1.0000000000000000000001s", GS_NS_PER_SEC);	/* digits past any precision */
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (gs_parse_go_duration(bad[i], &ns, &err) == 0)
-			fail_msg("accepted \"%s\"", bad[i]);
-	assert_int_equal(gs_parse_go_duration("1x", &ns, &err), -1);
-	assert_non_null(strstr(err.msg, "unknown unit"));
-	assert_int_equal(gs_parse_go_duration("1", &ns, &err), -1);
-	assert_non_null(strstr(err.msg, "missing unit"));
-
-	/* gops' period: a duration, else whole seconds */
-	assert_int_equal(gs_parse_period("5", &ns, &err), 0);
-	assert_int_equal(ns, 5 * GS_NS_PER_SEC);
-	assert_int_equal(gs_parse_period("-2", &ns, &err), 0);
-	assert_int_equal(ns, -2 * GS_NS_PER_SEC);
-	assert_int_equal(gs_parse_period("250ms", &ns, &err), 0);
-	assert_int_equal(ns, 250000000);
-	assert_int_equal(gs_parse_period("5x", &ns, &err), -1);
-	assert_int_equal(gs_parse_period("99999999999999", &ns, &err), -1);
-	assert_int_equal(gs_parse_period("", &ns, &err), -1);
-}
-
-/* ---- sizes (--max-size, --max-binary) ---- */
-
-static void test_size(void **state)
-{
-	static const struct {
-		const char *s;
-		uint64_t v;
-	} good[] = {
-		{ "1", 1 }, { "65536", 65536 }, { "4K", 4096 }, { "4k", 4096 }, { "4KiB", 4096 },
-		{ "4kb", 4096 }, { "4KB", 4096 }, { "256M", 256u << 20 }, { "1GiB", 1u << 30 },
-		{ "2T", 2ull << 40 }, { "100B", 100 }, { "4Mi", 4u << 20 }, { "18446744073709551615", UINT64_MAX },
-	};
-	static const char *const bad[] = { "", "0", "0K", "-1", "+1", " 1", "1 ", "1.5M", "1X",
-					   "1MiBB", "1b", "K", "1e3", "0x10" };
-	struct gs_err err = { 0 };
-	char b[32];
-	uint64_t v;
-
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		if (gs_parse_size(good[i].s, UINT64_MAX, &v, &err))
-			fail_msg("\"%s\": %s", good[i].s, err.msg);
-		if (v != good[i].v)
-			fail_msg("\"%s\": got %llu", good[i].s, (unsigned long long)v);
-	}
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		if (gs_parse_size(bad[i], UINT64_MAX, &v, &err) == 0)
-			fail_msg("accepted \"%s\"", bad[i]);
-	/* Overflow in the digits or by the unit, and over the caller's limit. */
-	assert_int_equal(gs_parse_size("18446744073709551616", UINT64_MAX, &v, &err), -1);
-	assert_int_equal(err.code, ERANGE);
-	assert_int_equal(gs_parse_size("16777216T", UINT64_MAX, &v, &err), -1);
-	assert_int_equal(err.code, ERANGE);
-	assert_int_equal(gs_parse_size("2G", 1u << 30, &v, &err), -1);
-	assert_int_equal(err.code, ERANGE);
-	assert_string_equal(err.msg, "size \"2G\" is larger than 1GiB");
-	assert_int_equal(gs_parse_size("1G", 1u << 30, &v, &err), 0);
-
-	gs_fmt_size(256u << 20, b, sizeof(b));
-	assert_string_equal(b, "256MiB");
-	gs_fmt_size(1u << 30, b, sizeof(b));
-	assert_string_equal(b, "1GiB");
-	gs_fmt_size(1536, b, sizeof(b));
-	assert_string_equal(b, "1536 bytes");
-	gs_fmt_size(1, b, sizeof(b));
-	assert_string_equal(b, "1 byte");
-	gs_fmt_size(3u << 10, b, sizeof(b));
-	assert_string_equal(b, "3KiB");
-}
-
-static void fmt(int64_t ns, const char *want)
-{
-	char b[64];
-
-	gs_fmt_go_duration(ns, b, sizeof(b));
-	if (strcmp(b, want) != 0)
-		fail_msg("%lld: got %s, want %s", (long long)ns, b, want);
-}
-
-static void test_go_duration_string(void **state)
-{
-	char b[16];
-
-	fmt(0, "0s");
-	fmt(1, "1ns");
-	fmt(999, "999ns");
-	fmt(1000, "1\xc2\xb5s");
-	fmt(1500, "1.5\xc2\xb5s");
-	fmt(1000000, "1ms");
-	fmt(500000000, "500ms");
-	fmt(1234567, "1.234567ms");
-	fmt(GS_NS_PER_SEC, "1s");
-	fmt(1500000000, "1.5s");
-	fmt(60 * GS_NS_PER_SEC, "1m0s");
-	fmt(90 * GS_NS_PER_SEC, "1m30s");
-	fmt(3600 * GS_NS_PER_SEC, "1h0m0s");
-	fmt(3723 * GS_NS_PER_SEC + 4, "1h2m3.000000004s");
-	fmt(-1500000000, "-1.5s");
-	fmt(INT64_MIN, "-2562047h47m16.854775808s");
-	fmt(INT64_MAX, "2562047h47m16.854775807s");
-
-	gs_fmt_etime(0, b, sizeof(b));
-	assert_string_equal(b, "00:00");
-	gs_fmt_etime(59, b, sizeof(b));
-	assert_string_equal(b, "00:59");
-	gs_fmt_etime(3599, b, sizeof(b));
-	assert_string_equal(b, "59:59");
-	gs_fmt_etime(2 * 3600 + 42 * 60 + 12, b, sizeof(b));
-	assert_string_equal(b, "02:42:12");
-	gs_fmt_etime(86400, b, sizeof(b));
-	assert_string_equal(b, "01-00:00:00");
-	gs_fmt_etime(100 * 86400 + 1, b, sizeof(b));
-	assert_string_equal(b, "100-00:00:01");
 }
 
 /* ---- lookups inside a root ---- */
@@ -677,6 +526,25 @@ static void stop(pid_t pid)
 	waitpid(pid, &st, 0);
 }
 
+/*
+ * A sleeping child whose HOME is cfg_dir/NAME, with an empty .config/gops:
+ * home gets the path, henv (envp's only entry) "HOME=...".
+ */
+static pid_t spawn_with_home(const char *name, char home[PATH_MAX], char henv[PATH_MAX + 8],
+			     char *const envp[])
+{
+	char p[PATH_MAX];
+
+	pathf(home, PATH_MAX, "%s/%s", cfg_dir, name);
+	assert_int_equal(mkdir(home, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(p, sizeof(p), "%s/.config/gops", home);
+	assert_int_equal(mkdir(p, 0755), 0);
+	pathf(henv, PATH_MAX + 8, "HOME=%s", home);
+	return spawn_sleep(envp);
+}
+
 static void test_locate_target_view(void **state)
 {
 	char home[PATH_MAX], henv[PATH_MAX + 8], p[PATH_MAX], want[PATH_MAX + 64];
@@ -686,14 +554,7 @@ static void test_locate_target_view(void **state)
 	pid_t pid;
 	FILE *f;
 
-	pathf(home, sizeof(home), "%s/home", cfg_dir);
-	assert_int_equal(mkdir(home, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(p, sizeof(p), "%s/.config/gops", home);
-	assert_int_equal(mkdir(p, 0755), 0);
-	pathf(henv, sizeof(henv), "HOME=%s", home);
-	pid = spawn_sleep(envp);
+	pid = spawn_with_home("home", home, henv, envp);
 
 	/* The caller's dir has nothing; the child's own HOME has its file. */
 	pathf(p, sizeof(p), "%s/.config/gops/%d", home, pid);
@@ -737,6 +598,87 @@ static void test_locate_target_view(void **state)
 			fail_msg("why: %s", loc.why);
 	}
 	stop(pid);
+}
+
+/* A loopback listener a child inherits (not close-on-exec), as an agent's own. */
+static int listen_inherited(uint16_t *port)
+{
+	int fd = listen_local(port);
+
+	assert_int_equal(fcntl(fd, F_SETFD, 0), 0);
+	return fd;
+}
+
+/*
+ * A list's lookups: only where the binary can hold an agent, or where the
+ * caller's dir names the PID. The child's own config dir has a live port
+ * file, so any lookup finds it.
+ */
+static void test_agent_scan(void **state)
+{
+	char home[PATH_MAX], henv[PATH_MAX + 8], p[PATH_MAX], text[16];
+	char *envp[] = { henv, NULL };
+	struct gs_agent_scan s = { 0 }, early = { 0 };
+	struct gs_class c;
+	uint16_t port;
+	int lfd = listen_inherited(&port);
+	pid_t pid;
+	FILE *f;
+
+	(void)state;
+	pid = spawn_with_home("scanhome", home, henv, envp);
+	close(lfd);			/* the child holds the listener now */
+	pathf(p, sizeof(p), "%s/.config/gops/%d", home, pid);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	pathf(text, sizeof(text), "%u", port);
+	fputs(text, f);
+	fclose(f);
+
+	memset(&c, 0, sizeof(c));
+	c.verdict = GS_GO;
+	c.agent_pkg = GS_AGENT_PKG_LINKED;
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	c.agent_pkg = GS_AGENT_PKG_UNKNOWN;
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	assert_true(gs_agent_scan_live(&s, pid, NULL));
+	/* A binary that holds no agent is not looked up, though the lookup would succeed. */
+	c.agent_pkg = GS_AGENT_PKG_NONE;
+	assert_true(gs_agent_live_cls(pid, &c));
+	assert_false(gs_agent_scan_live(&s, pid, &c));
+	assert_false(gs_agent_scan_live(&early, pid, &c));	/* lists the caller's dir */
+	/* ... unless the caller's own dir names its PID, as gops would look there. */
+	write_port_file(pid, text);
+	assert_false(gs_agent_scan_live(&s, pid, &c));	/* the dir is listed once per scan */
+	gs_agent_scan_fini(&s);
+	assert_true(gs_agent_scan_live(&s, pid, &c));
+	assert_false(gs_agent_scan_live(&s, pid + 100000, &c));
+	gs_agent_scan_fini(&s);
+	gs_agent_scan_fini(&early);
+	port_path(pid, p, sizeof(p));
+	unlink(p);
+	stop(pid);
+}
+
+static void test_agent_pkg(void **state)
+{
+#define FIND(t) gs_agentpkg_find(t, sizeof(t) - 1)
+	(void)state;
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+			      "dep\tgithub.com/google/gops\tv0.3.28\th1:abc=\n"), GS_AGENT_PKG_LINKED);
+	/* Module mode lists every module linked in: none of them an agent's. */
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+			      "dep\tgithub.com/google/gopsutil\tv1.0.0\t\n"), GS_AGENT_PKG_NONE);
+	assert_int_equal(FIND("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"),
+			 GS_AGENT_PKG_NONE);
+	/* A GOPATH build or a Go command lists no dependencies: who knows. */
+	assert_int_equal(FIND("path\tcmd/go\nbuild\t-compiler=gc\n"), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(FIND("path\thi\n"), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(FIND(""), GS_AGENT_PKG_UNKNOWN);
+	assert_int_equal(gs_agentpkg_find(NULL, 0), GS_AGENT_PKG_UNKNOWN);
+	/* ... unless its path is an agent's own (the gops CLI, GOPATH-built). */
+	assert_int_equal(FIND("path\tgithub.com/google/gops\n"), GS_AGENT_PKG_LINKED);
+#undef FIND
 }
 
 static void test_resolve(void **state)
@@ -895,9 +837,7 @@ int main(void)
 		cmocka_unit_test(test_passwd_home),
 		cmocka_unit_test(test_environ),
 		cmocka_unit_test(test_meminfo),
-		cmocka_unit_test(test_go_duration),
-		cmocka_unit_test(test_go_duration_string),
-		cmocka_unit_test(test_size),
+		cmocka_unit_test(test_agent_pkg),
 	};
 	const struct CMUnitTest inroot[] = {
 		cmocka_unit_test(test_inroot),
@@ -909,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_check),
 		cmocka_unit_test(test_agent_linked_modinfo),
+		cmocka_unit_test(test_agent_scan),
 	};
 	int rc = 0;
 

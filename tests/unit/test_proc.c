@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "classify.h"
 #include "portfile.h"
 #include "proc.h"
 
@@ -541,6 +542,34 @@ static void mkdir_in(const char *dir, const char *name)
 	assert_int_equal(mkdir(path, 0755), 0);
 }
 
+/* The paths every reader opens, built without printf. */
+static void test_proc_path(void **state)
+{
+	struct gs_err err = { 0 };
+	char buf[64], tiny[12];
+
+	(void)state;
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 1, "stat", &err), 0);
+	assert_string_equal(buf, "/proc/1/stat");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 4194304, "exe", &err), 0);
+	assert_string_equal(buf, "/proc/4194304/exe");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), INT_MAX, "ns/mnt", &err), 0);
+	assert_string_equal(buf, "/proc/2147483647/ns/mnt");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 0, "x", &err), 0);
+	assert_string_equal(buf, "/proc/0/x");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), INT_MIN, "x", &err), 0);
+	assert_string_equal(buf, "/proc/-2147483648/x");
+	/* Exactly full, then one byte short. */
+	assert_int_equal(gs_proc_path(tiny, sizeof(tiny), 1, "exe", &err), 0);
+	assert_string_equal(tiny, "/proc/1/exe");
+	assert_int_equal(gs_proc_path(tiny, sizeof(tiny), 12, "exe", &err), -1);
+	assert_int_equal(err.code, ENAMETOOLONG);
+	gs_proc_set_root("/tmp/fake");
+	assert_int_equal(gs_proc_path(buf, sizeof(buf), 42, "cmdline", &err), 0);
+	assert_string_equal(buf, "/tmp/fake/42/cmdline");
+	gs_proc_set_root(NULL);
+}
+
 /* A fake /proc: only numeric directories are PIDs. */
 static void test_fake_root(void **state)
 {
@@ -585,6 +614,284 @@ static void test_fake_root(void **state)
 	assert_int_equal(gs_pid_iter_next(&it), 0);
 	gs_pid_iter_close(&it);
 	gs_proc_set_root(NULL);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A file with embedded NULs (a cmdline), written whole. */
+static void put_bytes(const char *dir, const char *name, const char *b, size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(b, 1, n, f), n);
+	fclose(f);
+}
+
+static void read_name(int pid, const char *comm, const char *argv0, const char *want)
+{
+	char out[256];
+
+	gs_proc_read_name(pid, comm, argv0, out, sizeof(out));
+	if (strcmp(out, want) != 0)
+		fail_msg("pid %d comm '%s': got '%s', want '%s'", pid, comm, out, want);
+}
+
+/* The one name rule over a fake /proc: cmdline only for a 15-byte comm. */
+static void test_read_name(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], out[8];
+
+	assert_non_null(mkdtemp(dir));
+	mkdir_in(dir, "10");
+	put_bytes(dir, "10/cmdline", CMD("/opt/bin/protoc-gen-buf-lint\0--x\0"));
+	mkdir_in(dir, "11");
+	put_bytes(dir, "11/cmdline", CMD("/usr/bin/python3\0script\0"));
+	mkdir_in(dir, "12");
+	put_bytes(dir, "12/cmdline", CMD(""));	/* a zombie's or a kernel thread's */
+	mkdir_in(dir, "13");			/* no cmdline: the process is gone */
+	gs_proc_set_root(dir);
+
+	read_name(10, "protoc-gen-buf-", NULL, "protoc-gen-buf-lint");
+	/* argv0 is only a stand-in: a readable cmdline wins. */
+	read_name(10, "protoc-gen-buf-", "/x/protoc-gen-buf-other", "protoc-gen-buf-lint");
+	/* A shorter comm is whole: its cmdline is never read. */
+	read_name(10, "protoc", NULL, "protoc");
+	read_name(10, "protoc", "/x/protoc-gen-buf-other", "protoc");
+	/* argv[0] that does not extend comm (a script) leaves comm. */
+	read_name(11, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	/* No cmdline to read: argv0, else comm. */
+	read_name(12, "protoc-gen-buf-", "/x/protoc-gen-buf-breaking", "protoc-gen-buf-breaking");
+	read_name(12, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(13, "protoc-gen-buf-", "/x/protoc-gen-buf-breaking", "protoc-gen-buf-breaking");
+	read_name(13, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(99, "protoc-gen-buf-", NULL, "protoc-gen-buf-");
+	read_name(0, "protoc-gen-buf-", "protoc-gen-buf-x", "protoc-gen-buf-x");
+	/* The output is cut to its buffer, NUL-terminated. */
+	gs_proc_read_name(10, "protoc-gen-buf-", NULL, out, sizeof(out));
+	assert_string_equal(out, "protoc-");
+	gs_proc_set_root(NULL);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* ---- the one /proc scan ---- */
+
+struct scan_seen {
+	int pids[16], errs[16];
+	unsigned n, nerr;
+};
+
+static void on_scan_error(void *ctx, int pid, const struct gs_err *err)
+{
+	struct scan_seen *seen = ctx;
+
+	(void)err;
+	if (seen->nerr < 16)
+		seen->errs[seen->nerr++] = pid;
+}
+
+/* Scan the fake /proc; 0 when it went as expected, else which check failed. */
+static int scan_fake(void)
+{
+	struct scan_seen seen = { 0 };
+	struct gs_proc_scan s = { .on_error = on_scan_error, .ctx = &seen };
+	struct gs_proc_stat st;
+	struct gs_err err = { 0 };
+	bool e104 = false, e105 = false, e106 = false;
+
+	if (gs_proc_scan_open(&s, &err))
+		return 1;
+	while (gs_proc_scan_next(&s, &st) > 0 && seen.n < 16)
+		seen.pids[seen.n++] = st.pid;
+	assert_int_equal(gs_proc_scan_next(&s, &st), 0);	/* stays at the end */
+	gs_proc_scan_close(&s);
+	if (seen.n != 1 || seen.pids[0] != 100)
+		return 2;
+	if (s.denied != 1 || s.failed != 2)
+		return 3;
+	for (unsigned i = 0; i < seen.nerr; i++) {
+		e104 |= seen.errs[i] == 104;
+		e105 |= seen.errs[i] == 105;
+		e106 |= seen.errs[i] == 106;
+	}
+	if (seen.nerr != 3 || !e104 || !e105 || !e106)
+		return 4;
+	/* Later errors count alike; running out of memory stops the scan. */
+	gs_errf(&err, EACCES, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.denied != 2)
+		return 5;
+	gs_errf(&err, ESRCH, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.denied != 2 || s.failed != 2)
+		return 6;
+	gs_errf(&err, EIO, "x");
+	if (gs_proc_scan_note(&s, 100, &err) || s.failed != 3)
+		return 7;
+	gs_errf(&err, ENOMEM, "x");
+	if (gs_proc_scan_note(&s, 100, &err) != -1)
+		return 8;
+	return 0;
+}
+
+/*
+ * Kernel threads, zombies and vanished processes are skipped silently; a
+ * stat we may not read counts as denied, other errors as failed.
+ */
+static void test_scan(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], line[512], path[PATH_MAX];
+	int status, rc;
+	pid_t child;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(chmod(dir, 0755), 0);
+	mkdir_in(dir, "100");
+	make_stat(line, sizeof(line), "100 (normal)", "S", "1", "0");
+	put_file(dir, "100/stat", line);
+	mkdir_in(dir, "101");
+	make_stat(line, sizeof(line), "101 (kworker/0:1)", "I", "2", "2129984");	/* PF_KTHREAD */
+	put_file(dir, "101/stat", line);
+	mkdir_in(dir, "102");
+	make_stat(line, sizeof(line), "102 (zombie)", "Z", "1", "0");
+	put_file(dir, "102/stat", line);
+	mkdir_in(dir, "103");			/* no stat: it exited */
+	mkdir_in(dir, "104");
+	mkdir_in(dir, "104/stat");		/* unreadable as a file: an error */
+	mkdir_in(dir, "105");
+	make_stat(line, sizeof(line), "105 (secret)", "S", "1", "0");
+	put_file(dir, "105/stat", line);
+	snprintf(path, sizeof(path), "%s/105/stat", dir);
+	assert_int_equal(chmod(path, 0), 0);	/* denied (to anyone but root) */
+	mkdir_in(dir, "106");
+	put_file(dir, "106/stat", "106 (garbage");
+
+	gs_proc_set_root(dir);
+	if (geteuid() != 0) {
+		rc = scan_fake();
+	} else {
+		/* Root reads any file: scan as nobody, for whom 105 is closed. */
+		child = fork();
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(setgid(65534) || setuid(65534) ? 99 : scan_fake());
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		rc = WEXITSTATUS(status);
+	}
+	gs_proc_set_root(NULL);
+	if (rc)
+		fail_msg("scan of the fake /proc: check %d failed", rc);
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* In the fake /proc: 202's binary is classified, 203's not; no one may read either. */
+static int exe_unreadable(void)
+{
+	struct gs_err err = { 0 };
+	struct gs_class *c = gs_proc_classify_exe(202, NULL, &err);
+
+	if (!c || c->verdict != GS_GO)
+		return 1;	/* a stat named a known binary: no open needed */
+	gs_class_put(c);
+	if (gs_proc_classify_exe(203, NULL, &err) || !gs_proc_denied(&err))
+		return 2;	/* an unknown one must be opened, and cannot be */
+	return 0;
+}
+
+static void copy_exe(const char *from, const char *to)
+{
+	char cmd[3 * PATH_MAX];
+
+	snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", from, to);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* The executable of a process, through the cache. */
+static void test_classify_exe(void **state)
+{
+	char dir[] = "/tmp/gs-proc-XXXXXX", cmd[256], path[PATH_MAX], hello[PATH_MAX];
+	struct gs_cache_stats cs0, cs1;
+	struct gs_err err = { 0 };
+	struct stat sb, self;
+	struct gs_class *c, *c2;
+
+	assert_non_null(realpath(gs_require_fixture("hello"), hello));
+	/* This test binary: C, so not Go, and the stat is its file's. */
+	c = gs_proc_classify_exe(getpid(), &sb, &err);
+	assert_non_null(c);
+	assert_int_equal(c->verdict, GS_NOT_GO);
+	assert_int_equal(stat("/proc/self/exe", &self), 0);
+	assert_true(sb.st_dev == self.st_dev && sb.st_ino == self.st_ino);
+	gs_class_put(c);
+	assert_null(gs_proc_classify_exe(INT_MAX, &sb, &err));
+	assert_true(gs_proc_gone(&err));
+
+	/* A fake /proc whose exe links to a Go fixture: parsed once. */
+	assert_non_null(mkdtemp(dir));
+	mkdir_in(dir, "200");
+	snprintf(path, sizeof(path), "%s/200/exe", dir);
+	assert_int_equal(symlink(hello, path), 0);
+	mkdir_in(dir, "201");			/* no exe: a kernel thread or gone */
+	gs_proc_set_root(dir);
+	gs_cache_clear();
+	c = gs_proc_classify_exe(200, &sb, &err);
+	assert_non_null(c);
+	assert_int_equal(c->verdict, GS_GO);
+	assert_int_equal(stat(hello, &self), 0);
+	assert_true(sb.st_ino == self.st_ino);
+	gs_cache_stats(&cs0);
+	c2 = gs_proc_classify_exe(200, NULL, &err);
+	gs_cache_stats(&cs1);
+	assert_ptr_equal(c, c2);
+	assert_int_equal(cs1.misses, cs0.misses);
+	assert_int_equal(cs1.hits, cs0.hits + 1);
+	gs_class_put(c2);
+	gs_class_put(c);
+	assert_null(gs_proc_classify_exe(201, &sb, &err));
+	assert_true(gs_proc_gone(&err));
+
+	/* A binary seen before is answered from a stat: its file is not opened again. */
+	assert_int_equal(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/a.bin", dir);
+	copy_exe(hello, path);
+	snprintf(path, sizeof(path), "%s/b.bin", dir);
+	copy_exe(hello, path);
+	mkdir_in(dir, "202");
+	mkdir_in(dir, "203");
+	snprintf(path, sizeof(path), "%s/202/exe", dir);
+	assert_int_equal(symlink("../a.bin", path), 0);
+	snprintf(path, sizeof(path), "%s/203/exe", dir);
+	assert_int_equal(symlink("../b.bin", path), 0);
+	c = gs_proc_classify_exe(202, NULL, &err);
+	assert_non_null(c);
+	gs_class_put(c);
+	snprintf(path, sizeof(path), "%s/a.bin", dir);
+	assert_int_equal(chmod(path, 0111), 0);
+	snprintf(path, sizeof(path), "%s/b.bin", dir);
+	assert_int_equal(chmod(path, 0111), 0);
+	if (geteuid() != 0) {
+		assert_int_equal(exe_unreadable(), 0);
+	} else {
+		int status;
+		pid_t child = fork();
+
+		/* Root opens any file: look as nobody. */
+		assert_true(child >= 0);
+		if (child == 0)
+			_exit(setgid(65534) || setuid(65534) ? 99 : exe_unreadable());
+		assert_int_equal(waitpid(child, &status, 0), child);
+		assert_true(WIFEXITED(status));
+		assert_int_equal(WEXITSTATUS(status), 0);
+	}
+	gs_proc_set_root(NULL);
+	gs_cache_clear();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	assert_int_equal(system(cmd), 0);
@@ -649,7 +956,11 @@ int main(void)
 		cmocka_unit_test(test_exe_self),
 		cmocka_unit_test(test_ns_self),
 		cmocka_unit_test(test_pid_iter_real),
+		cmocka_unit_test(test_proc_path),
 		cmocka_unit_test(test_fake_root),
+		cmocka_unit_test(test_read_name),
+		cmocka_unit_test(test_scan),
+		cmocka_unit_test(test_classify_exe),
 		cmocka_unit_test(test_portfile),
 	};
 

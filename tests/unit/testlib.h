@@ -67,6 +67,15 @@ static inline const char *gs_fixture(const char *name)
 	return gs__path("GOSCOPE_FIXTURES", GS_DEFAULT_FIXTURES, name);
 }
 
+/*
+ * Path of a toolchain-matrix build under $GOSCOPE_MATRIX (default
+ * build/matrix), e.g. "1.21/selfstat.stripped" (tools/build-matrix.sh).
+ */
+static inline const char *gs_matrix(const char *name)
+{
+	return gs__path("GOSCOPE_MATRIX", "build/matrix", name);
+}
+
 /* Path of a corpus binary under $GOSCOPE_CORPUS, e.g. "esbuild-0.8.57/esbuild". */
 static inline const char *gs_corpus(const char *name)
 {
@@ -98,6 +107,7 @@ static inline void gs__missing(const char *what, const char *file, int line)
  */
 #define gs_require_fixture(name) gs__require_file(gs_fixture(name), __FILE__, __LINE__)
 #define gs_require_corpus(name) gs__require_file(gs_corpus(name), __FILE__, __LINE__)
+#define gs_require_matrix(name) gs__require_file(gs_matrix(name), __FILE__, __LINE__)
 #define gs_require_root() gs__require_root(__FILE__, __LINE__)
 
 static inline const char *gs__require_file(const char *path, const char *file,

@@ -150,6 +150,23 @@ static void evict_unused(void)
 	}
 }
 
+struct gs_class *gs_class_lookup(const struct stat *st)
+{
+	struct centry *ce;
+
+	pthread_mutex_lock(&cache_lock);
+	for (ce = buckets[hash_key(st->st_dev, st->st_ino)]; ce; ce = ce->next) {
+		if (same_file(ce->c, st)) {
+			ce->c->refs++;
+			n_hits++;
+			pthread_mutex_unlock(&cache_lock);
+			return ce->c;
+		}
+	}
+	pthread_mutex_unlock(&cache_lock);
+	return NULL;
+}
+
 struct gs_class *gs_classify_fd(int fd, struct gs_err *err)
 {
 	struct gs_class *c;

@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "gotriage.h"
 #include "modinfo.h"
+#include "agentpkg.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -318,6 +319,9 @@ void gs_classify_mem(const void *data, size_t size, struct gs_class *c)
 		if (r)
 			set_version(c, r, GS_VSRC_RANGE);
 	}
+
+	/* Can it hold a gops agent? Decided once per binary (agentpkg.h). */
+	c->agent_pkg = gs_agentpkg_find(c->modinfo, c->modinfo_len);
 
 	/* Build flags that need the Go facts. */
 	if (e.type == ET_DYN) {

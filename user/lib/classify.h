@@ -47,6 +47,9 @@ enum {
 
 enum gs_vsrc { GS_VSRC_NONE = 0, GS_VSRC_BUILDINFO, GS_VSRC_SYMTAB, GS_VSRC_SCAN, GS_VSRC_RANGE };
 
+/* Can the binary hold a gops-protocol agent (agentpkg.h)? */
+enum gs_agent_pkg { GS_AGENT_PKG_UNKNOWN = 0, GS_AGENT_PKG_NONE, GS_AGENT_PKG_LINKED };
+
 struct gs_class {
 	enum gs_verdict verdict;
 	int error;			/* errno when the result is incomplete (ENOMEM) */
@@ -58,6 +61,7 @@ struct gs_class {
 	unsigned evidence;
 	unsigned flags;
 	char buildid[GS_BUILDID_MAX];
+	enum gs_agent_pkg agent_pkg;
 	uint16_t machine;
 	uint8_t ptrsize;
 	bool big_endian;
@@ -82,6 +86,13 @@ void gs_class_fini(struct gs_class *c);
  */
 struct gs_class *gs_classify_fd(int fd, struct gs_err *err);
 void gs_class_put(struct gs_class *c);
+/*
+ * The cached result for a file known by its stat (dev, inode, size, mtime),
+ * without opening it: a reference, or NULL when the file was not classified
+ * yet (then open it and use gs_classify_fd). Not counted as a miss.
+ */
+struct stat;
+struct gs_class *gs_class_lookup(const struct stat *st);
 
 /* Cache statistics and reset (tests and benchmarks). */
 struct gs_cache_stats { unsigned long hits, misses, entries; };

@@ -27,7 +27,11 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-int gs_parse_go_duration(const char *s, int64_t *out, struct gs_err *err)
+/*
+ * Go's time.ParseDuration; with bare_secs, a single number without a unit
+ * ("5", "0.5") is taken as seconds, so both forms share every check.
+ */
+static int parse_dur(const char *s, bool bare_secs, int64_t *out, struct gs_err *err)
 {
 	const char *orig = s;
 	uint64_t d = 0;
@@ -43,7 +47,7 @@ int gs_parse_go_duration(const char *s, int64_t *out, struct gs_err *err)
 	}
 	if (!*s)
 		goto bad;
-	while (*s) {
+	for (bool first = true; *s; first = false) {
 		uint64_t v = 0, f = 0, unit = 0;
 		double scale = 1;
 		bool pre = false, post = false, over = false;
@@ -74,7 +78,9 @@ int gs_parse_go_duration(const char *s, int64_t *out, struct gs_err *err)
 			goto bad;
 		while (s[ulen] && s[ulen] != '.' && !is_digit(s[ulen]))
 			ulen++;
-		if (ulen == 0)
+		if (ulen == 0 && bare_secs && first && !s[0])
+			unit = GS_NS_PER_SEC;
+		else if (ulen == 0)
 			return gs_errf(err, EINVAL, "time: missing unit in duration \"%.60s\"", orig);
 		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
 			if (strlen(units[i].name) == ulen && memcmp(units[i].name, s, ulen) == 0)
@@ -109,28 +115,25 @@ range:
 	return gs_errf(err, ERANGE, "time: invalid duration \"%.60s\" (out of range)", orig);
 }
 
+int gs_parse_go_duration(const char *s, int64_t *ns, struct gs_err *err)
+{
+	return parse_dur(s, false, ns, err);
+}
+
 int gs_parse_period(const char *s, int64_t *ns, struct gs_err *err)
 {
-	struct gs_err derr = { 0 };
-	const char *p = s;
-	bool neg = false;
+	return parse_dur(s, true, ns, err);
+}
+
+int gs_parse_duration(const char *s, uint64_t *ns, struct gs_err *err)
+{
 	int64_t v = 0;
 
-	if (gs_parse_go_duration(s, ns, &derr) == 0)
-		return 0;
-	/* strconv.Atoi, then seconds. */
-	if (*p == '-' || *p == '+')
-		neg = *p++ == '-';
-	if (!is_digit(*p))
-		return gs_errf(err, EINVAL, "%s", derr.msg);
-	for (; is_digit(*p); p++) {
-		if (v > (INT64_MAX / GS_NS_PER_SEC - (*p - '0')) / 10)
-			return gs_errf(err, ERANGE, "period \"%.60s\" out of range", s);
-		v = v * 10 + (*p - '0');
-	}
-	if (*p)
-		return gs_errf(err, EINVAL, "%s", derr.msg);
-	*ns = (neg ? -v : v) * GS_NS_PER_SEC;
+	if (parse_dur(s, true, &v, err))
+		return -1;
+	if (v < 0)
+		return gs_errf(err, EINVAL, "negative duration \"%.60s\"", s);
+	*ns = (uint64_t)v;
 	return 0;
 }
 

@@ -2,8 +2,9 @@
 /*
  * Durations as Go writes and reads them (time.ParseDuration and
  * Duration.String), so that goscope takes and prints the same text as gops:
- * "1.5s", "500ms", "1m30s", "1h0m0s". Also ps' elapsed-time format, which
- * gops prints for a process.
+ * "1.5s", "500ms", "1m30s", "1h0m0s". Every duration option of every command
+ * is read here (gs_parse_period, gs_parse_duration). Also ps' elapsed-time
+ * format, which gops prints for a process.
  */
 #ifndef GOSCOPE_GODUR_H
 #define GOSCOPE_GODUR_H
@@ -24,10 +25,15 @@
 int gs_parse_go_duration(const char *s, int64_t *ns, struct gs_err *err);
 
 /*
- * gops' reading of a period argument: a Go duration, else a whole number of
- * seconds ("5" means 5s).
+ * The one reading of a duration given on goscope's command line (periods,
+ * timeouts, -d, --interval, --rescan, --duration): a Go duration as above,
+ * or a plain number of seconds with an optional fraction ("5", "0.5"), as
+ * gops reads a period. Signed; the same EINVAL/ERANGE errors, in Go's words.
  */
 int gs_parse_period(const char *s, int64_t *ns, struct gs_err *err);
+
+/* The same for options that cannot be negative: "-1s" fails (EINVAL). */
+int gs_parse_duration(const char *s, uint64_t *ns, struct gs_err *err);
 
 /* Go's Duration.String(): "0s", "1.5µs", "500ms", "1m30s", "1h0m0s". */
 void gs_fmt_go_duration(int64_t ns, char *buf, size_t sz);

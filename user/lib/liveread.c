@@ -53,8 +53,11 @@ const char *gs_live_src_name(enum gs_live_src s)
 	case GS_LSRC_SYMTAB_DWARF: return "symtab+dwarf";
 	case GS_LSRC_SYMTAB_TABLE: return "symtab+table";
 	case GS_LSRC_CODE: return "code";
+	case GS_LSRC_CODE_DWARF: return "code+dwarf";
+	case GS_LSRC_CODE_TABLE: return "code+table";
 	case GS_LSRC_PROC: return "proc";
 	case GS_LSRC_AGENT: return "agent";
+	case GS_LSRC_CONST: return "const";
 	default: return "none";
 	}
 }
@@ -73,38 +76,7 @@ static void why(struct gs_rt_layout *lay, enum gs_live_value v, const char *fmt,
 	va_end(ap);
 }
 
-/* The offsets' source as a value source. */
-static enum gs_live_src field_src(const struct gs_rt_layout *lay)
-{
-	return lay->off.src == GS_RT_SRC_DWARF ? GS_LSRC_SYMTAB_DWARF : GS_LSRC_SYMTAB_TABLE;
-}
-
-/* Field f known and inside its global (whose size .symtab gave). */
-static bool field_ok(struct gs_rt_layout *lay, enum gs_live_value v, enum gs_rt_field f,
-		     const char *missing_offsets)
-{
-	const struct gs_rt_loc *l = &lay->off.f[f];
-	uint64_t size = 0;
-
-	if (!l->known) {
-		why(lay, v, "%s: offset of %s unknown", missing_offsets, gs_rt_field_name(f));
-		return false;
-	}
-	if (!l->global)
-		return true;
-	if (strcmp(l->global, "runtime.sched") == 0)
-		size = lay->sched_size;
-	else if (strcmp(l->global, "runtime.memstats") == 0)
-		size = lay->memstats_size;
-	else if (strcmp(l->global, "runtime.gcController") == 0)
-		size = lay->gccontroller_size;
-	if (!size || !gs_fits(l->off, l->size, size)) {
-		why(lay, v, "%s lies outside %s", gs_rt_field_name(f), l->global);
-		return false;
-	}
-	return true;
-}
-
+/* Which global holds the struct a field belongs to: its address and size. */
 static uint64_t global_addr(const struct gs_rt_layout *lay, const char *global)
 {
 	if (!global)
@@ -115,76 +87,230 @@ static uint64_t global_addr(const struct gs_rt_layout *lay, const char *global)
 		return lay->memstats;
 	if (strcmp(global, "runtime.gcController") == 0)
 		return lay->gccontroller;
+	if (strcmp(global, "runtime.mheap_") == 0)
+		return lay->mheap;
 	return 0;
 }
 
-static void plan_values(struct gs_rt_layout *lay, const char *no_offsets)
+static uint64_t global_size(const struct gs_rt_layout *lay, const char *global)
 {
-	const char *nosym = "no symbol table (stripped)";
+	if (!global)
+		return 0;
+	if (strcmp(global, "runtime.sched") == 0)
+		return lay->sched_size;
+	if (strcmp(global, "runtime.memstats") == 0)
+		return lay->memstats_size;
+	if (strcmp(global, "runtime.gcController") == 0)
+		return lay->gccontroller_size;
+	return lay->glob.g[GS_RTG_MHEAP].size;
+}
+
+static const struct gs_rtg_addr *global_of(const struct gs_rt_layout *lay, const char *global)
+{
+	for (int k = 0; global && k < GS_RTG_COUNT; k++)
+		if (strcmp(gs_rtg_name(k), global) == 0)
+			return &lay->glob.g[k];
+	return NULL;
+}
+
+uint64_t gs_rt_layout_global(const struct gs_rt_layout *lay, const char *global, bool *from_code)
+{
+	const struct gs_rtg_addr *g = global_of(lay, global);
+
+	if (from_code)
+		*from_code = g && g->src == GS_RTG_SRC_CODE;
+	return g && g->src != GS_RTG_SRC_NONE ? global_addr(lay, global) : 0;
+}
+
+/*
+ * The source of a value read through globals gl (and, with fields, the
+ * layout's offsets): code when any global came from code.
+ */
+static enum gs_live_src value_src(const struct gs_rt_layout *lay, const enum gs_rtg *gl,
+				  unsigned ngl, bool fields)
+{
+	bool code = false;
+
+	for (unsigned k = 0; k < ngl; k++)
+		code |= lay->glob.g[gl[k]].src == GS_RTG_SRC_CODE;
+	if (!fields)
+		return code ? GS_LSRC_CODE : GS_LSRC_SYMTAB;
+	if (lay->off.src == GS_RT_SRC_DWARF)
+		return code ? GS_LSRC_CODE_DWARF : GS_LSRC_SYMTAB_DWARF;
+	return code ? GS_LSRC_CODE_TABLE : GS_LSRC_SYMTAB_TABLE;
+}
+
+/* Each global known, else v is unavailable with the first one's reason. */
+static bool globals_ok(struct gs_rt_layout *lay, enum gs_live_value v, const enum gs_rtg *gl,
+		       unsigned ngl)
+{
+	for (unsigned k = 0; k < ngl; k++) {
+		const struct gs_rtg_addr *g = &lay->glob.g[gl[k]];
+
+		if (g->src == GS_RTG_SRC_NONE) {
+			why(lay, v, "%s unknown: %s", gs_rtg_name(gl[k]), g->how);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Field f known and inside its global (whose size .symtab or the layout gave). */
+static bool field_ok(struct gs_rt_layout *lay, enum gs_live_value v, enum gs_rt_field f,
+		     const char *missing_offsets)
+{
+	const struct gs_rt_loc *l = &lay->off.f[f];
+	const struct gs_rtg_addr *g;
+	uint64_t size;
+
+	if (!lay->layout) {
+		why(lay, v, "%s", lay->layout_why);
+		return false;
+	}
+	if (!l->known) {
+		why(lay, v, "%s: offset of %s unknown", missing_offsets, gs_rt_field_name(f));
+		return false;
+	}
+	if (!l->global)
+		return true;
+	g = global_of(lay, l->global);
+	if (!g || g->src == GS_RTG_SRC_NONE || !global_addr(lay, l->global)) {
+		why(lay, v, "%s unknown: %s", l->global, g ? g->how : "not a global goscope finds");
+		return false;
+	}
+	size = global_size(lay, l->global);
+	/* Found in code, a struct's size is the layout's, when it has one. */
+	if (size && !gs_fits(l->off, l->size, size)) {
+		why(lay, v, "%s lies outside %s", gs_rt_field_name(f), l->global);
+		return false;
+	}
+	return true;
+}
+
+/* Either known, quietly (for alternatives between releases). */
+static bool known(const struct gs_rt_layout *lay, enum gs_rt_field f)
+{
+	return lay->layout && lay->off.f[f].known;
+}
+
+/* The static address of a field of a global struct (field_ok said it is known). */
+static uint64_t field_addr(const struct gs_rt_layout *lay, enum gs_rt_field f)
+{
+	return global_addr(lay, lay->off.f[f].global) + lay->off.f[f].off;
+}
+
+/*
+ * Without the layout's free-list fields: gcount's counters from the code
+ * (rtglobals.h), when allglen and allp are known.
+ */
+static bool code_gcount(struct gs_rt_layout *lay, const struct gs_elf *e,
+			const struct gs_pclntab *t)
+{
+	struct gs_rtg_gcount gc;
+
+	if (!t || lay->glob.g[GS_RTG_ALLGLEN].src == GS_RTG_SRC_NONE ||
+	    lay->glob.g[GS_RTG_ALLP].src == GS_RTG_SRC_NONE)
+		return false;
+	gs_rt_gcount_code(e, t, &gc);
+	if (!gc.known)
+		return false;
+	lay->gc_ngsys = gc.ngsys;
+	lay->gc_sfree[0] = gc.gfree_n;
+	lay->gc_nsfree = 1;
+	lay->gc_pfree = gc.p_gfree_n;
+	return true;
+}
+
+static void plan_values(struct gs_rt_layout *lay, const char *no_offsets, const struct gs_elf *e,
+			const struct gs_pclntab *t)
+{
+	static const enum gs_rtg g_gor[] = { GS_RTG_ALLGLEN, GS_RTG_SCHED, GS_RTG_ALLP };
+	static const enum gs_rtg g_sched[] = { GS_RTG_SCHED };
+	static const enum gs_rtg g_mp[] = { GS_RTG_GOMAXPROCS };
+	static const enum gs_rtg g_cpu[] = { GS_RTG_NCPU };
+	enum gs_rt_field sfree = GS_RT_SCHED_GFREE_N, pfree = GS_RT_P_GFREE_N;
+	enum gs_rtg g_heap[1];
 
 	/* GOMAXPROCS and num CPU: plain int32 globals. */
-	if (lay->gomaxprocs)
-		lay->src[GS_LV_GOMAXPROCS] = lay->symtab ? GS_LSRC_SYMTAB : GS_LSRC_CODE;
-	if (lay->ncpu)
-		lay->src[GS_LV_NCPU] = lay->symtab ? GS_LSRC_SYMTAB : GS_LSRC_CODE;
+	if (globals_ok(lay, GS_LV_GOMAXPROCS, g_mp, 1))
+		lay->src[GS_LV_GOMAXPROCS] = value_src(lay, g_mp, 1, false);
+	if (globals_ok(lay, GS_LV_NCPU, g_cpu, 1))
+		lay->src[GS_LV_NCPU] = value_src(lay, g_cpu, 1, false);
 
-	if (!lay->symtab) {
-		why(lay, GS_LV_GOROUTINES, "%s: runtime.allglen and runtime.sched unknown", nosym);
-		why(lay, GS_LV_NUMGC, "%s: runtime.memstats unknown", nosym);
-		why(lay, GS_LV_HEAP_INUSE, "%s: runtime.gcController unknown", nosym);
-		why(lay, GS_LV_HEAP_LIVE, "%s: runtime.gcController unknown", nosym);
-		lay->src[GS_LV_THREADS] = GS_LSRC_PROC;
-		return;
+	/*
+	 * Goroutines, as runtime.gcount: allglen minus the dead Gs on the free
+	 * lists (sched.gFree.n and each p.gFree.n until Go 1.24; since 1.25 the
+	 * sizes of sched.gFree.stack and .noStack and each p.gFree.size) minus
+	 * the system goroutines (sched.ngsys).
+	 */
+	if (!known(lay, GS_RT_SCHED_GFREE_N) && known(lay, GS_RT_SCHED_GFREE_STACK_SIZE))
+		sfree = GS_RT_SCHED_GFREE_STACK_SIZE;
+	if (!known(lay, GS_RT_P_GFREE_N) && known(lay, GS_RT_P_GFREE_SIZE))
+		pfree = GS_RT_P_GFREE_SIZE;
+	if (globals_ok(lay, GS_LV_GOROUTINES, g_gor, 3) &&
+	    field_ok(lay, GS_LV_GOROUTINES, GS_RT_SCHED_NGSYS, no_offsets) &&
+	    field_ok(lay, GS_LV_GOROUTINES, sfree, no_offsets) &&
+	    (sfree != GS_RT_SCHED_GFREE_STACK_SIZE ||
+	     field_ok(lay, GS_LV_GOROUTINES, GS_RT_SCHED_GFREE_NOSTACK_SIZE, no_offsets)) &&
+	    field_ok(lay, GS_LV_GOROUTINES, pfree, no_offsets)) {
+		lay->src[GS_LV_GOROUTINES] = value_src(lay, g_gor, 3, true);
+		lay->gc_ngsys = field_addr(lay, GS_RT_SCHED_NGSYS);
+		lay->gc_sfree[0] = field_addr(lay, sfree);
+		lay->gc_nsfree = 1;
+		if (sfree == GS_RT_SCHED_GFREE_STACK_SIZE)
+			lay->gc_sfree[lay->gc_nsfree++] = field_addr(lay, GS_RT_SCHED_GFREE_NOSTACK_SIZE);
+		lay->gc_pfree = lay->off.f[pfree].off;
+	} else if (code_gcount(lay, e, t)) {
+		lay->src[GS_LV_GOROUTINES] = GS_LSRC_CODE;
+		lay->why[GS_LV_GOROUTINES][0] = '\0';
 	}
-	if (!lay->allglen || !lay->sched || !lay->allp)
-		why(lay, GS_LV_GOROUTINES, "runtime.allglen, allp or sched not in .symtab");
-	else if (field_ok(lay, GS_LV_GOROUTINES, GS_RT_SCHED_NGSYS, no_offsets) &&
-		 field_ok(lay, GS_LV_GOROUTINES, GS_RT_SCHED_GFREE_N, no_offsets) &&
-		 field_ok(lay, GS_LV_GOROUTINES, GS_RT_P_GFREE_N, no_offsets))
-		lay->src[GS_LV_GOROUTINES] = field_src(lay);
 
 	/* Ms (what gops counts) when known, else every thread from /proc. */
 	lay->src[GS_LV_THREADS] = GS_LSRC_PROC;
-	if (lay->sched && lay->off.f[GS_RT_SCHED_MNEXT].known &&
-	    lay->off.f[GS_RT_SCHED_NMFREED].known &&
+	if (lay->glob.g[GS_RTG_SCHED].src != GS_RTG_SRC_NONE && known(lay, GS_RT_SCHED_MNEXT) &&
+	    known(lay, GS_RT_SCHED_NMFREED) &&
 	    field_ok(lay, GS_LV_THREADS, GS_RT_SCHED_MNEXT, no_offsets) &&
 	    field_ok(lay, GS_LV_THREADS, GS_RT_SCHED_NMFREED, no_offsets))
-		lay->src[GS_LV_THREADS] = field_src(lay);
+		lay->src[GS_LV_THREADS] = value_src(lay, g_sched, 1, true);
 	else
-		lay->src[GS_LV_THREADS] = GS_LSRC_PROC;
+		lay->why[GS_LV_THREADS][0] = '\0';
 
-	if (field_ok(lay, GS_LV_NUMGC, GS_RT_MSTATS_NUMGC, no_offsets) &&
-	    global_addr(lay, lay->off.f[GS_RT_MSTATS_NUMGC].global))
-		lay->src[GS_LV_NUMGC] = field_src(lay);
-	else if (!lay->why[GS_LV_NUMGC][0])
-		why(lay, GS_LV_NUMGC, "runtime.memstats not in .symtab");
-	if (field_ok(lay, GS_LV_HEAP_INUSE, GS_RT_HEAP_INUSE, no_offsets) &&
-	    global_addr(lay, lay->off.f[GS_RT_HEAP_INUSE].global))
-		lay->src[GS_LV_HEAP_INUSE] = field_src(lay);
-	else if (!lay->why[GS_LV_HEAP_INUSE][0])
-		why(lay, GS_LV_HEAP_INUSE, "the global holding it is not in .symtab");
-	if (field_ok(lay, GS_LV_HEAP_LIVE, GS_RT_HEAP_LIVE, no_offsets) &&
-	    global_addr(lay, lay->off.f[GS_RT_HEAP_LIVE].global))
-		lay->src[GS_LV_HEAP_LIVE] = field_src(lay);
-	else if (!lay->why[GS_LV_HEAP_LIVE][0])
-		why(lay, GS_LV_HEAP_LIVE, "the global holding it is not in .symtab");
+	if (field_ok(lay, GS_LV_NUMGC, GS_RT_MSTATS_NUMGC, no_offsets)) {
+		g_heap[0] = GS_RTG_MEMSTATS;
+		lay->src[GS_LV_NUMGC] = value_src(lay, g_heap, 1, true);
+	}
+	if (field_ok(lay, GS_LV_HEAP_INUSE, GS_RT_HEAP_INUSE, no_offsets)) {
+		g_heap[0] = strcmp(lay->off.f[GS_RT_HEAP_INUSE].global, "runtime.memstats") == 0 ?
+			    GS_RTG_MEMSTATS : GS_RTG_GCCONTROLLER;
+		lay->src[GS_LV_HEAP_INUSE] = value_src(lay, g_heap, 1, true);
+	}
+	if (field_ok(lay, GS_LV_HEAP_LIVE, GS_RT_HEAP_LIVE, no_offsets)) {
+		g_heap[0] = strcmp(lay->off.f[GS_RT_HEAP_LIVE].global, "runtime.memstats") == 0 ?
+			    GS_RTG_MEMSTATS : GS_RTG_GCCONTROLLER;
+		lay->src[GS_LV_HEAP_LIVE] = value_src(lay, g_heap, 1, true);
+	}
+}
+
+static void symsize(struct gs_rt_layout *lay, enum gs_rtg k, uint64_t want)
+{
+	struct gs_rtg_addr *g = &lay->glob.g[k];
+
+	if (g->src != GS_RTG_SRC_SYMTAB || g->size == want)
+		return;
+	snprintf(g->how, sizeof(g->how), "%s in .symtab has %llu bytes, not %llu", gs_rtg_name(k),
+		 (unsigned long long)g->size, (unsigned long long)want);
+	g->src = GS_RTG_SRC_NONE;
+	g->addr = 0;
 }
 
 static int parse_image(const struct gs_elf *ep, void *ctx, struct gs_err *err)
 {
 	struct gs_rt_layout *lay = ctx;
-	enum { S_NCPU, S_GOMAXPROCS, S_ALLGLEN, S_ALLP, S_SCHED, S_MEMSTATS, S_GCC, S_N };
-	struct gs_sym_query q[S_N] = {
-		[S_NCPU] = { .name = "runtime.ncpu" },
-		[S_GOMAXPROCS] = { .name = "runtime.gomaxprocs" },
-		[S_ALLGLEN] = { .name = "runtime.allglen" },
-		[S_ALLP] = { .name = "runtime.allp" },
-		[S_SCHED] = { .name = "runtime.sched" },
-		[S_MEMSTATS] = { .name = "runtime.memstats" },
-		[S_GCC] = { .name = "runtime.gcController" },
-	};
 	char no_offsets[GS_LIVE_WHY];
 	const struct gs_elf e = *ep;
+	struct gs_moduledata md;
+	struct gs_pclntab t;
+	bool pcln;
 	struct gs_err e2;
 
 	(void)err;
@@ -200,63 +326,46 @@ static int parse_image(const struct gs_elf *ep, void *ctx, struct gs_err *err)
 		return 0;
 	}
 
-	lay->symtab = gs_symtab_lookup(&e, q, S_N) == 0 &&
-		      (q[S_SCHED].found || q[S_ALLGLEN].found || q[S_GOMAXPROCS].found);
-	if (lay->symtab) {
-		/* 4-byte int32s and an 8-byte uintptr, as in every Go since 1.5. */
-		if (q[S_NCPU].found && q[S_NCPU].size == 4)
-			lay->ncpu = q[S_NCPU].value;
-		if (q[S_GOMAXPROCS].found && q[S_GOMAXPROCS].size == 4)
-			lay->gomaxprocs = q[S_GOMAXPROCS].value;
-		if (q[S_ALLGLEN].found && q[S_ALLGLEN].size == 8)
-			lay->allglen = q[S_ALLGLEN].value;
-		if (q[S_ALLP].found && q[S_ALLP].size == 24)
-			lay->allp = q[S_ALLP].value;
-		if (q[S_SCHED].found) {
-			lay->sched = q[S_SCHED].value;
-			lay->sched_size = q[S_SCHED].size;
-		}
-		if (q[S_MEMSTATS].found) {
-			lay->memstats = q[S_MEMSTATS].value;
-			lay->memstats_size = q[S_MEMSTATS].size;
-		}
-		if (q[S_GCC].found) {
-			lay->gccontroller = q[S_GCC].value;
-			lay->gccontroller_size = q[S_GCC].size;
-		}
-		if (!lay->ncpu)
-			why(lay, GS_LV_NCPU, "runtime.ncpu not in .symtab");
-		if (!lay->gomaxprocs)
-			why(lay, GS_LV_GOMAXPROCS, "runtime.gomaxprocs not in .symtab");
-	} else {
-		struct gs_pclntab t;
-		struct gs_moduledata md;
-
-		if (gs_pcln_find(&e, &t) < 0) {
-			why(lay, GS_LV_NCPU, "no pclntab: runtime code cannot be scanned");
-			why(lay, GS_LV_GOMAXPROCS, "no pclntab: runtime code cannot be scanned");
-		} else {
-			if (!t.text_known)
-				gs_moduledata_find(&e, &t, &md);
-			if (gs_x86_find_ncpu(&e, &t, &lay->ncpu, &e2) < 0)
-				why(lay, GS_LV_NCPU, "stripped, %s", e2.msg);
-			if (gs_x86_find_gomaxprocs(&e, &t, &lay->gomaxprocs, &e2) < 0)
-				why(lay, GS_LV_GOMAXPROCS, "stripped, %s", e2.msg);
-		}
-	}
-
-	if (gs_rt_offsets_dwarf(&e, &lay->off, &e2) == 0) {
-		lay->dwarf = true;
-		snprintf(no_offsets, sizeof(no_offsets), "not in DWARF");
-	} else if (gs_rt_offsets_table(lay->version[0] ? lay->version : NULL, e.machine,
-				       &lay->off, &e2) == 0) {
-		snprintf(no_offsets, sizeof(no_offsets), "not in the table for %.40s", lay->version);
+	/* The layout first: the code rules for struct globals need its offsets. */
+	if (gs_rt_offsets_find(&e, lay->version[0] ? lay->version : NULL, &lay->off, &e2) == 0) {
+		lay->layout = true;
+		lay->dwarf = lay->off.src == GS_RT_SRC_DWARF;
+		if (lay->dwarf)
+			snprintf(no_offsets, sizeof(no_offsets), "not in DWARF");
+		else
+			snprintf(no_offsets, sizeof(no_offsets), "not in the table for %.40s",
+				 lay->version);
 	} else {
 		memset(&lay->off, 0, sizeof(lay->off));
-		snprintf(no_offsets, sizeof(no_offsets), "no DWARF and no offset table for %.40s",
-			 lay->version[0] ? lay->version : "an unknown Go version");
+		snprintf(lay->layout_why, sizeof(lay->layout_why), "%.100s", e2.msg);
+		snprintf(no_offsets, sizeof(no_offsets), "%.60s", e2.msg);
 	}
-	plan_values(lay, no_offsets);
+
+	pcln = gs_pcln_find(&e, &t) == 0;
+	if (pcln && !t.text_known)
+		gs_moduledata_find(&e, &t, &md);
+	gs_rt_globals_find(&e, pcln ? &t : NULL, lay->layout ? &lay->off : NULL, &lay->glob);
+	/* A .symtab entry of the wrong size is not the variable we mean. */
+	symsize(lay, GS_RTG_NCPU, 4);
+	symsize(lay, GS_RTG_GOMAXPROCS, 4);
+	symsize(lay, GS_RTG_ALLGLEN, 8);
+	symsize(lay, GS_RTG_ALLGS, 24);
+	symsize(lay, GS_RTG_ALLP, 24);
+	lay->symtab = lay->glob.symtab;
+	lay->ncpu = lay->glob.g[GS_RTG_NCPU].addr;
+	lay->gomaxprocs = lay->glob.g[GS_RTG_GOMAXPROCS].addr;
+	lay->allglen = lay->glob.g[GS_RTG_ALLGLEN].addr;
+	lay->allgs = lay->glob.g[GS_RTG_ALLGS].addr;
+	lay->allgptr = lay->glob.g[GS_RTG_ALLGPTR].addr;
+	lay->allp = lay->glob.g[GS_RTG_ALLP].addr;
+	lay->sched = lay->glob.g[GS_RTG_SCHED].addr;
+	lay->sched_size = lay->glob.g[GS_RTG_SCHED].size;
+	lay->memstats = lay->glob.g[GS_RTG_MEMSTATS].addr;
+	lay->memstats_size = lay->glob.g[GS_RTG_MEMSTATS].size;
+	lay->gccontroller = lay->glob.g[GS_RTG_GCCONTROLLER].addr;
+	lay->gccontroller_size = lay->glob.g[GS_RTG_GCCONTROLLER].size;
+	lay->mheap = lay->glob.g[GS_RTG_MHEAP].addr;
+	plan_values(lay, no_offsets, &e, pcln ? &t : NULL);
 	return 0;
 }
 
@@ -488,11 +597,11 @@ static int64_t sext32(uint64_t v)
 	return (int32_t)(uint32_t)v;
 }
 
-/* Σ p.gFree.n over allp, in batches of remote iovecs. */
+/* Σ of each P's free-list count over allp, in batches of remote iovecs. */
 static int sum_p_gfree(const struct gs_live *lv, uint64_t *ps, uint64_t np, int64_t *sum,
 		       struct gs_err *err)
 {
-	const struct gs_rt_loc *l = &lv->lay->off.f[GS_RT_P_GFREE_N];
+	uint64_t off = lv->lay->gc_pfree;
 	struct iovec local, remote[IOV_BATCH];
 	int32_t vals[IOV_BATCH];
 
@@ -504,7 +613,7 @@ static int sum_p_gfree(const struct gs_live *lv, uint64_t *ps, uint64_t np, int6
 		for (unsigned k = 0; k < n; k++) {
 			if (!ps[i + k])
 				return gs_errf(err, EAGAIN, "nil P in allp");
-			remote[k].iov_base = (void *)(uintptr_t)(ps[i + k] + l->off);
+			remote[k].iov_base = (void *)(uintptr_t)(ps[i + k] + off);
 			remote[k].iov_len = 4;
 		}
 		local.iov_base = vals;
@@ -516,28 +625,65 @@ static int sum_p_gfree(const struct gs_live *lv, uint64_t *ps, uint64_t np, int6
 			return gs_errf(err, EAGAIN, "a P moved while reading");
 		for (unsigned k = 0; k < n; k++) {
 			if (vals[k] < 0)
-				return gs_errf(err, EAGAIN, "negative p.gFree.n");
+				return gs_errf(err, EAGAIN, "negative free-list count at a P");
 			*sum += vals[k];
 		}
 	}
 	return 0;
 }
 
-/* allglen - sched.gFree.n - sched.ngsys - Σ p.gFree.n, as runtime.gcount. */
+/* The dead Gs on the global free list(s): gFree.n, or two lists' sizes since 1.25. */
+static int sched_free(const struct gs_live *lv, int64_t *out, struct gs_err *err)
+{
+	*out = 0;
+	for (unsigned k = 0; k < lv->lay->gc_nsfree && k < 2; k++) {
+		uint64_t a;
+
+		if (rd_scalar(lv, lv->lay->gc_sfree[k], 4, &a, err) < 0)
+			return -1;
+		if (sext32(a) < 0) {
+			*out = -1;
+			return 0;
+		}
+		*out += sext32(a);
+	}
+	return 0;
+}
+
+/*
+ * allglen - the free lists - sched.ngsys, as runtime.gcount. The counts
+ * race with the program; each is checked against the others (and allglen
+ * against allgs, which allgadd grows first), and an inconsistent set is
+ * read again.
+ */
 static int read_goroutines(const struct gs_live *lv, int64_t *out, struct gs_err *err)
 {
 	const struct gs_rt_layout *lay = lv->lay;
-	uint64_t allglen, gfree, ngsys, hdr[3], *ps = NULL;
-	int64_t pfree, n;
+	uint64_t allglen, ngsys, hdr[3], ghdr[3], gptr, *ps = NULL;
+	int64_t gfree, pfree, n;
 	int rc = -1;
 
 	if (rd_scalar(lv, lay->allglen, 8, &allglen, err) < 0 ||
-	    rd_field(lv, GS_RT_SCHED_GFREE_N, &gfree, err) < 0 ||
-	    rd_field(lv, GS_RT_SCHED_NGSYS, &ngsys, err) < 0 ||
+	    sched_free(lv, &gfree, err) < 0 ||
+	    rd_scalar(lv, lay->gc_ngsys, 4, &ngsys, err) < 0 ||
 	    gs_live_read(lv->pid, lay->allp + lv->bias, hdr, sizeof(hdr), err) < 0)
 		return -1;
 	if (allglen == 0 || allglen > MAX_GS)
 		return gs_errf(err, EAGAIN, "implausible allglen %" PRIu64, allglen);
+	/* allgadd appends to allgs, then publishes allgptr and allglen. */
+	if (lay->allgs) {
+		if (gs_live_read(lv->pid, lay->allgs + lv->bias, ghdr, sizeof(ghdr), err) < 0)
+			return -1;
+		if (allglen > ghdr[1] || ghdr[1] > ghdr[2] || !ghdr[0])
+			return gs_errf(err, EAGAIN, "allglen %" PRIu64 " does not fit allgs (len %" PRIu64
+				       ", cap %" PRIu64 ")", allglen, ghdr[1], ghdr[2]);
+		if (lay->allgptr) {
+			if (rd_scalar(lv, lay->allgptr, 8, &gptr, err) < 0)
+				return -1;
+			if (gptr != ghdr[0])
+				return gs_errf(err, EAGAIN, "allgptr is not &allgs[0]");
+		}
+	}
 	if (hdr[1] == 0 || hdr[1] > MAX_PS || hdr[1] > hdr[2] || !hdr[0])
 		return gs_errf(err, EAGAIN, "implausible allp (len %" PRIu64 ")", hdr[1]);
 	ps = calloc(hdr[1], sizeof(*ps));
@@ -546,8 +692,8 @@ static int read_goroutines(const struct gs_live *lv, int64_t *out, struct gs_err
 	if (gs_live_read(lv->pid, hdr[0], ps, hdr[1] * sizeof(*ps), err) < 0 ||
 	    sum_p_gfree(lv, ps, hdr[1], &pfree, err) < 0)
 		goto out;
-	n = (int64_t)allglen - sext32(gfree) - sext32(ngsys) - pfree;
-	if (sext32(gfree) < 0 || sext32(ngsys) < 0 || n < 1 || (uint64_t)n > allglen) {
+	n = (int64_t)allglen - gfree - sext32(ngsys) - pfree;
+	if (gfree < 0 || sext32(ngsys) < 0 || n < 1 || (uint64_t)n > allglen) {
 		gs_errf(err, EAGAIN, "inconsistent counts (allglen %" PRIu64 ")", allglen);
 		goto out;
 	}

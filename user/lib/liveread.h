@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * liveread: reading a running Go program's runtime state from outside,
- * without BPF and without stopping it (go-binary-format.md §5): the memory
+ * without BPF and without stopping it (docs/go-binary-format.md §9): the memory
  * through process_vm_readv, addresses from the executable (.symtab, or
  * machine code for stripped binaries), struct offsets from rtoffsets, and
  * the PIE load bias from /proc/PID/maps.
@@ -27,6 +27,7 @@
 #include "goelf.h"
 #include "gserr.h"
 #include "mapguard.h"	/* gs_elf_guarded */
+#include "rtglobals.h"
 #include "rtoffsets.h"
 
 enum gs_live_value {
@@ -47,8 +48,11 @@ enum gs_live_src {
 	GS_LSRC_SYMTAB_DWARF,	/* a global from .symtab, a field offset from DWARF */
 	GS_LSRC_SYMTAB_TABLE,	/* a global from .symtab, a field offset from the table */
 	GS_LSRC_CODE,		/* a global found in machine code (stripped binaries) */
+	GS_LSRC_CODE_DWARF,	/* globals from machine code, field offsets from DWARF */
+	GS_LSRC_CODE_TABLE,	/* globals from machine code, field offsets from the table */
 	GS_LSRC_PROC,		/* /proc (threads: every thread of the process) */
 	GS_LSRC_AGENT,		/* a gops agent answered (cmd_stats) */
+	GS_LSRC_CONST,		/* the Go release always reports this value (memstats) */
 };
 
 #define GS_LIVE_WHY 112
@@ -65,9 +69,17 @@ struct gs_rt_layout {
 	bool symtab, dwarf;
 	enum gs_live_src src[GS_LV_COUNT];		/* NONE: unavailable, see why */
 	char why[GS_LV_COUNT][GS_LIVE_WHY];
-	/* static addresses (0: unknown) */
+	/* static addresses (0: unknown), from glob */
 	uint64_t ncpu, gomaxprocs, allglen, allp, sched, memstats, gccontroller;
+	uint64_t allgs, allgptr, mheap;
 	uint64_t sched_size, memstats_size, gccontroller_size;
+	struct gs_rt_globals glob;	/* each global's address, source and rule */
+	/* runtime.gcount's counters (static addresses), from the layout or code */
+	uint64_t gc_ngsys, gc_sfree[2];
+	unsigned gc_nsfree;		/* global free-list counts: 1 (<= 1.24) or 2 */
+	uint32_t gc_pfree;		/* offset of the count in each runtime.p */
+	bool layout;			/* off holds a runtime layout (DWARF or table) */
+	char layout_why[GS_LIVE_WHY];	/* !layout: "no runtime layout for go1.28" */
 	struct gs_rt_offsets off;
 };
 
@@ -107,10 +119,18 @@ int gs_live_sample(const struct gs_live *lv, struct gs_live_stats *st, struct gs
 const char *gs_live_value_name(enum gs_live_value v);
 /* JSON keys: "goroutines", "threads", "gomaxprocs", "ncpu", "numgc", ... */
 const char *gs_live_value_key(enum gs_live_value v);
-/* "symtab", "symtab+dwarf", "symtab+table", "code", "proc", "agent", "none" */
+/* "symtab", "symtab+dwarf", "symtab+table", "code", "code+dwarf", "code+table", "proc",
+ * "agent", "const", "none" */
 const char *gs_live_src_name(enum gs_live_src s);
 
-/* ---- building blocks (exposed for tests) ---- */
+/* ---- building blocks (exposed for tests and livememstats.h) ---- */
+
+/*
+ * The static address of a runtime global a field's struct lives in
+ * ("runtime.memstats", "runtime.gcController", "runtime.mheap_",
+ * "runtime.sched"), 0 when unknown; *from_code says whether code found it.
+ */
+uint64_t gs_rt_layout_global(const struct gs_rt_layout *lay, const char *global, bool *from_code);
 
 /* Read len bytes at addr in pid (process_vm_readv, else /proc/PID/mem). */
 int gs_live_read(int pid, uint64_t addr, void *buf, size_t len, struct gs_err *err);

@@ -44,14 +44,30 @@ static int proc_errf(struct gs_err *err, int e, int pid, const char *what)
 	return gs_errf(err, e, "%s/%d/%s: %s", proc_root, pid, what, strerror(e));
 }
 
-static int proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err)
+/* A scan builds two of these per process: no printf for them. */
+int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err)
 {
-	int n = snprintf(buf, sz, "%s/%d/%s", proc_root, pid, name);
+	size_t rl = strlen(proc_root), nl = strlen(name), nd = 0;
+	char digits[16];
+	unsigned v = pid < 0 ? 0u - (unsigned)pid : (unsigned)pid;
+	char *p = buf;
 
-	if (n < 0 || (size_t)n >= sz)
+	do
+		digits[nd++] = (char)('0' + v % 10);
+	while ((v /= 10));
+	if (pid < 0)
+		digits[nd++] = '-';
+	if (rl + 1 + nd + 1 + nl >= sz)
 		return gs_errf(err, ENAMETOOLONG, "%s/%d/%s: path too long", proc_root, pid, name);
+	p = stpcpy(p, proc_root);
+	*p++ = '/';
+	while (nd)
+		*p++ = digits[--nd];
+	*p++ = '/';
+	stpcpy(p, name);
 	return 0;
 }
+
 
 int gs_pid_iter_open(struct gs_pid_iter *it, struct gs_err *err)
 {
@@ -120,7 +136,7 @@ ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *tru
 	if (cap == 0)
 		return gs_errf(err, EINVAL, "no buffer");
 	buf[0] = '\0';
-	if (proc_path(path, sizeof(path), pid, name, err))
+	if (gs_proc_path(path, sizeof(path), pid, name, err))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -163,7 +179,7 @@ int gs_proc_open_exe(int pid, struct gs_err *err)
 	char path[PATH_MAX];
 	int fd;
 
-	if (proc_path(path, sizeof(path), pid, "exe", err))
+	if (gs_proc_path(path, sizeof(path), pid, "exe", err))
 		return -1;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
@@ -178,7 +194,7 @@ int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
 
 	if (sz == 0)
 		return gs_errf(err, EINVAL, "no buffer");
-	if (proc_path(path, sizeof(path), pid, "exe", err))
+	if (gs_proc_path(path, sizeof(path), pid, "exe", err))
 		return -1;
 	n = readlink(path, buf, sz);
 	if (n < 0)
@@ -189,6 +205,25 @@ int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
 	}
 	buf[n] = '\0';
 	return 0;
+}
+
+/* Enough for argv[0]; a longer one is cut here, as by the kernel's PATH_MAX. */
+#define NAME_CMDLINE_CAP 4096
+
+void gs_proc_read_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz)
+{
+	char buf[NAME_CMDLINE_CAP];
+	ssize_t n = -1;
+
+	/* Only a 15-byte comm may have been cut: then argv[0] decides. */
+	if (strlen(comm) == 15 && pid > 0)
+		n = gs_proc_read(pid, "cmdline", buf, sizeof(buf), NULL, NULL);
+	if (n > 0)
+		gs_proc_name(comm, buf, (size_t)n, out, outsz);
+	else if (argv0)
+		gs_proc_name(comm, argv0, strlen(argv0) + 1, out, outsz);
+	else
+		gs_proc_name(comm, NULL, 0, out, outsz);
 }
 
 bool gs_path_deleted_suffix(const char *path)
@@ -207,7 +242,7 @@ int gs_proc_ns(int pid, const char *ns, uint64_t *ino, struct gs_err *err)
 
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return gs_errf(err, EINVAL, "namespace name too long");
-	if (proc_path(path, sizeof(path), pid, name, err))
+	if (gs_proc_path(path, sizeof(path), pid, name, err))
 		return -1;
 	if (stat(path, &sb) < 0)
 		return proc_errf(err, errno, pid, name);

@@ -126,8 +126,20 @@ ssize_t gs_proc_read(int pid, const char *name, char *buf, size_t cap, bool *tru
 /* /proc/PID/stat read and parsed: 0, or -1 with err (gs_proc_gone() when it exited). */
 int gs_proc_read_stat(int pid, struct gs_proc_stat *st, struct gs_err *err);
 
+/* "/proc/PID/<name>" (under gs_proc_root()) into buf; ENAMETOOLONG when it does not fit. */
+int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err *err);
+
 /* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
 int gs_proc_open_exe(int pid, struct gs_err *err);
+
+/*
+ * The name gops shows for a running process (gs_proc_name's rule): comm,
+ * and /proc/PID/cmdline read only when comm is 15 bytes long and may have
+ * been cut. argv0 (may be NULL) stands in for a cmdline that cannot be read
+ * (the process exited: watch knows the exec's file name). Never fails: the
+ * worst answer is comm itself.
+ */
+void gs_proc_read_name(int pid, const char *comm, const char *argv0, char *out, size_t outsz);
 
 /* readlink /proc/PID/exe, keeping the kernel's " (deleted)" suffix. */
 int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err);
@@ -137,5 +149,55 @@ bool gs_path_deleted_suffix(const char *path);
 
 /* Namespace inode of /proc/PID/ns/<ns> ("mnt", "pid", ...). */
 int gs_proc_ns(int pid, const char *ns, uint64_t *ino, struct gs_err *err);
+
+/* ---- the scan (procscan.c) ---- */
+
+/*
+ * The one loop over /proc behind list, tree, audit, exporter, watch and
+ * probe. It yields the processes that run in user space, each with its stat
+ * read, and applies the rules they share: kernel threads and zombies are
+ * skipped, a process that exits meanwhile is skipped silently (the host
+ * changes under any scan), one we may not look at is counted as denied,
+ * any other error as failed. Errors met later on the same process (its
+ * executable, its files) go through gs_proc_scan_note() to be counted alike.
+ *
+ *	struct gs_proc_scan s = { 0 };
+ *	struct gs_proc_stat st;
+ *
+ *	if (gs_proc_scan_open(&s, &err)) ...
+ *	while (gs_proc_scan_next(&s, &st) > 0) ...
+ *	gs_proc_scan_close(&s);
+ */
+struct gs_proc_scan {
+	struct gs_pid_iter it;
+	unsigned long denied;		/* EACCES/EPERM: could not inspect */
+	unsigned long failed;		/* other errors */
+	/* Optional, set before open: told of each counted error (-v lines). */
+	void (*on_error)(void *ctx, int pid, const struct gs_err *err);
+	void *ctx;
+};
+
+/* Fails only when /proc itself cannot be listed. Keeps on_error and ctx. */
+int gs_proc_scan_open(struct gs_proc_scan *s, struct gs_err *err);
+/* The next process, its stat in *st: 1, or 0 at the end. */
+int gs_proc_scan_next(struct gs_proc_scan *s, struct gs_proc_stat *st);
+/*
+ * Count err, met on process pid of this scan, by the rules above. Returns
+ * -1 when the scan must stop (ENOMEM: a list with silent holes is worse
+ * than none), else 0.
+ */
+int gs_proc_scan_note(struct gs_proc_scan *s, int pid, const struct gs_err *err);
+void gs_proc_scan_close(struct gs_proc_scan *s);
+
+/*
+ * pid's executable classified through the cache (classify.h): a stat of
+ * /proc/PID/exe names a binary classified before, so only the first process
+ * of a binary costs an open and a parse. Returns a reference (gs_class_put)
+ * or NULL with err (gs_proc_gone, gs_proc_denied as for the other readers);
+ * sb (may be NULL) gets the executable's stat.
+ */
+struct gs_class;
+struct stat;
+struct gs_class *gs_proc_classify_exe(int pid, struct stat *sb, struct gs_err *err);
 
 #endif

@@ -5,6 +5,7 @@
 #include <capstone/capstone.h>
 #include <elf.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Prologue plus the pattern: the statements sit at the top of both functions. */
@@ -437,4 +438,193 @@ int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, 
 	}
 	dec_close(&d);
 	return (int)n;
+}
+
+/* ---- absolute references (coderef.h) ---- */
+
+/* The 64-bit register a general-purpose register is part of (0-15), or -1. */
+static int gpr64(x86_reg r)
+{
+	static const x86_reg sets[16][5] = {
+		{ X86_REG_RAX, X86_REG_EAX, X86_REG_AX, X86_REG_AL, X86_REG_AH },
+		{ X86_REG_RBX, X86_REG_EBX, X86_REG_BX, X86_REG_BL, X86_REG_BH },
+		{ X86_REG_RCX, X86_REG_ECX, X86_REG_CX, X86_REG_CL, X86_REG_CH },
+		{ X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL, X86_REG_DH },
+		{ X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL, X86_REG_INVALID },
+		{ X86_REG_RDI, X86_REG_EDI, X86_REG_DI, X86_REG_DIL, X86_REG_INVALID },
+		{ X86_REG_RBP, X86_REG_EBP, X86_REG_BP, X86_REG_BPL, X86_REG_INVALID },
+		{ X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL, X86_REG_INVALID },
+		{ X86_REG_R8, X86_REG_R8D, X86_REG_R8W, X86_REG_R8B, X86_REG_INVALID },
+		{ X86_REG_R9, X86_REG_R9D, X86_REG_R9W, X86_REG_R9B, X86_REG_INVALID },
+		{ X86_REG_R10, X86_REG_R10D, X86_REG_R10W, X86_REG_R10B, X86_REG_INVALID },
+		{ X86_REG_R11, X86_REG_R11D, X86_REG_R11W, X86_REG_R11B, X86_REG_INVALID },
+		{ X86_REG_R12, X86_REG_R12D, X86_REG_R12W, X86_REG_R12B, X86_REG_INVALID },
+		{ X86_REG_R13, X86_REG_R13D, X86_REG_R13W, X86_REG_R13B, X86_REG_INVALID },
+		{ X86_REG_R14, X86_REG_R14D, X86_REG_R14W, X86_REG_R14B, X86_REG_INVALID },
+		{ X86_REG_R15, X86_REG_R15D, X86_REG_R15W, X86_REG_R15B, X86_REG_INVALID },
+	};
+
+	if (r == X86_REG_INVALID)
+		return -1;
+	for (int k = 0; k < 16; k++)
+		for (int j = 0; j < 5; j++)
+			if (sets[k][j] == r)
+				return k;
+	return -1;
+}
+
+static bool add_ref(struct gs_cref *out, unsigned max, unsigned *n, const struct gs_cref *r)
+{
+	if (*n >= max)
+		return false;
+	out[(*n)++] = *r;
+	return true;
+}
+
+/*
+ * One pass. A forward branch marks its target in a bitmap (one bit per
+ * byte of code); reaching a marked instruction forgets every register,
+ * since the branch may bring other values. A backward branch needs
+ * nothing: the straight-line path into its target computed what is known
+ * there, so every reference reported happens on that path.
+ */
+int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref *out,
+		unsigned max, struct gs_err *err)
+{
+	uint64_t known[16];
+	bool have[16] = { false };
+	unsigned n = 0;
+	bool full = false;
+	uint8_t *fwd;
+	struct dec d;
+	int rc = -1;
+
+	if (len > GS_CREF_MAX_CODE)
+		len = GS_CREF_MAX_CODE;
+	fwd = calloc(len / 8 + 1, 1);
+	if (!fwd)
+		return gs_errf(err, ENOMEM, "out of memory");
+	if (dec_open(&d, code, len, vaddr, err) < 0) {
+		free(fwd);
+		return -1;
+	}
+	while (dec_next(&d)) {
+		const cs_insn *i = d.insn;
+		const cs_x86 *x = x86(i);
+		uint64_t at = i->address - vaddr;
+		cs_regs rr, rw;
+		uint8_t nrr = 0, nrw = 0;
+		struct gs_cref r;
+
+		if (fwd[at / 8] & (1u << (at % 8)))
+			memset(have, 0, sizeof(have));
+		if (cs_insn_group(d.h, i, CS_GRP_JUMP) && x->op_count == 1 &&
+		    x->operands[0].type == X86_OP_IMM) {
+			uint64_t to = (uint64_t)x->operands[0].imm - vaddr;
+
+			if (to > at && to < len)
+				fwd[to / 8] |= (uint8_t)(1u << (to % 8));
+		}
+		if (i->id == X86_INS_NOP)
+			continue;
+		memset(&r, 0, sizeof(r));
+		r.pc = i->address;
+		if (i->id == X86_INS_CALL) {
+			if (x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+				r.kind = GS_CREF_CALL;
+				r.addr = (uint64_t)x->operands[0].imm;
+				full |= !add_ref(out, max, &n, &r);
+			}
+			memset(have, 0, sizeof(have));
+			continue;
+		}
+		if (i->id == X86_INS_LEA && x->op_count == 2 && x->operands[0].type == X86_OP_REG) {
+			const cs_x86_op *m = &x->operands[1];
+			int dst = gpr64(x->operands[0].reg);
+			bool abs = false;
+
+			if (is_rip_mem(m)) {
+				r.addr = rip_target(i, m);
+				abs = true;
+			} else if (m->type == X86_OP_MEM && m->mem.index == X86_REG_INVALID &&
+				   m->mem.segment == X86_REG_INVALID && gpr64(m->mem.base) >= 0 &&
+				   have[gpr64(m->mem.base)]) {
+				r.addr = known[gpr64(m->mem.base)] + (uint64_t)m->mem.disp;
+				abs = true;
+			}
+			if (dst >= 0)
+				have[dst] = false;
+			if (abs) {
+				r.kind = GS_CREF_ADDR;
+				full |= !add_ref(out, max, &n, &r);
+				if (dst >= 0 && x->operands[0].size == 8) {
+					known[dst] = r.addr;
+					have[dst] = true;
+				}
+			}
+			continue;
+		}
+		for (uint8_t k = 0; k < x->op_count; k++) {
+			const cs_x86_op *m = &x->operands[k];
+			int base = m->type == X86_OP_MEM ? gpr64(m->mem.base) : -1;
+
+			if (m->type != X86_OP_MEM || m->mem.segment != X86_REG_INVALID)
+				continue;
+			r.rel = false;
+			r.indexed = false;
+			if (is_rip_mem(m)) {
+				r.addr = rip_target(i, m);
+			} else if (base >= 0 && have[base]) {
+				r.addr = known[base] + (uint64_t)m->mem.disp;
+				r.indexed = m->mem.index != X86_REG_INVALID;
+			} else if (base >= 0 && base != 6 && base != 7 && i->id != X86_INS_NOP) {
+				/* through a pointer (not rsp or rbp): a field offset */
+				r.addr = (uint64_t)m->mem.disp;
+				r.rel = true;
+				r.reg = (uint8_t)base;
+				r.indexed = m->mem.index != X86_REG_INVALID;
+			} else {
+				continue;
+			}
+			if ((m->access & (CS_AC_READ | CS_AC_WRITE)) == (CS_AC_READ | CS_AC_WRITE))
+				r.kind = GS_CREF_RMW;
+			else if (m->access & CS_AC_WRITE)
+				r.kind = GS_CREF_STORE;
+			else
+				r.kind = GS_CREF_LOAD;
+			r.size = m->size;
+			r.atomic = x->prefix[0] == X86_PREFIX_LOCK || i->id == X86_INS_XCHG;
+			r.has_imm = false;
+			if ((r.kind == GS_CREF_STORE || i->id == X86_INS_CMP) && x->op_count == 2 &&
+			    x->operands[1].type == X86_OP_IMM) {
+				r.has_imm = true;
+				r.imm = x->operands[1].imm;
+			}
+			full |= !add_ref(out, max, &n, &r);
+		}
+		/* Registers this instruction writes lose their known address. */
+		if (cs_regs_access(d.h, i, rr, &nrr, rw, &nrw) == CS_ERR_OK) {
+			for (uint8_t k = 0; k < nrw; k++)
+				if (gpr64(rw[k]) >= 0)
+					have[gpr64(rw[k])] = false;
+		} else {
+			memset(have, 0, sizeof(have));
+		}
+		if (cs_insn_group(d.h, i, CS_GRP_JUMP) || cs_insn_group(d.h, i, CS_GRP_RET))
+			if (i->id == X86_INS_JMP || cs_insn_group(d.h, i, CS_GRP_RET))
+				memset(have, 0, sizeof(have));
+	}
+	if (d.left) {
+		gs_errf(err, EINVAL, "undecodable byte at %#llx", (unsigned long long)d.pc);
+		goto out;
+	}
+	if (full) {
+		gs_errf(err, E2BIG, "more than %u references", max);
+		goto out;
+	}
+	rc = (int)n;
+out:
+	dec_close(&d);
+	free(fwd);
+	return rc;
 }

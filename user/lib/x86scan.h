@@ -2,7 +2,7 @@
 /*
  * x86scan: finding runtime globals in stripped Go binaries (linux/amd64) by
  * decoding the machine code of runtime functions that pclntab still names
- * (go-binary-format.md §5.4). Each finder accepts an address only when the
+ * (docs/go-binary-format.md §9.4, docs/runtime-globals.md). Each finder accepts an address only when the
  * whole instruction pattern around it matches; anything else is "not found",
  * never a guess. Callers still check the value they then read for
  * plausibility.
@@ -14,6 +14,7 @@
 
 #include <stdint.h>
 
+#include "coderef.h"
 #include "goelf.h"
 #include "gserr.h"
 
@@ -65,5 +66,14 @@ int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const st
  */
 int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, unsigned max,
 		struct gs_err *err);
+
+/*
+ * Every absolute data reference and direct call in the code at [code,
+ * code+len), which starts at vaddr (coderef.h), in order; at most max
+ * (more are dropped and counted as an error: E2BIG). Returns the count, or
+ * -1 when the code does not decode to its end.
+ */
+int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref *out,
+		unsigned max, struct gs_err *err);
 
 #endif
