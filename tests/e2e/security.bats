@@ -144,10 +144,15 @@ start_demo() {
 	port=$(sed -n 's/^ready //p' "$BATS_TEST_TMPDIR/evil.log")
 	as_evil sh -c "printf %s $port > '$T/evilcfg/$target'"
 	# root pointed at that directory must not dial it as the target's agent
-	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack "$target"
+	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack --agent "$target"
 	echo "$output"
 	[ "$status" -eq 1 ]
 	[[ "$output" != *"goroutine "* ]]
+	# without --agent: the target's own stacks, read from its memory, not the other agent's
+	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE" stack "$target"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"fixtures/hello/main.go"* ]]
+	[[ "$output" != *agentdemo* ]]
 	run env GOPS_CONFIG_DIR="$T/evilcfg" "$GOSCOPE"
 	! grep -qE "^$target .*\\* " <<<"$output"
 }
