@@ -126,8 +126,5 @@ int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
  */
 int agent_version_of_pid(const char *pid, const struct agent_opts *o);
 
-/* gotool.c: is there an executable "go" on PATH; run go ARGV..., its exit code. */
-bool gs_go_on_path(void);
-int gs_go_tool(char *const argv[]);
 
 #endif

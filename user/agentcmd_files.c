@@ -15,7 +15,6 @@
 #include "agentcmd.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,175 +23,24 @@
 #include <unistd.h>
 
 #include "bytesize.h"
+#include "gotool.h"
+#include "outfile.h"
 #include "output.h"
 #include "proc.h"
 
 #define COPY_CHUNK (64u << 10)
 
-struct outfile {
-	char path[PATH_MAX];
-	int fd;
-	bool temp;		/* ours to remove after the tool ran */
-	bool is_stdout;
-	dev_t dev;		/* the file we opened, so a failure removes that one only */
-	ino_t ino;
-	uint64_t bytes;
-};
-
-/*
- * -o FILE, opened the way a root-run tool must in a shared directory: a new
- * file is created 0600 without following links; an existing one is reused
- * only when it is a regular file of ours with no other name. A symlink,
- * another user's file, or a hard link to some file of ours (planted where
- * fs.protected_hardlinks is 0) at that name -- in /tmp, say -- is refused,
- * never followed or truncated.
- */
-static int open_named(const char *named, struct outfile *f, struct gs_err *err)
-{
-	const int base = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;
-	struct stat st;
-
-	f->fd = open(named, base | O_CREAT | O_EXCL, 0600);
-	if (f->fd < 0) {
-		if (errno != EEXIST)
-			goto fail;
-		f->fd = open(named, base | O_NONBLOCK);
-		if (f->fd < 0)
-			goto fail;
-	}
-	if (fstat(f->fd, &st) < 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		close(f->fd);
-		f->fd = -1;
-		return gs_errf(err, EPERM, "%s: refusing to write: not a regular file owned by you",
-			       named);
-	}
-	/* Checked on the open file: the name cannot be swapped under the check. */
-	if (st.st_nlink != 1) {
-		close(f->fd);
-		f->fd = -1;
-		return gs_errf(err, EPERM,
-			       "%s: refusing to write: it has %ju hard links, so it may be another "
-			       "file under a planted name", named, (uintmax_t)st.st_nlink);
-	}
-	f->dev = st.st_dev;
-	f->ino = st.st_ino;
-	if (fcntl(f->fd, F_SETFL, 0) < 0 || ftruncate(f->fd, 0) < 0)
-		goto fail;
-	return 0;
-fail:
-	if (errno == ELOOP)
-		return gs_errf(err, ELOOP, "%s: refusing to follow a symbolic link", named);
-	{
-		int e = errno;
-
-		if (f->fd >= 0)
-			close(f->fd);
-		f->fd = -1;
-		return gs_errf(err, e, "%s: %s", named, strerror(e));
-	}
-}
-
-static int open_out(const char *named, const char *prefix, struct outfile *f, struct gs_err *err)
-{
-	const char *dir = getenv("TMPDIR");
-
-	memset(f, 0, sizeof(*f));
-	f->fd = -1;
-	if (named && strcmp(named, "-") == 0) {
-		snprintf(f->path, sizeof(f->path), "-");
-		f->fd = STDOUT_FILENO;
-		f->is_stdout = true;
-		return 0;
-	}
-	if (named) {
-		if (strlen(named) >= sizeof(f->path))
-			return gs_errf(err, ENAMETOOLONG, "%s: name too long", named);
-		strcpy(f->path, named);
-		return open_named(named, f, err);
-	}
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(f->path, sizeof(f->path), "%s/%sXXXXXX", dir, prefix) >= (int)sizeof(f->path))
-		return gs_errf(err, ENAMETOOLONG, "TMPDIR too long");
-	/* mkostemp: O_CREAT | O_EXCL, mode 0600. */
-	f->fd = mkostemp(f->path, O_CLOEXEC);
-	if (f->fd < 0)
-		return gs_errf(err, errno, "%s: %s", f->path, strerror(errno));
-	f->temp = true;
-	{
-		struct stat st;
-
-		if (fstat(f->fd, &st) == 0) {
-			f->dev = st.st_dev;
-			f->ino = st.st_ino;
-		}
-	}
-	return 0;
-}
-
-static int write_all(struct outfile *f, const void *buf, size_t len, struct gs_err *err)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t w = write(f->fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return gs_errf(err, w < 0 ? errno : EIO, "%s: %s", f->path,
-				       strerror(w < 0 ? errno : EIO));
-		p += w;
-		len -= (size_t)w;
-		f->bytes += (uint64_t)w;
-	}
-	return 0;
-}
-
 static int count_fn(void *ctx, const void *buf, size_t len, struct gs_err *err)
 {
-	return write_all(ctx, buf, len, err);
-}
-
-/*
- * Close; after a failure also remove the file -- what -o named (created or
- * reused: it holds a part of a reply, or nothing) or our temporary file --
- * as long as the name still leads to the file we wrote.
- */
-static void close_out(struct outfile *f, bool failed)
-{
-	struct stat st;
-
-	if (f->fd >= 0 && !f->is_stdout)
-		close(f->fd);
-	f->fd = -1;
-	if (failed && !f->is_stdout && f->path[0] && lstat(f->path, &st) == 0 &&
-	    st.st_dev == f->dev && st.st_ino == f->ino)
-		unlink(f->path);
-}
-
-/* "; partial FILE removed" for a message, when a file had some of the data. */
-static const char *removed_note(const struct outfile *f, char *buf, size_t sz)
-{
-	if (f->is_stdout || !f->bytes)
-		return "";
-	snprintf(buf, sz, "; partial file %s removed", f->path);
-	return buf;
+	return gs_outfile_write(ctx, buf, len, err);
 }
 
 /* Flush a finished file to disk and close it; the exit code. */
-static int finish_out(struct outfile *f)
+static int finish_out(struct gs_outfile *f)
 {
-	if (!f->is_stdout && fsync(f->fd) < 0 && errno != EINVAL) {
-		int e = errno;
+	struct gs_err err = { 0 };
 
-		close_out(f, true);
-		return gs_error(GS_EXIT_ERROR, "%s: %s", f->path, strerror(e));
-	}
-	close_out(f, false);
-	return 0;
+	return gs_outfile_finish(f, &err) ? gs_error(GS_EXIT_ERROR, "%s", err.msg) : 0;
 }
 
 /*
@@ -202,7 +50,7 @@ static int finish_out(struct outfile *f)
  */
 static int fetch(const struct agent_target *t, int cmd, const struct gs_agent_timeouts *tm,
 		 uint64_t max, const char *named, const char *prefix, const char *what,
-		 const char *empty_msg, struct outfile *f)
+		 const char *empty_msg, struct gs_outfile *f)
 {
 	struct gs_agent_sink sink = { .fn = count_fn, .ctx = f, .fd = -1 };
 	struct gs_agent_timeouts lim = *tm;
@@ -210,26 +58,27 @@ static int fetch(const struct agent_target *t, int cmd, const struct gs_agent_ti
 	char note[PATH_MAX + 32], sz[32];
 	ssize_t n;
 
-	if (open_out(named, prefix, f, &err))
+	if (gs_outfile_open(named, prefix, f, &err))
 		return gs_error(GS_EXIT_ERROR, "%s", err.msg);
 	if (f->is_stdout)
 		fflush(stdout);
 	lim.max_bytes = max;
 	n = gs_agent_call(&t->addr, cmd, 0, &sink, &lim, &err);
 	if (n < 0) {
-		close_out(f, true);
+		gs_outfile_close(f, true);
 		if (f->bytes == 0 && err.code == EPROTO)
 			return gs_error(GS_EXIT_ERROR, "%s", empty_msg);
 		if (err.code == EFBIG) {
 			gs_fmt_size(max, sz, sizeof(sz));
 			return gs_error(GS_EXIT_ERROR,
 					"agent at %s sent a %s larger than %s (--max-size): stopped%s",
-					t->addr_str, what, sz, removed_note(f, note, sizeof(note)));
+					t->addr_str, what, sz,
+					gs_outfile_removed_note(f, note, sizeof(note)));
 		}
 		/* Past the first byte it is no dial error: no gops prefix to add. */
 		if (f->bytes)
 			return gs_error(GS_EXIT_ERROR, "%s%s", err.msg,
-					removed_note(f, note, sizeof(note)));
+					gs_outfile_removed_note(f, note, sizeof(note)));
 		return agent_call_error(&err);
 	}
 	return finish_out(f);
@@ -240,7 +89,7 @@ static int fetch(const struct agent_target *t, int cmd, const struct gs_agent_ti
  * was asked for. At most max bytes; a larger file is refused before a
  * byte is written.
  */
-static int copy_binary(int fd, int pid, uint64_t max, const char *named, struct outfile *f)
+static int copy_binary(int fd, int pid, uint64_t max, const char *named, struct gs_outfile *f)
 {
 	struct gs_err err = { 0 };
 	char sz[32], note[PATH_MAX + 32];
@@ -259,7 +108,7 @@ static int copy_binary(int fd, int pid, uint64_t max, const char *named, struct 
 	buf = malloc(COPY_CHUNK);
 	if (!buf)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
-	if (open_out(named, "binary", f, &err)) {
+	if (gs_outfile_open(named, "binary", f, &err)) {
 		free(buf);
 		return gs_error(GS_EXIT_ERROR, "%s", err.msg);
 	}
@@ -282,19 +131,20 @@ static int copy_binary(int fd, int pid, uint64_t max, const char *named, struct 
 				     pid, sz);
 			break;
 		}
-		if ((rc = write_all(f, buf, (size_t)n, &err)) < 0)
+		if ((rc = gs_outfile_write(f, buf, (size_t)n, &err)) < 0)
 			break;
 		off += n;
 	}
 	free(buf);
 	if (rc < 0) {
-		close_out(f, true);
-		return gs_error(GS_EXIT_ERROR, "%s%s", err.msg, removed_note(f, note, sizeof(note)));
+		gs_outfile_close(f, true);
+		return gs_error(GS_EXIT_ERROR, "%s%s", err.msg,
+				gs_outfile_removed_note(f, note, sizeof(note)));
 	}
 	return finish_out(f);
 }
 
-static void file_json(json_t *o, const char *key, const struct outfile *f)
+static void file_json(json_t *o, const char *key, const struct gs_outfile *f)
 {
 	char k[64];
 
@@ -314,7 +164,7 @@ int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
 	/* With the data on stdout, the messages go to stderr. */
 	FILE *msg = to_stdout ? stderr : stdout;
 	struct gs_err err = { 0 };
-	struct outfile data, bin;
+	struct gs_outfile data, bin;
 	int rc, exe = -1;
 
 	memset(&bin, 0, sizeof(bin));
