@@ -117,6 +117,13 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 /* trace, pprof-heap, pprof-cpu: agentcmd_files.c. */
 int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
 		   const struct agent_opts *o);
+/*
+ * The same, but -1 when the agent's data did not all come (its file
+ * removed, nothing printed but gops' "Profiling CPU now" line): *agent_err
+ * says why, so that pprof-cpu of a PID can sample the process instead.
+ */
+int agent_run_file_try(const struct agent_cmd *c, const struct agent_target *t,
+		       const struct agent_opts *o, char *agent_err, size_t errsz);
 
 /*
  * `goscope version PID`'s agent route: when PID has a live agent that

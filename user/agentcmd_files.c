@@ -46,11 +46,13 @@ static int finish_out(struct gs_outfile *f)
 /*
  * Fetch the agent's trace or profile into a file, at most max bytes.
  * empty_msg is gops' text for an agent that sent nothing ("nothing has
- * traced"); what names the data in messages.
+ * traced"); what names the data in messages. Returns the exit code, or -1
+ * when the agent's data did not all come: the file is removed then, and
+ * msg says why (in gops' words where gops has some), not yet printed.
  */
 static int fetch(const struct agent_target *t, int cmd, const struct gs_agent_timeouts *tm,
 		 uint64_t max, const char *named, const char *prefix, const char *what,
-		 const char *empty_msg, struct gs_outfile *f)
+		 const char *empty_msg, struct gs_outfile *f, char *msg, size_t msz)
 {
 	struct gs_agent_sink sink = { .fn = count_fn, .ctx = f, .fd = -1 };
 	struct gs_agent_timeouts lim = *tm;
@@ -64,24 +66,24 @@ static int fetch(const struct agent_target *t, int cmd, const struct gs_agent_ti
 		fflush(stdout);
 	lim.max_bytes = max;
 	n = gs_agent_call(&t->addr, cmd, 0, &sink, &lim, &err);
-	if (n < 0) {
-		gs_outfile_close(f, true);
-		if (f->bytes == 0 && err.code == EPROTO)
-			return gs_error(GS_EXIT_ERROR, "%s", empty_msg);
-		if (err.code == EFBIG) {
-			gs_fmt_size(max, sz, sizeof(sz));
-			return gs_error(GS_EXIT_ERROR,
-					"agent at %s sent a %s larger than %s (--max-size): stopped%s",
-					t->addr_str, what, sz,
-					gs_outfile_removed_note(f, note, sizeof(note)));
-		}
+	if (n >= 0)
+		return finish_out(f);
+	gs_outfile_close(f, true);
+	if (f->bytes == 0 && err.code == EPROTO) {
+		snprintf(msg, msz, "%s", empty_msg);
+	} else if (err.code == EFBIG) {
+		gs_fmt_size(max, sz, sizeof(sz));
+		snprintf(msg, msz, "agent at %s sent a %s larger than %s (--max-size): stopped%s",
+			 t->addr_str, what, sz, gs_outfile_removed_note(f, note, sizeof(note)));
+	} else if (f->bytes) {
 		/* Past the first byte it is no dial error: no gops prefix to add. */
-		if (f->bytes)
-			return gs_error(GS_EXIT_ERROR, "%s%s", err.msg,
-					gs_outfile_removed_note(f, note, sizeof(note)));
-		return agent_call_error(&err);
+		snprintf(msg, msz, "%s%s", err.msg, gs_outfile_removed_note(f, note, sizeof(note)));
+	} else if (strncmp(err.msg, "dial ", 5) == 0) {
+		snprintf(msg, msz, "couldn't get port by PID: %s", err.msg);
+	} else {
+		snprintf(msg, msz, "%s", err.msg);
 	}
-	return finish_out(f);
+	return -1;
 }
 
 /*
@@ -153,8 +155,8 @@ static void file_json(json_t *o, const char *key, const struct gs_outfile *f)
 	json_object_set_new(o, k, json_integer((json_int_t)f->bytes));
 }
 
-int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
-		   const struct agent_opts *o)
+int agent_run_file_try(const struct agent_cmd *c, const struct agent_target *t,
+		       const struct agent_opts *o, char *agent_err, size_t errsz)
 {
 	bool pprof = c->kind == AK_PPROF, to_stdout = o->out && !strcmp(o->out, "-");
 	bool launch = !o->no_launch && !gs_opts.json && !to_stdout && gs_go_on_path();
@@ -200,10 +202,10 @@ int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
 	if (pprof)
 		rc = fetch(t, c->cmd, &o->t, max_data, o->out,
 			   c->cmd == GS_AGENT_CPU_PROFILE ? "cpu_profile" : "heap_profile", "profile",
-			   "failed to read the profile", &data);
+			   "failed to read the profile", &data, agent_err, errsz);
 	else
 		rc = fetch(t, c->cmd, &o->t, max_data, o->out, "trace", "trace",
-			   "nothing has traced", &data);
+			   "nothing has traced", &data, agent_err, errsz);
 	if (rc)
 		goto out;
 	if (!gs_opts.json && !to_stdout)
@@ -256,4 +258,13 @@ out:
 	if (exe >= 0)
 		close(exe);
 	return rc;
+}
+
+int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
+		   const struct agent_opts *o)
+{
+	char agent_err[2 * PATH_MAX];
+	int rc = agent_run_file_try(c, t, o, agent_err, sizeof(agent_err));
+
+	return rc >= 0 ? rc : gs_error(GS_EXIT_ERROR, "%s", agent_err);
 }

@@ -820,6 +820,50 @@ while True:
 	[ "$ms" -lt 10000 ]
 }
 
+@test "memstats, stack, pprof-cpu PID: an agent that drips gives way to the agentless answer at its deadline" {
+	start_fake_target "$DRIP"
+	local t0 ms note="did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within"
+	# memstats' own deadline, 5 s: the bytes that came are held, never shown
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" memstats "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "memstats: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	# the x the agent sent first would lead the output
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ $stderr == "goscope: the agent of PID $TARGET $note 5s ("*"); reading the process instead" ]]
+	[ "$ms" -ge 4900 ] && [ "$ms" -lt 12000 ]
+	# stack: 60 s by default, --timeout sets it; the goroutines of the process itself
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" stack "$TARGET" --timeout 1500ms
+	ms=$(elapsed_ms "$t0")
+	echo "stack: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "goroutine 1 [sleep]:" ]]
+	[[ $output == *"fixtures/hello/main.go"* ]]
+	[[ $stderr == *"the agent of PID $TARGET $note 1.5s ("*"); reading the process instead"* ]]
+	[ "$ms" -lt 10000 ]
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$TARGET" --timeout 1500ms
+	[ "$status" -eq 0 ]
+	jq -e '.goroutines | length > 0' <<<"$output"
+	# --agent insists: the deadline is the error
+	run --separate-stderr timeout 30 "$GOSCOPE" stack --agent "$TARGET" --timeout 1500ms
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"did not finish its reply within 1.5s"* ]]
+	# pprof-cpu: the agent's partial profile removed, then sampled from outside (Ctrl-C ends it)
+	"$GOSCOPE" -j pprof-cpu "$TARGET" --timeout 1500ms -o "$T/cpu.pb.gz" >"$T/cpu.json" 2>"$T/cpu.err" 3>&- &
+	local gpid=$!
+	BG_PIDS+=("$gpid")
+	wait_for 20 grep -q "profiling PID $TARGET (agentless)" "$T/cpu.err" || { cat "$T/cpu.err"; false; }
+	sleep 1
+	kill -INT "$gpid"
+	wait "$gpid"
+	cat "$T/cpu.err"
+	grep -q "the agent of PID $TARGET $note 1.5s (" "$T/cpu.err"
+	jq -e --arg f "$T/cpu.pb.gz" '.agentless == true and .pid != null and .file == $f' "$T/cpu.json"
+	[ "$(head -c 2 "$T/cpu.pb.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+}
+
 # An agent that sends forever (issue 16 item 7).
 ENDLESS='
 chunk = b"\x1f\x8b\x08" + b"z" * (1 << 20)
