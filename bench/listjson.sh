@@ -10,7 +10,7 @@
 #   GOSCOPE=/path/to/other/goscope bench/listjson.sh 1   e.g. a build before the fix
 # Each command runs RUNS times (default 5) through bench/timeit: median, min
 # and max wall time, and the peak RSS over the runs. A build without
-# --max-deps answers that line with a usage error (shown as such).
+# --max-deps answers that line at once with a usage error (its few bytes shown).
 # Benchmarks print figures; they never pass or fail on time.
 set -euo pipefail
 
@@ -41,7 +41,7 @@ trap cleanup EXIT
 one() {
 	local label=$1 out ms lo hi rss bytes
 	shift
-	bytes=$("$GOSCOPE" "$@" 2>/dev/null | wc -c)
+	bytes=$("$GOSCOPE" "$@" 2>/dev/null | wc -c || true)
 	out=$("$TIMEIT" "$RUNS" bash -c '"$@" >/dev/null 2>&1; true' sh "$GOSCOPE" "$@")
 	read -r ms lo hi rss <<<"$(sed -E 's/median_ms=([0-9.]+) min_ms=([0-9.]+) max_ms=([0-9.]+) maxrss_kb=([0-9]+)/\1 \2 \3 \4/' <<<"$out")"
 	printf '  %-28s median %8.1f ms (min %8.1f, max %8.1f)  peak RSS %7.1f MB  output %7.1f MB\n' \
