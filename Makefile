@@ -138,7 +138,7 @@ build/tests/elfcut: tests/tools/elfcut.c
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
 # The segment-walk ELF bomb of tests/e2e/bomb.bats and bench/bomb.sh.
-build/tests/elfbomb: tests/tools/elfbomb.c
+build/tests/elfbomb: tests/tools/elfbomb.c tests/tools/sleeper.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
@@ -150,7 +150,7 @@ build/tests/goliar: tests/tools/goliar.c
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
 # A C program posing as a Go binary with a 4 MiB modinfo (tests/e2e/list.bats, bench/listjson.sh).
-build/tests/modbomb: tests/tools/modbomb.c
+build/tests/modbomb: tests/tools/modbomb.c tests/tools/sleeper.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<

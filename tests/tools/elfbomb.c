@@ -40,25 +40,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TOOL "elfbomb"
+#include "sleeper.h"
+
 #define PAGE 4096u
 #define CODE_VADDR 0x400000ull
 #define DATA_OFF (2 * PAGE)
 #define DATA_VADDR 0x10000000ull
 #define STR_LEN 100		/* a string header's len: in both scans' ranges */
 #define MAX_SEGS 63
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "elfbomb: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static uint64_t size_arg(const char *s)
 {
@@ -95,25 +85,6 @@ static void pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 		n -= (size_t)w;
 		off += (uint64_t)w;
 	}
-}
-
-/* nanosleep(&ts, NULL); exit(0) — with ts right after the code. */
-static size_t put_code(uint8_t *p, uint64_t secs)
-{
-	static const uint8_t code[] = {
-		0xb8, 0x23, 0x00, 0x00, 0x00,			/* mov eax, 35 (nanosleep) */
-		0x48, 0x8d, 0x3d, 0x14, 0x00, 0x00, 0x00,	/* lea rdi, [rip + 20] */
-		0x31, 0xf6,					/* xor esi, esi */
-		0x0f, 0x05,					/* syscall */
-		0xb8, 0x3c, 0x00, 0x00, 0x00,			/* mov eax, 60 (exit) */
-		0x31, 0xff,					/* xor edi, edi */
-		0x0f, 0x05,					/* syscall */
-	};
-	uint64_t ts[2] = { secs, 0 };
-
-	memcpy(p, code, sizeof(code));
-	memcpy(p + 32, ts, sizeof(ts));	/* 12 + 20 = 32 */
-	return 48;
 }
 
 int main(int argc, char **argv)

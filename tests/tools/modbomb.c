@@ -32,6 +32,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TOOL "modbomb"
+#include "sleeper.h"
+
 #define PAGE 4096u
 #define CODE_VADDR 0x400000ull
 #define DATA_OFF (2 * PAGE)
@@ -48,19 +51,6 @@ static const uint8_t info_end[16] = {
 	0x00, 0x82, 0x42, 0x10, 0x41, 0x16, 0xd8, 0xf2,
 };
 
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "modbomb: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
-
 static void write_all(int fd, const void *p, size_t n)
 {
 	const uint8_t *b = p;
@@ -75,24 +65,6 @@ static void write_all(int fd, const void *p, size_t n)
 		b += w;
 		n -= (size_t)w;
 	}
-}
-
-/* nanosleep(&ts, NULL); exit(0) — with ts right after the code. */
-static void put_code(uint8_t *p, uint64_t secs)
-{
-	static const uint8_t code[] = {
-		0xb8, 0x23, 0x00, 0x00, 0x00,			/* mov eax, 35 (nanosleep) */
-		0x48, 0x8d, 0x3d, 0x14, 0x00, 0x00, 0x00,	/* lea rdi, [rip + 20] */
-		0x31, 0xf6,					/* xor esi, esi */
-		0x0f, 0x05,					/* syscall */
-		0xb8, 0x3c, 0x00, 0x00, 0x00,			/* mov eax, 60 (exit) */
-		0x31, 0xff,					/* xor edi, edi */
-		0x0f, 0x05,					/* syscall */
-	};
-	uint64_t ts[2] = { secs, 0 };
-
-	memcpy(p, code, sizeof(code));
-	memcpy(p + 32, ts, sizeof(ts));	/* 12 + 20 = 32 */
 }
 
 static size_t put_uvarint(uint8_t *p, uint64_t v)
