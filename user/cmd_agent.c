@@ -409,6 +409,9 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	int rc;
 
 	if (o->all) {
+		/* Only a command that samples from outside takes --all (the options say so too). */
+		if (!c->agentless)
+			return gs_usage_error(cmdname, "--all needs an agentless command");
 		if (o->npos)
 			return gs_usage_error(cmdname, "--all takes no PID");
 		if (!o->out || !strcmp(o->out, "-"))
