@@ -131,17 +131,7 @@ int main(int argc, char **argv)
 	stride = (size + PAGE + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
 	last = DATA_VADDR + (uint64_t)(nseg - 1) * stride;
 
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = CODE_VADDR + PAGE;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
+	put_ehdr(eh, CODE_VADDR + PAGE);
 
 	nph = 0;
 	ph[nph++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,

@@ -150,17 +150,7 @@ int main(int argc, char **argv)
 	bilen += put_uvarint(bi + bilen, milen);
 	datasz = (bilen + milen + PAGE - 1) & ~(uint64_t)(PAGE - 1);
 
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = CODE_VADDR + PAGE;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
+	put_ehdr(eh, CODE_VADDR + PAGE);
 	eh->e_phnum = 2;
 	ph[0] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
 			      .p_vaddr = CODE_VADDR, .p_paddr = CODE_VADDR,

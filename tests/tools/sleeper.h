@@ -2,12 +2,14 @@
 /*
  * For the test tools that write an x86-64 executable posing as a Go binary
  * (elfbomb.c, modbomb.c): the program it really runs -- it sleeps, then
- * exits 0, so many processes can share it -- and the tools' error exit.
+ * exits 0, so many processes can share it --, its ELF header, and the
+ * tools' error exit.
  * Define TOOL (the tool's name, for messages) before including this.
  */
 #ifndef GOSCOPE_TESTS_SLEEPER_H
 #define GOSCOPE_TESTS_SLEEPER_H
 
+#include <elf.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -44,6 +46,22 @@ static size_t put_code(uint8_t *p, uint64_t secs)
 	memcpy(p, code, sizeof(code));
 	memcpy(p + 32, ts, sizeof(ts));	/* 12 + 20 = 32 */
 	return 48;
+}
+
+/* An x86-64 ET_EXEC header, entry at entry, program headers right after it. */
+static void put_ehdr(Elf64_Ehdr *eh, uint64_t entry)
+{
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = entry;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(Elf64_Phdr);
 }
 
 #endif
