@@ -148,13 +148,19 @@ build/tests/elfcut: tests/tools/elfcut.c
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
 # The segment-walk ELF bomb of tests/e2e/bomb.bats and bench/bomb.sh.
-build/tests/elfbomb: tests/tools/elfbomb.c
+build/tests/elfbomb: tests/tools/elfbomb.c tests/tools/sleeper.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
 # A Go binary whose memory lies, for the agentless-read tests (stats_matrix.bats).
 build/tests/goliar: tests/tools/goliar.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
+# A C program posing as a Go binary with a 4 MiB modinfo (tests/e2e/list.bats, bench/listjson.sh).
+build/tests/modbomb: tests/tools/modbomb.c tests/tools/sleeper.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
@@ -204,7 +210,7 @@ toolchains:
 	$(Q)tools/fetch-go-toolchains.sh
 
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
 		build/tests/dwarfbomb build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures

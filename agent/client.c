@@ -680,6 +680,29 @@ void gs_agent_default_timeouts(int cmd, struct gs_agent_timeouts *t)
 		t->idle_ms = GS_AGENT_TRACE_IDLE_MS;
 	else
 		t->idle_ms = GS_AGENT_IDLE_MS;
+	switch (cmd) {
+	case GS_AGENT_STATS:
+	case GS_AGENT_VERSION:
+		t->total_ms = GS_AGENT_QUICK_TOTAL_MS;
+		break;
+	case GS_AGENT_GC:
+		t->total_ms = GS_AGENT_GC_TOTAL_MS;
+		break;
+	case GS_AGENT_STACK:
+	case GS_AGENT_HEAP_PROFILE:
+	case GS_AGENT_TRACE:
+		t->total_ms = GS_AGENT_DUMP_TOTAL_MS;
+		break;
+	case GS_AGENT_CPU_PROFILE:
+		t->total_ms = GS_AGENT_CPU_PROFILE_TOTAL_MS;
+		break;
+	case GS_AGENT_BINARY_DUMP:
+		t->total_ms = GS_AGENT_BINARY_TOTAL_MS;
+		break;
+	default:	/* memstats, setgc */
+		t->total_ms = GS_AGENT_SMALL_TOTAL_MS;
+		break;
+	}
 }
 
 ssize_t gs_agent_call(const struct gs_agent_addr *addr, int cmd, int64_t arg,

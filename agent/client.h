@@ -3,9 +3,9 @@
  * Client of the gops agent wire protocol (docs/gops-protocol.md §2), byte for byte:
  * one TCP connection per command, the request in one write, never a
  * half-close, the reply read until the agent closes. Unlike the gops CLI,
- * every wait is bounded (connect, idle read, optional total) and a reply is
- * streamed to a sink chunk by chunk, so a 200 MB binary dump never sits in
- * memory.
+ * every wait is bounded (connect, idle read, and a deadline for the whole
+ * reply, per command) and a reply is streamed to a sink chunk by chunk, so a
+ * 200 MB binary dump never sits in memory.
  *
  *	struct gs_agent_addr a;
  *	struct gs_err err;
@@ -53,6 +53,20 @@ enum gs_agent_cmd {
 #define GS_AGENT_IDLE_MS 10000
 #define GS_AGENT_CPU_PROFILE_IDLE_MS 45000	/* agent profiles 30 s first */
 #define GS_AGENT_TRACE_IDLE_MS 20000		/* agent traces 5 s first */
+
+/*
+ * Default deadlines for a whole reply, from the request on: an agent that
+ * drips a byte a second never runs into the idle limit, so this is what
+ * ends it. Short for the small replies, which an agent writes at once;
+ * long enough for the agent's own fixed 5 s trace and 30 s CPU profile and
+ * for large dumps over a slow link.
+ */
+#define GS_AGENT_SMALL_TOTAL_MS 5000		/* memstats, setgc */
+#define GS_AGENT_QUICK_TOTAL_MS 3000		/* stats, version: a fallback waits */
+#define GS_AGENT_GC_TOTAL_MS 10000		/* a forced GC on a large heap */
+#define GS_AGENT_DUMP_TOTAL_MS 60000		/* stack, heap profile, trace */
+#define GS_AGENT_CPU_PROFILE_TOTAL_MS 90000	/* 30 s of profiling, then the data */
+#define GS_AGENT_BINARY_TOTAL_MS 120000		/* an executable, possibly hundreds of MB */
 
 /* Lower-case name ("stack", "heap profile", "setgc"), or NULL if unknown. */
 const char *gs_agent_cmd_name(int cmd);
@@ -122,11 +136,11 @@ struct gs_agent_sink {
 struct gs_agent_timeouts {
 	int connect_ms;		/* per dial: 3 s */
 	int idle_ms;		/* longest silence while reading: 10 s; CPU profile 45 s, trace 20 s */
-	int total_ms;		/* whole reply: no limit */
+	int total_ms;		/* whole reply, request to close: per command, GS_AGENT_*_TOTAL_MS */
 	uint64_t max_bytes;	/* larger replies fail with EFBIG: no limit */
 };
 
-/* The defaults for cmd, filled in explicitly. */
+/* The defaults for cmd, filled in explicitly (max_bytes: no limit). */
 void gs_agent_default_timeouts(int cmd, struct gs_agent_timeouts *t);
 
 /*

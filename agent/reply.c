@@ -158,15 +158,22 @@ ssize_t gs_agent_read_reply(int fd, int cmd, const struct gs_agent_timeouts *lim
 		size_t take;
 		int p;
 
-		if (lim->total_ms > 0 && start + lim->total_ms - now < wait) {
+		/* At a tie the deadline speaks: it is the limit the caller chose. */
+		if (lim->total_ms > 0 && start + lim->total_ms - now <= wait) {
 			wait = start + lim->total_ms - now;
 			total_bound = true;
 		}
-		if (wait <= 0 && total_bound) {
+		/* Nothing at all within the deadline reads as the silence it is. */
+		if (wait <= 0 && total_bound && st.total) {
 			fmt_ms(lim->total_ms, t, sizeof(t));
 			gs_errf(err, ETIMEDOUT,
 				"agent at %s did not finish its reply within %s (%" PRIu64 " bytes so far)",
 				peer, t, st.total);
+			goto out;
+		}
+		if (wait <= 0 && total_bound) {
+			fmt_ms(lim->total_ms, t, sizeof(t));
+			gs_errf(err, ETIMEDOUT, "agent at %s sent nothing for %s", peer, t);
 			goto out;
 		}
 		if (wait <= 0) {

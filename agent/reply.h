@@ -37,10 +37,12 @@
  * the agent in messages ("127.0.0.1:36473"). fd may be blocking: it is
  * polled before each read.
  *
- * Returns the reply's length, or -1 with err: ETIMEDOUT (idle or total
- * limit), EFBIG (more than max_bytes; the first max_bytes went to the sink),
- * EPROTO (EOF before a byte, or gc's reply not exactly "ok"), the sink's own
- * error, or a read error.
+ * Returns the reply's length, or -1 with err: ETIMEDOUT (the idle or the
+ * total limit, both counted from the call: "sent nothing for 3s" when not a
+ * byte came, "did not finish its reply within 3s (N bytes so far)" for a
+ * trickle), EFBIG (more than max_bytes; the first max_bytes went to the
+ * sink), EPROTO (EOF before a byte, or gc's reply not exactly "ok"), the
+ * sink's own error, or a read error.
  */
 ssize_t gs_agent_read_reply(int fd, int cmd, const struct gs_agent_timeouts *lim,
 			    const struct gs_agent_sink *sink, const char *peer,

@@ -60,9 +60,14 @@ const struct agent_cmd *agent_cmd_find(const char *name);
 /* `goscope agent --help` (c NULL) or `goscope COMMAND --help`. */
 void agent_help(const struct agent_cmd *c);
 
+/* Default caps of the files trace and pprof write (--max-size, --max-binary). */
+#define AGENT_MAX_DATA (256ull << 20)	/* a trace or profile */
+#define AGENT_MAX_BINARY (1ull << 30)	/* the copy of the target's executable */
+
 struct agent_opts {
 	struct gs_agent_timeouts t;
 	const char *out, *bin_out;
+	uint64_t max_size, max_binary;	/* 0: AGENT_MAX_DATA, AGENT_MAX_BINARY */
 	bool no_launch, help;
 	bool modules;			/* version only */
 	bool agent, no_agent;		/* version, and commands with an agentless answer */
@@ -75,7 +80,7 @@ struct agent_opts {
 };
 
 enum {
-	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds */
+	AGENT_O_FILE = 1u << 0,		/* -o, --binary-output, --no-launch, --seconds, --max-* */
 	AGENT_O_VERSION = 1u << 1,	/* -m, --agent, --no-agent */
 	AGENT_O_AGENTLESS = 1u << 2,	/* --agent, --agentless (= --no-agent) */
 	AGENT_O_STACK = 1u << 3,	/* --system, --summary, --freeze */
@@ -89,6 +94,11 @@ enum {
  */
 int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow,
 		     struct agent_opts *o);
+/*
+ * A --timeout style value (a Go duration or whole seconds, 1 ms to 24 days)
+ * into *ms; 0, or GS_EXIT_USAGE after reporting a usage error for cmd.
+ */
+int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms);
 
 struct agent_target {
 	const char *text;
@@ -107,6 +117,13 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 /* trace, pprof-heap, pprof-cpu: agentcmd_files.c. */
 int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
 		   const struct agent_opts *o);
+/*
+ * The same, but -1 when the agent's data did not all come (its file
+ * removed, nothing printed but gops' "Profiling CPU now" line): *agent_err
+ * says why, so that pprof-cpu of a PID can sample the process instead.
+ */
+int agent_run_file_try(const struct agent_cmd *c, const struct agent_target *t,
+		       const struct agent_opts *o, char *agent_err, size_t errsz);
 
 /*
  * `goscope version PID`'s agent route: when PID has a live agent that
@@ -116,8 +133,5 @@ int agent_run_file(const struct agent_cmd *c, const struct agent_target *t,
  */
 int agent_version_of_pid(const char *pid, const struct agent_opts *o);
 
-/* gotool.c: is there an executable "go" on PATH; run go ARGV..., its exit code. */
-bool gs_go_on_path(void);
-int gs_go_tool(char *const argv[]);
 
 #endif

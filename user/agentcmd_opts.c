@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytesize.h"
 #include "godur.h"
 #include "output.h"
 
@@ -20,7 +21,7 @@ static bool is_option(const char *a)
 	return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9');
 }
 
-static int parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
+int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
 {
 	struct gs_err err = { 0 };
 	int64_t ns;
@@ -99,11 +100,13 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			gs_opts.verbose++;
 		} else if (!strcmp(name, "--timeout")) {
 			TAKE();
-			if (parse_ms(cmd, name, v, &o->t.idle_ms))
+			/* The deadline for the whole reply; no shorter silence limit under it. */
+			if (agent_parse_ms(cmd, name, v, &o->t.total_ms))
 				return GS_EXIT_USAGE;
+			o->t.idle_ms = o->t.total_ms;
 		} else if (!strcmp(name, "--connect-timeout")) {
 			TAKE();
-			if (parse_ms(cmd, name, v, &o->t.connect_ms))
+			if (agent_parse_ms(cmd, name, v, &o->t.connect_ms))
 				return GS_EXIT_USAGE;
 		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "-o") || !strcmp(name, "--output"))) {
 			TAKE();
@@ -116,6 +119,16 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 			if (!*v)
 				return gs_usage_error(cmd, "%s needs a file name", name);
 			o->bin_out = v;
+		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "--max-size") ||
+						      (!strcmp(name, "--max-binary") &&
+						       strcmp(cmd, "trace") != 0))) {
+			struct gs_err err = { 0 };
+
+			TAKE();
+			if (gs_parse_size(v, UINT64_MAX,
+					  !strcmp(name, "--max-size") ? &o->max_size : &o->max_binary,
+					  &err))
+				return gs_usage_error(cmd, "%s: %s", name, err.msg);
 		} else if ((allow & AGENT_O_FILE) && !strcmp(name, "--no-launch")) {
 			FLAG();
 			o->no_launch = true;

@@ -63,9 +63,13 @@ static void help_common(void)
 	       "sequences included) turned into '?'; piped or redirected, it is byte for\n"
 	       "byte what the agent sent.\n"
 	       "\n"
-	       "      --timeout DUR          give up when the agent sends nothing for DUR\n"
-	       "                             (default 10s; trace 20s, pprof-cpu 45s: the agent\n"
-	       "                             is silent for its fixed 5 s / 30 s first)\n"
+	       "      --timeout DUR          give up unless the whole reply has come within\n"
+	       "                             DUR of the request. Defaults: stats, version 3s;\n"
+	       "                             memstats, setgc 5s; gc 10s; stack, pprof-heap,\n"
+	       "                             trace 60s; pprof-cpu 90s (the agent traces for 5 s\n"
+	       "                             and profiles for 30 s before it sends a byte).\n"
+	       "                             Without it, an agent silent for 10s (trace 20s,\n"
+	       "                             pprof-cpu 45s) is given up on sooner\n"
 	       "      --connect-timeout DUR  give up connecting after DUR (default 3s)\n"
 	       "  -h, --help                 print this help\n"
 	       "DUR is a Go duration (500ms, 2s, 1m) or a whole number of seconds.\n");
@@ -81,7 +85,12 @@ static void help_file(const struct agent_cmd *c)
 	       "                             implies --no-launch\n",
 	       pprof ? "profile" : "trace");
 	if (pprof)
-		printf("      --binary-output FILE   write the binary to FILE instead\n");
+		printf("      --binary-output FILE   write the binary to FILE instead (a PID only)\n");
+	printf("      --max-size SIZE        stop, remove the file and fail when the %s\n"
+	       "                             is larger than SIZE (default 256M; K, M, G, T)\n",
+	       pprof ? "profile" : "trace");
+	if (pprof)
+		printf("      --max-binary SIZE      do not copy a binary larger than SIZE (default 1G)\n");
 	printf("      --no-launch            do not run 'go tool %s'; keep the file%s\n"
 	       "      --seconds N            refused: the agent protocol takes no duration;\n"
 	       "                             %s\n",
@@ -91,10 +100,16 @@ static void help_file(const struct agent_cmd *c)
 	       "a heap profile is a snapshot");
 	printf("\n"
 	       "Temporary files are created in $TMPDIR (default /tmp) with O_EXCL, mode\n"
-	       "0600. If 'go' is on PATH and --no-launch is not given, goscope then runs\n"
+	       "0600; an existing -o FILE is reused only when it is a regular file of yours\n"
+	       "with one link. A file whose data did not all come is removed. If 'go' is on\n"
+	       "PATH and --no-launch is not given, goscope then runs\n"
 	       "'go tool %s %s', as gops does, and removes the temporary\n"
 	       "files afterwards (files named with -o are kept).\n",
-	       pprof ? "pprof" : "trace", pprof ? "BINARY PROFILE" : "TRACE");
+	       pprof ? "pprof" : "trace", pprof ? "[BINARY] PROFILE" : "TRACE");
+	if (pprof)
+		printf("The binary is copied from /proc/PID/exe -- never asked of the agent, which\n"
+		       "could send anything -- so a HOST:PORT target gets none: the profile is\n"
+		       "saved and read alone (Go's profiles carry their function names).\n");
 }
 
 void agent_help(const struct agent_cmd *c)
@@ -170,18 +185,20 @@ void agent_help(const struct agent_cmd *c)
 		       "Prints 'Tracing now, will take 5 secs...', then 'Trace dump saved to: FILE'.\n");
 		break;
 	case GS_AGENT_HEAP_PROFILE:
-		printf("Save a heap profile of TARGET (gzip'd pprof), then fetch TARGET's\n"
-		       "executable from the agent so the profile can be symbolised. Prints\n"
+		printf("Save a heap profile of TARGET (gzip'd pprof), then copy TARGET's\n"
+		       "executable (/proc/PID/exe) beside it for 'go tool pprof'. Prints\n"
 		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n");
 		break;
 	case GS_AGENT_CPU_PROFILE:
 		printf("Record a CPU profile of TARGET (the agent always profiles for 30 seconds),\n"
-		       "then fetch TARGET's executable from the agent so the profile can be\n"
-		       "symbolised. Prints 'Profiling CPU now, will take 30 secs...', then\n"
+		       "then copy TARGET's executable (/proc/PID/exe) beside it for 'go tool\n"
+		       "pprof'. Prints 'Profiling CPU now, will take 30 secs...', then\n"
 		       "'Profile dump saved to: FILE' and 'Binary file saved to: FILE'.\n"
 		       "\n"
-		       "When TARGET is a PID whose program has no agent (or with --agentless,\n"
-		       "-d or --all), goscope samples it from outside instead: one cpu-clock perf\n"
+		       "When TARGET is a PID whose program has no agent, or whose agent does not\n"
+		       "send the whole profile by the deadline (its partial file is removed), or\n"
+		       "with --agentless, -d or --all, goscope samples it from outside instead\n"
+		       "(after a note on stderr when an agent failed): one cpu-clock perf\n"
 		       "event per CPU samples it every 10 ms of CPU time it uses (BPF; identical\n"
 		       "stacks counted in the kernel), the stacks are symbolized from the binary's\n"
 		       "pclntab (stripped binaries too, inlined calls as their own frames), and a\n"

@@ -177,20 +177,57 @@ static int emit_small(const struct agent_cmd *c, const struct agent_target *t, i
 	return GS_EXIT_OK;
 }
 
-/* Text replies to a terminal, filtered: where the bytes go, and how many came. */
+/*
+ * Text replies: where the bytes go, and how many went. With a fallback to
+ * read the process instead, the first HOLD_MAX bytes are held, so that an
+ * agent that dribbles a few bytes and then runs out of time has printed
+ * nothing and the agentless answer can still be given; a large dump that
+ * comes at speed is streamed past them.
+ */
+#define HOLD_MAX SMALL_REPLY_MAX
+
 struct text_out {
 	FILE *f;		/* stdout, or the terminal filter over it */
-	size_t n;
+	size_t n;		/* bytes written to f */
+	bool hold;
+	char *held;
+	size_t hn;
 };
+
+static int text_put(struct text_out *o, const void *buf, size_t n, struct gs_err *err)
+{
+	o->n += n;
+	if (fwrite(buf, 1, n, o->f) != n)
+		return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
+	return 0;
+}
+
+/* What was held, out now: the reply is whole, or too large to hold. */
+static int text_release(struct text_out *o, struct gs_err *err)
+{
+	int rc = o->hn ? text_put(o, o->held, o->hn, err) : 0;
+
+	free(o->held);
+	o->held = NULL;
+	o->hn = 0;
+	o->hold = false;
+	return rc;
+}
 
 static int text_out_fn(void *ctx, const void *buf, size_t n, struct gs_err *err)
 {
 	struct text_out *o = ctx;
 
-	o->n += n;
-	if (fwrite(buf, 1, n, o->f) != n)
-		return gs_errf(err, errno, "write to stdout: %s", strerror(errno));
-	return 0;
+	if (o->hold && n <= HOLD_MAX - o->hn) {
+		if (!o->held && !(o->held = malloc(HOLD_MAX)))
+			return gs_errf(err, ENOMEM, "out of memory");
+		memcpy(o->held + o->hn, buf, n);
+		o->hn += n;
+		return 0;
+	}
+	if (o->hold && text_release(o, err))
+		return -1;
+	return text_put(o, buf, n, err);
 }
 
 /* The whole stack reply, for --summary: held, up to STACK_REPLY_MAX. */
@@ -226,10 +263,10 @@ static int reply_buf_fn(void *ctx, const void *buf, size_t len, struct gs_err *e
  * Ask t's agent and print its text reply. Returns the exit code, or -1
  * with err when the call failed before anything was printed (*agent_err
  * then says why, in gops' words), so that a command with an agentless
- * answer can still give it.
+ * answer can still give it (fallback: the start of a text reply is held).
  */
 static int run_text_try(const struct agent_cmd *c, const struct agent_target *t, int64_t arg,
-			const struct agent_opts *o, char *agent_err, size_t errsz)
+			const struct agent_opts *o, bool fallback, char *agent_err, size_t errsz)
 {
 	struct gs_err err = { 0 };
 	ssize_t n;
@@ -251,15 +288,23 @@ static int run_text_try(const struct agent_cmd *c, const struct agent_target *t,
 	}
 	/* A version is checked whole before anything of it is shown. */
 	if (!gs_opts.json && c->cmd != GS_AGENT_VERSION) {
-		struct text_out out = { 0 };
+		struct text_out out = { .hold = fallback };
 		struct gs_agent_sink sink = { .fn = text_out_fn, .ctx = &out, .fd = -1 };
+		struct gs_agent_timeouts lim = o->t;
+
+		/* Streamed, but only a stack dump may be large: the rest as for JSON. */
+		if (c->cmd != GS_AGENT_STACK)
+			lim.max_bytes = SMALL_REPLY_MAX;
 
 		fflush(stdout);
 		out.f = gs_ttysafe_open(stdout);
 		if (!out.f)
 			return gs_error(GS_EXIT_ERROR, "out of memory");
 		/* gc's "ok" is checked by the client and not shown, as by gops. */
-		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &sink, &o->t, &err);
+		n = gs_agent_call(&t->addr, c->cmd, arg, c->kind == AK_GC ? NULL : &sink, &lim, &err);
+		if (n >= 0 && text_release(&out, &err))
+			n = -1;
+		free(out.held);
 		gs_ttysafe_close(out.f, stdout);
 		if (n >= 0)
 			return GS_EXIT_OK;
@@ -307,7 +352,7 @@ static int run_text(const struct agent_cmd *c, const struct agent_target *t, int
 		    const struct agent_opts *o)
 {
 	char agent_err[2 * PATH_MAX];
-	int rc = run_text_try(c, t, arg, o, agent_err, sizeof(agent_err));
+	int rc = run_text_try(c, t, arg, o, false, agent_err, sizeof(agent_err));
 
 	return rc >= 0 ? rc : gs_error(GS_EXIT_ERROR, "%s", agent_err);
 }
@@ -335,10 +380,11 @@ static int with_agentless(const struct agent_cmd *c, const struct agent_opts *o,
 	if (gs_agent_resolve(t->text, &t->addr, &t->loc, &err) == 0) {
 		if (gs_agent_addr_str(&t->addr, t->addr_str, sizeof(t->addr_str)))
 			snprintf(t->addr_str, sizeof(t->addr_str), "?");
-		/* A profile from the agent says what it does as it goes: no falling back. */
+		/* A profile whose data did not all come was removed: sampled instead. */
 		if (c->kind == AK_PPROF)
-			return agent_run_file(c, t, o);
-		rc = run_text_try(c, t, 0, o, agent_err, sizeof(agent_err));
+			rc = agent_run_file_try(c, t, o, agent_err, sizeof(agent_err));
+		else
+			rc = run_text_try(c, t, 0, o, true, agent_err, sizeof(agent_err));
 		if (rc >= 0)
 			return rc;
 		/* An agent that is there but failed is worth a word; no agent at all is not. */
@@ -363,6 +409,9 @@ int agent_run(const struct agent_cmd *c, const char *cmdname, const struct agent
 	int rc;
 
 	if (o->all) {
+		/* Only a command that samples from outside takes --all (the options say so too). */
+		if (!c->agentless)
+			return gs_usage_error(cmdname, "--all needs an agentless command");
 		if (o->npos)
 			return gs_usage_error(cmdname, "--all takes no PID");
 		if (!o->out || !strcmp(o->out, "-"))

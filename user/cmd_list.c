@@ -33,7 +33,10 @@ static void help(void)
 	       "kernel reports it, with \" (deleted)\" for a removed binary.\n"
 	       "Processes in containers and with deleted binaries are included.\n"
 	       "\n"
-	       "With --json: {\"processes\": [...], \"uninspectable\": N} (docs/json.md).\n"
+	       "With --json: {\"processes\": [...], \"uninspectable\": N} (docs/json.md),\n"
+	       "written process by process: each binary's facts are rendered once, with at\n"
+	       "most 2000 of its dependencies (\"deps_truncated\" counts the rest).\n"
+	       "  --max-deps N   show at most N dependencies per process (0: all)\n"
 	       "\n"
 	       "Processes that cannot be inspected (permission denied) are counted on\n"
 	       "stderr; run as root to see all.\n"
@@ -132,8 +135,10 @@ int cmd_list(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "check-agents", no_argument, NULL, 'C' },
+		{ "max-deps", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct gs_golist_out out = { .max_deps = GS_LIST_MAX_DEPS };
 	struct gs_err err = { 0 };
 	struct gs_golist l;
 	bool check = false;
@@ -149,6 +154,11 @@ int cmd_list(int argc, char **argv)
 			check = true;
 			continue;
 		}
+		if (c == 'D') {
+			if (gs_parse_max_deps("list", optarg, &out.max_deps))
+				return GS_EXIT_USAGE;
+			continue;
+		}
 		return gs_bad_option("list", optopt, argv[optind - 1]);
 	}
 	if (optind < argc)
@@ -159,10 +169,7 @@ int cmd_list(int argc, char **argv)
 	if (check)
 		check_agents(&l);
 	if (gs_opts.json) {
-		json_t *doc = gs_golist_json(&l);
-
-		rc = gs_json_emit(doc);
-		json_decref(doc);
+		rc = gs_golist_emit(&l, &out);
 	} else {
 		print_text(&l);
 		fflush(stdout);

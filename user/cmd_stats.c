@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agentcmd.h"
 #include "client.h"
 #include "commands.h"
 #include "discover.h"
@@ -48,6 +49,9 @@ static void help(void)
 	       "\n"
 	       "  --agent        only ask the agent (fail without one)\n"
 	       "  --agentless    never ask the agent\n"
+	       "  --timeout DUR  the agent's whole reply must come within DUR (default 3s);\n"
+	       "                 an agent that fails or is too slow is noted on stderr and\n"
+	       "                 the memory read instead (unless --agent)\n"
 	       "  -h, --help     print this help\n"
 	       "\n"
 	       "With --json: each value with its source (\"agent\", \"symtab+dwarf\",\n"
@@ -77,7 +81,8 @@ static void from_agent_stats(const struct gs_agent_stats *as, struct gs_live_sta
 	}
 }
 
-static int from_agent(int pid, bool forced, struct gs_live_stats *st, struct gs_err *err)
+static int from_agent(int pid, bool forced, int timeout_ms, struct gs_live_stats *st,
+		      struct gs_err *err)
 {
 	struct gs_agent_timeouts tm = { 0 };
 	struct gs_agent_stats as;
@@ -100,6 +105,8 @@ static int from_agent(int pid, bool forced, struct gs_live_stats *st, struct gs_
 	gs_agent_default_timeouts(GS_AGENT_STATS, &tm);
 	if (!forced)
 		tm.connect_ms = AGENT_CONNECT_MS;
+	if (timeout_ms > 0)
+		tm.total_ms = tm.idle_ms = timeout_ms;
 	n = gs_agent_call_buf(&a, GS_AGENT_STATS, 0, buf, sizeof(buf), &tm, err);
 	if (n < 0 || gs_agent_stats_parse(buf, (size_t)n, &as, err) < 0)
 		goto out;
@@ -172,17 +179,18 @@ static void print_json(int pid, bool agent, const char *agent_err, const struct 
 
 int cmd_stats(int argc, char **argv)
 {
-	enum { OPT_AGENT = 256, OPT_AGENTLESS };
+	enum { OPT_AGENT = 256, OPT_AGENTLESS, OPT_TIMEOUT };
 	static const struct option opts[] = {
 		{ "agent", no_argument, NULL, OPT_AGENT },
 		{ "agentless", no_argument, NULL, OPT_AGENTLESS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	bool want_agent = true, need_agent = false, used_agent = false;
 	struct gs_live_stats st;
 	struct gs_err err = { 0 }, aerr = { 0 };
-	int c, pid;
+	int c, pid, timeout_ms = 0;
 
 	memset(&st, 0, sizeof(st));
 	opterr = 0;
@@ -193,6 +201,10 @@ int cmd_stats(int argc, char **argv)
 			break;
 		case OPT_AGENTLESS:
 			want_agent = false;
+			break;
+		case OPT_TIMEOUT:
+			if (agent_parse_ms("stats", "--timeout", optarg, &timeout_ms))
+				return GS_EXIT_USAGE;
 			break;
 		case 'h':
 			help();
@@ -209,10 +221,13 @@ int cmd_stats(int argc, char **argv)
 		return gs_usage_error("stats", "'%s' is not a PID", argv[optind]);
 
 	if (want_agent) {
-		if (from_agent(pid, need_agent, &st, &aerr) == 0)
+		if (from_agent(pid, need_agent, timeout_ms, &st, &aerr) == 0)
 			used_agent = true;
 		else if (need_agent)
 			return gs_error(GS_EXIT_ERROR, "stats: PID %d: agent: %s", pid, aerr.msg);
+		else if (aerr.code != ENOENT)	/* there is one, and it let us down */
+			gs_warn("PID %d: the agent did not answer (%s); reading memory instead",
+				pid, aerr.msg);
 		else if (gs_opts.verbose)
 			gs_warn("PID %d: no agent answered (%s); reading memory", pid, aerr.msg);
 	}

@@ -45,7 +45,9 @@ static void help(void)
 	       "a Go process nests under it. The output ends with an empty line.\n"
 	       "\n"
 	       "With --json: the list document plus \"children\" (PIDs) in each process and\n"
-	       "\"roots\": [{\"pid\": PPID, \"children\": [PIDs]}] (docs/json.md).\n"
+	       "\"roots\": [{\"pid\": PPID, \"children\": [PIDs]}] (docs/json.md), written\n"
+	       "as the list's is (see 'goscope list --help').\n"
+	       "  --max-deps N   show at most N dependencies per process (default 2000; 0: all)\n"
 	       "\n"
 	       "Exit codes: 0 success, 1 /proc could not be read, 2 bad command line.\n");
 }
@@ -217,31 +219,42 @@ static json_t *pid_array(struct tree *t, int ppid)
 	return a;
 }
 
-static json_t *tree_json(struct tree *t, const int *rv, size_t nr)
-{
-	json_t *doc = gs_golist_json(t->l);
-	json_t *procs = json_object_get(doc, "processes"), *ra = json_array();
+struct tree_json {
+	struct tree *t;
+	const int *rv;
+	size_t nr;
+};
 
-	for (size_t i = 0; i < t->l->n; i++)
-		json_object_set_new(json_array_get(procs, i), "children",
-				    pid_array(t, t->l->procs[i]->pid));
-	for (size_t i = 0; i < nr; i++) {
+static json_t *children_json(void *ctx, size_t i)
+{
+	struct tree *t = ((struct tree_json *)ctx)->t;
+
+	return pid_array(t, t->l->procs[i]->pid);
+}
+
+static int roots_json(void *ctx, struct gs_jstream *js)
+{
+	const struct tree_json *tj = ctx;
+	json_t *ra = json_array();
+
+	for (size_t i = 0; i < tj->nr; i++) {
 		json_t *r = json_object();
 
-		json_object_set_new(r, "pid", json_integer(rv[i]));
-		json_object_set_new(r, "children", pid_array(t, rv[i]));
+		json_object_set_new(r, "pid", json_integer(tj->rv[i]));
+		json_object_set_new(r, "children", pid_array(tj->t, tj->rv[i]));
 		json_array_append_new(ra, r);
 	}
-	json_object_set_new(doc, "roots", ra);
-	return doc;
+	return gs_jstream_member(js, "roots", ra);
 }
 
 int cmd_tree(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "max-deps", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct gs_golist_out out = { .max_deps = GS_LIST_MAX_DEPS };
 	struct gs_err err = { 0 };
 	struct gs_golist l;
 	struct tree t = { 0 };
@@ -253,6 +266,11 @@ int cmd_tree(int argc, char **argv)
 		if (c == 'h') {
 			help();
 			return GS_EXIT_OK;
+		}
+		if (c == 'D') {
+			if (gs_parse_max_deps("tree", optarg, &out.max_deps))
+				return GS_EXIT_USAGE;
+			continue;
 		}
 		return gs_bad_option("tree", optopt, argv[optind - 1]);
 	}
@@ -276,10 +294,12 @@ int cmd_tree(int argc, char **argv)
 	nr = all_roots(&t, rv);
 
 	if (gs_opts.json) {
-		json_t *doc = tree_json(&t, rv, nr);
+		struct tree_json tj = { .t = &t, .rv = rv, .nr = nr };
 
-		rc = gs_json_emit(doc);
-		json_decref(doc);
+		out.children = children_json;
+		out.tail = roots_json;
+		out.ctx = &tj;
+		rc = gs_golist_emit(&l, &out);
 	} else {
 		print_text(&t, rv, nr);
 		fflush(stdout);

@@ -58,13 +58,14 @@ static json_t *build_val(struct gs_span s, char *buf, size_t bufsz)
 	return span_json(s);
 }
 
-static void modinfo_json(json_t *go, const char *text, size_t len)
+static void modinfo_json(json_t *go, const char *text, size_t len, size_t max_deps)
 {
 	json_t *deps = json_array(), *build = json_object(), *last = NULL;
 	json_t *path = json_null(), *mod = json_null();
 	struct gs_mi_iter it;
 	struct gs_mi_line ln;
 	char *kbuf = malloc(len + 1), *vbuf = malloc(len + 1);
+	size_t ndeps = 0, cut = 0;
 
 	gs_mi_init(&it, text, len);
 	while (gs_mi_next(&it, &ln)) {
@@ -82,6 +83,12 @@ static void modinfo_json(json_t *go, const char *text, size_t len)
 			last = mod;
 			break;
 		case GS_MI_DEP:
+			if (max_deps && ndeps == max_deps) {
+				cut++;
+				last = NULL;	/* its "=>" line goes with it */
+				break;
+			}
+			ndeps++;
 			last = module_json(&ln);
 			json_object_set_new(last, "replace", json_null());
 			json_array_append_new(deps, last);
@@ -107,10 +114,16 @@ static void modinfo_json(json_t *go, const char *text, size_t len)
 	json_object_set_new(go, "path", path);
 	json_object_set_new(go, "module", mod);
 	json_object_set_new(go, "deps", deps);
+	json_object_set_new(go, "deps_truncated", json_integer((json_int_t)cut));
 	json_object_set_new(go, "build", build);
 }
 
 json_t *gs_class_json(const struct gs_class *c)
+{
+	return gs_class_json_capped(c, 0);
+}
+
+json_t *gs_class_json_capped(const struct gs_class *c, size_t max_deps)
 {
 	json_t *go = json_object(), *ev = json_array(), *fl = json_object();
 
@@ -119,11 +132,12 @@ json_t *gs_class_json(const struct gs_class *c)
 	json_object_set_new(go, "version", c->version[0] ? gs_json_str(c->version) : json_null());
 	json_object_set_new(go, "version_source", json_string(gs_vsrc_str(c->vsrc)));
 	if (c->modinfo && c->modinfo_len) {
-		modinfo_json(go, c->modinfo, c->modinfo_len);
+		modinfo_json(go, c->modinfo, c->modinfo_len, max_deps);
 	} else {
 		json_object_set_new(go, "path", json_null());
 		json_object_set_new(go, "module", json_null());
 		json_object_set_new(go, "deps", json_array());
+		json_object_set_new(go, "deps_truncated", json_integer(0));
 		json_object_set_new(go, "build", json_object());
 	}
 	for (unsigned i = 0; i < 32; i++) {
@@ -177,9 +191,11 @@ json_t *gs_goproc_json(const struct gs_goproc *p, json_t *go)
 	return o;
 }
 
+/* One binary's "go" object, rendered once for all its processes. */
 struct go_memo {
 	const struct gs_class *cls;
-	json_t *go;
+	char *text;
+	size_t len;
 };
 
 static int cmp_memo(const void *a, const void *b)
@@ -190,41 +206,112 @@ static int cmp_memo(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/*
- * Processes running the same binary share one cached classification, so
- * they share one "go" object too: memory then grows with the number of
- * binaries, not of processes (a host running 1,000 copies of one server).
- */
-json_t *gs_golist_json(const struct gs_golist *l)
+/* The distinct classifications of the list, sorted: n entries, or NULL. */
+static struct go_memo *memo_build(const struct gs_golist *l, size_t *n)
 {
-	json_t *doc = json_object(), *arr = json_array();
 	struct go_memo *memo = calloc(l->n + 1, sizeof(*memo));
-	size_t nm = 0;
+	size_t nm = 0, k = 1;
 
-	for (size_t i = 0; i < l->n && memo; i++)
+	if (!memo)
+		return NULL;
+	for (size_t i = 0; i < l->n; i++)
 		memo[nm++].cls = l->procs[i]->cls;
-	if (memo && nm > 1) {
-		size_t k = 1;
-
+	if (nm > 1) {
 		qsort(memo, nm, sizeof(*memo), cmp_memo);
 		for (size_t i = 1; i < nm; i++)
 			if (memo[i].cls != memo[k - 1].cls)
 				memo[k++] = memo[i];
 		nm = k;
 	}
-	for (size_t i = 0; i < l->n; i++) {
-		struct go_memo key = { .cls = l->procs[i]->cls }, *m = NULL;
+	*n = nm;
+	return memo;
+}
 
-		if (memo)
-			m = bsearch(&key, memo, nm, sizeof(*memo), cmp_memo);
-		if (m && !m->go)
-			m->go = gs_class_json(m->cls);
-		json_array_append_new(arr, gs_goproc_json(l->procs[i], m ? m->go : NULL));
+/* The rendered "go" of cls, made on first use; NULL when out of memory. */
+static const struct go_memo *memo_get(struct go_memo *memo, size_t nm,
+				      const struct gs_class *cls, size_t max_deps)
+{
+	struct go_memo key = { .cls = cls }, *m = bsearch(&key, memo, nm, sizeof(*memo), cmp_memo);
+	json_t *go;
+
+	if (!m || m->text)
+		return m;
+	go = gs_class_json_capped(cls, max_deps);
+	if (go)
+		m->text = gs_jstream_render(go, &m->len);
+	json_decref(go);
+	return m->text ? m : NULL;
+}
+
+/* One process object: the shared shape, its binary's "go" as rendered text. */
+static int proc_emit(struct gs_jstream *js, const struct gs_goproc *p, const struct go_memo *m,
+		     const struct gs_golist_out *o, size_t i)
+{
+	json_t *obj = gs_goproc_json(p, json_null()), *v;
+	const char *key;
+	int rc;
+
+	if (!obj || gs_jstream_obj_begin(js)) {
+		json_decref(obj);
+		return -1;
 	}
-	for (size_t i = 0; i < nm && memo; i++)
-		json_decref(memo[i].go);
+	rc = 0;
+	json_object_foreach(obj, key, v) {
+		if (!strcmp(key, "go"))
+			rc = gs_jstream_raw(js, key, m->text, m->len);
+		else
+			rc = gs_jstream_member(js, key, json_incref(v));
+		if (rc)
+			break;
+	}
+	json_decref(obj);
+	if (!rc && o && o->children)
+		rc = gs_jstream_member(js, "children", o->children(o->ctx, i));
+	return rc || gs_jstream_close(js) ? -1 : 0;
+}
+
+int gs_golist_emit(const struct gs_golist *l, const struct gs_golist_out *o)
+{
+	size_t max_deps = o ? o->max_deps : GS_LIST_MAX_DEPS, nm = 0, i = 0;
+	struct go_memo *memo = memo_build(l, &nm);
+	struct gs_jstream js;
+	int rc = -1;
+
+	gs_jstream_begin(&js);
+	if (memo && gs_jstream_arr_begin(&js, "processes") == 0) {
+		for (i = 0; i < l->n; i++) {
+			const struct go_memo *m = memo_get(memo, nm, l->procs[i]->cls, max_deps);
+
+			if (!m || proc_emit(&js, l->procs[i], m, o, i))
+				break;
+		}
+		if (i == l->n && gs_jstream_close(&js) == 0 &&
+		    gs_jstream_member(&js, "uninspectable", json_integer((json_int_t)l->denied)) == 0 &&
+		    (!o || !o->tail || o->tail(o->ctx, &js) == 0))
+			rc = 0;
+	}
+	/* Cut short (out of memory): still one document, which says so. */
+	if (rc && !ferror(stdout)) {
+		while (js.depth)
+			gs_jstream_close(&js);
+		gs_jstream_member(&js, "error", json_string("out of memory while writing the list"));
+	}
+	if (gs_jstream_end(&js))
+		rc = -1;
+	for (size_t k = 0; memo && k < nm; k++)
+		free(memo[k].text);
 	free(memo);
-	json_object_set_new(doc, "processes", arr);
-	json_object_set_new(doc, "uninspectable", json_integer((json_int_t)l->denied));
-	return doc;
+	/* The document says what failed; a write failure is reported at exit. */
+	return rc ? GS_EXIT_ERROR : GS_EXIT_OK;
+}
+
+int gs_parse_max_deps(const char *cmd, const char *arg, size_t *out)
+{
+	size_t v = 0;
+
+	if (!*arg || strspn(arg, "0123456789") != strlen(arg) || strlen(arg) > 7 ||
+	    (v = (size_t)strtoul(arg, NULL, 10)) > 1000000)
+		return gs_usage_error(cmd, "--max-deps: want a whole number from 0 (all) to 1000000");
+	*out = v;
+	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* `go tool trace|pprof FILE...`, run as gops runs it, when go is on PATH. */
-#include "agentcmd.h"
+#include "gotool.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -102,29 +102,83 @@ json_t *gs_json_str(const char *s)
 
 /* ---- a JSON object streamed member by member ---- */
 
-/* Text as jansson writes it: the same escapes as a document built whole. */
-static int put_json(json_t *v)
+/* Indentation: 2 spaces a level, levels 1 to GS_JSTREAM_DEPTH + 1. */
+#define SPACES "                                        "
+_Static_assert(sizeof(SPACES) - 1 >= 2 * (GS_JSTREAM_DEPTH + 1), "indent");
+
+static int put_newline(unsigned level)
 {
+	return putchar('\n') == EOF || fwrite(SPACES, 1, 2 * level, stdout) != 2 * level ? -1 : 0;
+}
+
+/* The flags gs_json_emit() renders a document with. */
+static size_t dump_flags(void)
+{
+	return (gs_opts.pretty ? JSON_INDENT(2) : JSON_COMPACT) | JSON_ENCODE_ANY;
+}
+
+/*
+ * Text rendered at depth 0, written at level (members of the top object
+ * are at level 1): jansson's layout at depth d is the depth-0 layout with
+ * 2 * d more spaces after each newline, and a rendered string holds no raw
+ * newline, so indenting after each is exact.
+ */
+static int put_at(const char *t, size_t n, unsigned level)
+{
+	while (gs_opts.pretty && n) {
+		const char *nl = memchr(t, '\n', n);
+		size_t k;
+
+		if (!nl)
+			break;
+		k = (size_t)(nl - t);
+		if (fwrite(t, 1, k, stdout) != k || put_newline(level))
+			return -1;
+		t += k + 1;
+		n -= k + 1;
+	}
+	return fwrite(t, 1, n, stdout) == n ? 0 : -1;
+}
+
+/* v (stolen) as jansson writes it: the same escapes as a document built whole. */
+static int put_json(json_t *v, unsigned level)
+{
+	size_t n;
 	char *t;
 	int rc = -1;
 
 	if (!v)
 		return -1;
-	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-	if (t && fputs(t, stdout) != EOF)
-		rc = 0;
+	t = gs_jstream_render(v, &n);
+	if (t)
+		rc = put_at(t, n, level);
 	free(t);
 	json_decref(v);
 	return rc;
 }
 
-static int put_key(struct gs_jstream *js, const char *key)
+char *gs_jstream_render(const json_t *v, size_t *n)
 {
-	const char *sep = js->first ? (gs_opts.pretty ? "{\n  " : "{") :
-				      (gs_opts.pretty ? ",\n  " : ",");
+	char *t = json_dumps(v, dump_flags());
+
+	*n = t ? strlen(t) : 0;
+	return t;
+}
+
+/* What comes before a member or an element: the top object's "{", a comma, a newline. */
+static int put_sep(struct gs_jstream *js)
+{
+	const char *sep = js->first ? (js->depth ? "" : "{") : ",";
 
 	js->first = false;
-	if (fputs(sep, stdout) == EOF || put_json(gs_json_str(key)))
+	if (fputs(sep, stdout) == EOF)
+		return -1;
+	return gs_opts.pretty ? put_newline(js->depth + 1) : 0;
+}
+
+static int put_key(struct gs_jstream *js, const char *key)
+{
+	if (put_sep(js) || put_json(gs_json_str(key), 0))
 		return -1;
 	return fputs(gs_opts.pretty ? ": " : ":", stdout) == EOF ? -1 : 0;
 }
@@ -141,7 +195,60 @@ int gs_jstream_member(struct gs_jstream *js, const char *key, json_t *v)
 		json_decref(v);
 		return -1;
 	}
-	return put_json(v);
+	return put_json(v, js->depth + 1);
+}
+
+int gs_jstream_item(struct gs_jstream *js, json_t *v)
+{
+	if (put_sep(js)) {
+		json_decref(v);
+		return -1;
+	}
+	return put_json(v, js->depth + 1);
+}
+
+int gs_jstream_raw(struct gs_jstream *js, const char *key, const char *text, size_t n)
+{
+	if (put_key(js, key))
+		return -1;
+	return put_at(text, n, js->depth + 1);
+}
+
+static int open_nested(struct gs_jstream *js, char open, char close)
+{
+	if (js->depth >= GS_JSTREAM_DEPTH || putchar(open) == EOF)
+		return -1;
+	js->closer[js->depth++] = close;
+	js->first = true;
+	return 0;
+}
+
+int gs_jstream_arr_begin(struct gs_jstream *js, const char *key)
+{
+	if (js->depth >= GS_JSTREAM_DEPTH || put_key(js, key))
+		return -1;
+	return open_nested(js, '[', ']');
+}
+
+int gs_jstream_obj_begin(struct gs_jstream *js)
+{
+	if (js->depth >= GS_JSTREAM_DEPTH || put_sep(js))
+		return -1;
+	return open_nested(js, '{', '}');
+}
+
+/* As jansson closes one: "[]" when empty, else a newline at the outer level first. */
+int gs_jstream_close(struct gs_jstream *js)
+{
+	bool empty = js->first;
+
+	if (!js->depth)
+		return -1;
+	js->depth--;
+	js->first = false;
+	if (!empty && gs_opts.pretty && put_newline(js->depth + 1))
+		return -1;
+	return putchar(js->closer[js->depth]) == EOF ? -1 : 0;
 }
 
 int gs_jstream_str_begin(struct gs_jstream *js, const char *key)
@@ -227,6 +334,10 @@ int gs_jstream_str_end(struct gs_jstream *js)
 
 int gs_jstream_end(struct gs_jstream *js)
 {
+	/* A writer that stopped midway still leaves one well-formed document. */
+	while (js->depth)
+		if (gs_jstream_close(js))
+			return -1;
 	if (js->first && fputs("{", stdout) == EOF)
 		return -1;
 	if (fputs(gs_opts.pretty && !js->first ? "\n}\n" : "}\n", stdout) == EOF)

@@ -61,22 +61,42 @@ json_t *gs_json_str(const char *s);
 json_t *gs_json_strn(const char *s, size_t n);
 
 /*
- * A JSON object written to stdout member by member, for a reply too large
- * to hold (an agent's stack dump): the same strings, escapes and --pretty
- * layout as gs_json_emit() gives a document built whole. One member's
- * string value may be streamed in chunks (str_begin, str_put..., str_end);
- * a sequence cut between chunks is held, never broken. end closes the
- * object with a newline and flushes. Each returns 0, or -1 when writing
- * failed or memory ran out (ferror(stdout) tells which).
+ * A JSON object written to stdout member by member, for a document too
+ * large to hold (an agent's stack dump, the list of every Go process): the
+ * same strings, escapes and --pretty layout as gs_json_emit() gives a
+ * document built whole. One member's string value may be streamed in
+ * chunks (str_begin, str_put..., str_end); a sequence cut between chunks is
+ * held, never broken. Arrays and objects nest: arr_begin opens an array
+ * member, obj_begin an object inside an array, close ends the innermost.
+ * end closes the top object with a newline and flushes. Each returns 0, or
+ * -1 when writing failed or memory ran out (ferror(stdout) tells which) or
+ * nesting went past GS_JSTREAM_DEPTH.
  */
+#define GS_JSTREAM_DEPTH 8
+
 struct gs_jstream {
-	bool first;		/* no member written yet */
+	bool first;		/* the innermost open container has no member yet */
 	struct gs_utf8 u;	/* the streamed string's held bytes */
+	unsigned depth;		/* containers open inside the top object */
+	char closer[GS_JSTREAM_DEPTH];	/* ']' or '}' for each */
 };
 
 void gs_jstream_begin(struct gs_jstream *js);
-/* key: v, a scalar (stolen). */
+/* key: v, any value (stolen), in an object. */
 int gs_jstream_member(struct gs_jstream *js, const char *key, json_t *v);
+/* v (stolen) as the next element of an array. */
+int gs_jstream_item(struct gs_jstream *js, json_t *v);
+/*
+ * key: text, where text is a value rendered once by gs_jstream_render()
+ * and written as often as needed (one binary's facts for each of its
+ * processes), laid out at the depth it lands at.
+ */
+int gs_jstream_raw(struct gs_jstream *js, const char *key, const char *text, size_t n);
+/* v as gs_jstream_raw() takes it (malloc'd, *n bytes; NULL when out of memory). */
+char *gs_jstream_render(const json_t *v, size_t *n);
+int gs_jstream_arr_begin(struct gs_jstream *js, const char *key);
+int gs_jstream_obj_begin(struct gs_jstream *js);
+int gs_jstream_close(struct gs_jstream *js);
 int gs_jstream_str_begin(struct gs_jstream *js, const char *key);
 int gs_jstream_str_put(struct gs_jstream *js, const void *buf, size_t n);
 int gs_jstream_str_end(struct gs_jstream *js);

@@ -12,6 +12,7 @@
 #include "classify.h"
 #include "cpuprofile.h"
 #include "elfview.h"
+#include "outfile.h"
 #include "profile.h"
 #include "profile_bpf.h"
 #include "proc.h"
@@ -106,29 +107,14 @@ void gs_ptarget_free_all(struct gs_psession *s);
 /* profile_build.c: the counted stacks into one pprof profile per process. */
 int gs_pbuild(struct gs_psession *s, struct gs_err *err);
 
-/* profile_out.c: files, summaries, go tool pprof. */
-struct gs_pout {
-	char path[PATH_MAX];
-	int fd;
-	bool temp, created;
-	bool is_stdout;		/* -o -: the profile on stdout, messages on stderr */
-};
-/*
- * Open -o FILE (or a temporary file; "-" is stdout) before sampling: refuses
- * links and others' files.
- */
-int gs_pout_open(const char *named, struct gs_pout *f, struct gs_err *err);
-void gs_pout_close(struct gs_pout *f, bool failed);
+/* profile_out.c: files (opened by outfile.c's rule) and summaries. */
 /* --all -o DIR: exists (or is created) and can be written; before sampling. */
 int gs_pout_dir(const char *dir, struct gs_err *err);
 /* Write p's profile into DIR/NAME; records the file in p. */
 int gs_pout_write_in_dir(const char *dir, struct gs_pproc *p, struct gs_err *err);
-/* Write p's profile to an open file. */
-int gs_pout_write(struct gs_pout *f, struct gs_pproc *p, struct gs_err *err);
+/* Write p's profile to an open file and finish it (closed; removed on failure). */
+int gs_pout_write(struct gs_outfile *f, struct gs_pproc *p, struct gs_err *err);
 /* The --json summary, or the text summary, of the session. */
 int gs_pout_summary(const struct gs_psession *s);
-/* `go tool pprof FILE` when go is on PATH; its exit code. */
-bool gs_pout_go_on_path(void);
-int gs_pout_launch(const char *file);
 
 #endif

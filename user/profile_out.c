@@ -2,22 +2,19 @@
 /*
  * Where agentless CPU profiles go, and what is said about them: the output
  * file (opened before sampling, so a bad -o costs nothing), the --all
- * directory, the text or --json summary, and `go tool pprof`.
+ * directory, the text or --json summary.
  *
- * Files are opened as the agent path opens them: a new file is created
- * 0600 without following links; an existing one is reused only when it is
- * a regular file of ours; a temporary one is made with mkostemp in $TMPDIR.
+ * Files are opened, and removed after a failure, by the one rule of
+ * outfile.c, as trace and pprof's files from an agent are.
  */
 #include "profile_int.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "godur.h"
@@ -26,81 +23,6 @@
 #include "pprof.h"
 
 #define TOP_TEXT	10
-
-static int open_named(const char *named, struct gs_pout *f, struct gs_err *err)
-{
-	const int base = O_WRONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW;
-	struct stat st;
-	int e;
-
-	f->fd = open(named, base | O_CREAT | O_EXCL, 0600);
-	if (f->fd >= 0) {
-		f->created = true;
-		return 0;
-	}
-	if (errno != EEXIST)
-		goto fail;
-	f->fd = open(named, base | O_NONBLOCK);
-	if (f->fd < 0 || fstat(f->fd, &st) < 0)
-		goto fail;
-	if (!S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
-		close(f->fd);
-		f->fd = -1;
-		return gs_errf(err, EPERM, "%s: refusing to write: not a regular file owned by you",
-			       named);
-	}
-	if (fcntl(f->fd, F_SETFL, 0) < 0 || ftruncate(f->fd, 0) < 0)
-		goto fail;
-	return 0;
-fail:
-	e = errno;
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-	if (e == ELOOP)
-		return gs_errf(err, ELOOP, "%s: refusing to follow a symbolic link", named);
-	return gs_errf(err, e, "%s: %s", named, strerror(e));
-}
-
-int gs_pout_open(const char *named, struct gs_pout *f, struct gs_err *err)
-{
-	const char *dir = getenv("TMPDIR");
-
-	memset(f, 0, sizeof(*f));
-	f->fd = -1;
-	if (named && strcmp(named, "-") == 0) {
-		snprintf(f->path, sizeof(f->path), "-");
-		f->fd = dup(STDOUT_FILENO);
-		if (f->fd < 0)
-			return gs_errf(err, errno, "stdout: %s", strerror(errno));
-		f->is_stdout = true;
-		return 0;
-	}
-	if (named) {
-		if (strlen(named) >= sizeof(f->path))
-			return gs_errf(err, ENAMETOOLONG, "%s: name too long", named);
-		strcpy(f->path, named);
-		return open_named(named, f, err);
-	}
-	if (!dir || !*dir)
-		dir = "/tmp";
-	if (snprintf(f->path, sizeof(f->path), "%s/cpu_profileXXXXXX", dir) >= (int)sizeof(f->path))
-		return gs_errf(err, ENAMETOOLONG, "TMPDIR too long");
-	f->fd = mkostemp(f->path, O_CLOEXEC);
-	if (f->fd < 0)
-		return gs_errf(err, errno, "%s: %s", f->path, strerror(errno));
-	f->temp = f->created = true;
-	return 0;
-}
-
-void gs_pout_close(struct gs_pout *f, bool failed)
-{
-	if (f->fd >= 0)
-		close(f->fd);
-	f->fd = -1;
-	if (failed && f->created)
-		unlink(f->path);
-}
 
 int gs_pout_dir(const char *dir, struct gs_err *err)
 {
@@ -120,17 +42,14 @@ int gs_pout_dir(const char *dir, struct gs_err *err)
 	return 0;
 }
 
-int gs_pout_write(struct gs_pout *f, struct gs_pproc *p, struct gs_err *err)
+int gs_pout_write(struct gs_outfile *f, struct gs_pproc *p, struct gs_err *err)
 {
-	struct stat st;
-
 	if (gs_pprof_write(p->prof, f->fd, err) < 0)
 		return -1;
-	if (!f->is_stdout && fsync(f->fd) < 0 && errno != EINVAL)
-		return gs_errf(err, errno, "%s: %s", f->path, strerror(errno));
-	if (!f->is_stdout && fstat(f->fd, &st) == 0)
-		p->file_bytes = (uint64_t)st.st_size;
 	snprintf(p->file, sizeof(p->file), "%s", f->path);
+	if (gs_outfile_finish(f, err) < 0)
+		return -1;
+	p->file_bytes = f->is_stdout ? 0 : f->bytes;
 	p->written = true;
 	return 0;
 }
@@ -138,8 +57,7 @@ int gs_pout_write(struct gs_pout *f, struct gs_pproc *p, struct gs_err *err)
 int gs_pout_write_in_dir(const char *dir, struct gs_pproc *p, struct gs_err *err)
 {
 	char path[PATH_MAX], name[GS_COMM_MAX];
-	struct gs_pout f;
-	int rc;
+	struct gs_outfile f;
 
 	/* The name comes from the process: keep it to a safe file name. */
 	snprintf(name, sizeof(name), "%s", p->name);
@@ -150,11 +68,13 @@ int gs_pout_write_in_dir(const char *dir, struct gs_pproc *p, struct gs_err *err
 	if (snprintf(path, sizeof(path), "%s/cpu.%d.%s.pb.gz", dir, p->pid,
 		     name[0] && name[0] != '.' ? name : "_") >= (int)sizeof(path))
 		return gs_errf(err, ENAMETOOLONG, "%s: name too long", dir);
-	if (gs_pout_open(path, &f, err) < 0)
+	if (gs_outfile_open(path, "cpu_profile", &f, err) < 0)
 		return -1;
-	rc = gs_pout_write(&f, p, err);
-	gs_pout_close(&f, rc < 0);
-	return rc;
+	if (gs_pout_write(&f, p, err) < 0) {
+		gs_outfile_close(&f, true);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- summaries ---- */
@@ -328,55 +248,4 @@ int gs_pout_summary(const struct gs_psession *s)
 		fprintf(f, "%zu profiles in %s, %llu lost samples\n", s->nprocs, dur,
 			(unsigned long long)lost);
 	return GS_EXIT_OK;
-}
-
-/* ---- go tool pprof ---- */
-
-bool gs_pout_go_on_path(void)
-{
-	const char *path = getenv("PATH");
-	char buf[PATH_MAX];
-
-	if (!path || !*path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	while (*path) {
-		const char *c = strchr(path, ':');
-		size_t n = c ? (size_t)(c - path) : strlen(path);
-
-		if (n == 0) {
-			if (access("go", X_OK) == 0)
-				return true;
-		} else if (n + 4 < sizeof(buf)) {
-			memcpy(buf, path, n);
-			memcpy(buf + n, "/go", 4);
-			if (access(buf, X_OK) == 0)
-				return true;
-		}
-		path += n + (c ? 1 : 0);
-	}
-	return false;
-}
-
-int gs_pout_launch(const char *file)
-{
-	char *argv[] = { "go", "tool", "pprof", (char *)file, NULL };
-	pid_t pid;
-	int status;
-
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0)
-		return gs_error(GS_EXIT_ERROR, "fork: %s", strerror(errno));
-	if (pid == 0) {
-		execvp("go", argv);
-		fprintf(stderr, "goscope: go: %s\n", strerror(errno));
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return gs_error(GS_EXIT_ERROR, "waitpid: %s", strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return GS_EXIT_OK;
-	return gs_error(GS_EXIT_ERROR, "go tool pprof failed");
 }

@@ -27,6 +27,7 @@
 #include "bpfload.h"
 #include "godur.h"
 #include "golist.h"
+#include "gotool.h"
 #include "output.h"
 #include "pprof.h"
 
@@ -69,7 +70,7 @@ struct run {
 	unsigned nq;
 	bool q_overflow;
 	int pidfd;
-	struct gs_pout out;
+	struct gs_outfile out;
 };
 
 /* Maps sized for the run: about one distinct stack per sample at most. */
@@ -245,11 +246,10 @@ static void run_free(struct run *r)
 	free(r);
 }
 
-/* An error after the output file was opened: it goes, unless it was there before. */
+/* An error after the output file was opened: it goes, -o's too (it holds no profile). */
 static int fail(struct run *r, int code, const char *msg)
 {
-	if (r->out.fd >= 0)
-		gs_pout_close(&r->out, true);
+	gs_outfile_close(&r->out, true);
 	return gs_error(code, "%s: %s", r->s.req->cmd, msg);
 }
 
@@ -280,7 +280,7 @@ static int prepare(struct run *r)
 	}
 	if (q->out && strcmp(q->out, "-") == 0 && gs_opts.json)
 		return gs_usage_error(q->cmd, "-o - and --json cannot share stdout");
-	if (gs_pout_open(q->out, &r->out, &err) < 0)
+	if (gs_outfile_open(q->out, "cpu_profile", &r->out, &err) < 0)
 		return gs_error(GS_EXIT_ERROR, "%s: %s", q->cmd, err.msg);
 	r->s.to_stdout = r->out.is_stdout;
 	return GS_EXIT_OK;
@@ -365,16 +365,17 @@ static int finish(struct run *r)
 	} else {
 		if (gs_pout_write(&r->out, r->s.procs[0], &err) < 0)
 			return fail(r, GS_EXIT_ERROR, err.msg);
-		gs_pout_close(&r->out, false);
 	}
 	r->s.twritten_ns = clock_ns(CLOCK_MONOTONIC);
 	r->s.cpu_ns[3] = self_cpu_ns();
 	if (gs_pout_summary(&r->s) != GS_EXIT_OK)
 		rc = GS_EXIT_ERROR;
 	launch = !q->all && !q->no_launch && !gs_opts.json && !r->s.to_stdout && rc == GS_EXIT_OK &&
-		 gs_pout_go_on_path();
+		 gs_go_on_path();
 	if (launch) {
-		rc = gs_pout_launch(r->s.procs[0]->file);
+		char *argv[] = { "go", "tool", "pprof", r->s.procs[0]->file, NULL };
+
+		rc = gs_go_tool(argv);
 		if (r->out.temp)
 			unlink(r->out.path);
 	}

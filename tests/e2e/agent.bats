@@ -677,6 +677,292 @@ while True:
 	[[ $output == *$'\nnum-gc: '* ]]
 }
 
+# A fake agent's per-connection script that sends one byte a second until
+# the client leaves (issue 16 item 6): never silent long enough for an idle
+# limit. setgc's ten argument bytes are read first, so that only a close
+# ends it.
+DRIP='
+import select
+try:
+    while True:
+        c.sendall(b"x")
+        r, _, _ = select.select([c], [], [], 1)
+        if r and not c.recv(64):
+            break
+except OSError:
+    pass'
+
+# elapsed_ms T0: milliseconds since T0 (date +%s%N)
+elapsed_ms() {
+	echo $((($(date +%s%N) - $1) / 1000000))
+}
+
+@test "an agent that drips a byte a second: each command ends by its deadline, default or --timeout" {
+	start_fake_agent "$DRIP"
+	local a="127.0.0.1:$FAKE_PORT" t0 ms
+	# the small replies' own deadlines: memstats 5 s, version and stats 3 s
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" memstats "$a"
+	ms=$(elapsed_ms "$t0")
+	echo "memstats: $status after $ms ms: $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: agent at $a did not finish its reply within 5s ("*" bytes so far)" ]]
+	[ "$ms" -ge 4900 ] && [ "$ms" -lt 9000 ]
+	local cmd
+	for cmd in version "agent stats"; do
+		t0=$(date +%s%N)
+		# shellcheck disable=SC2086
+		run --separate-stderr timeout 30 "$GOSCOPE" $cmd "$a"
+		ms=$(elapsed_ms "$t0")
+		echo "$cmd: $status after $ms ms: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == "Error: agent at $a did not finish its reply within 3s ("* ]]
+		[ "$ms" -ge 2900 ] && [ "$ms" -lt 7000 ]
+	done
+	# --timeout sets it for every command, the long ones included
+	local files
+	for cmd in stack gc setgc pprof-heap trace pprof-cpu; do
+		files=()
+		case $cmd in
+		setgc) files=(50) ;;
+		pprof-* | trace) files=(--no-launch -o "$T/out.$cmd") ;;
+		esac
+		t0=$(date +%s%N)
+		run --separate-stderr timeout 30 "$GOSCOPE" "$cmd" "$a" "${files[@]}" --timeout 1500ms
+		ms=$(elapsed_ms "$t0")
+		echo "$cmd: $status after $ms ms: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"agent at $a did not finish its reply within 1.5s ("* ]]
+		[ "$ms" -lt 12000 ]
+		# a partial file is never left behind
+		[ ! -e "$T/out.$cmd" ]
+	done
+	# JSON: a streamed stack (agent stack) ends with the error, still one valid document
+	run --separate-stderr timeout 30 "$GOSCOPE" -j agent stack "$a" --timeout 1500ms
+	[ "$status" -eq 1 ]
+	jq -e '(.reply | test("^x+$")) and (.error | contains("within 1.5s"))' <<<"$output"
+	# stack --json parses the dump, so holds it whole: the error alone
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$a" --timeout 1500ms
+	echo "stack --json: $status $output"
+	[ "$status" -eq 1 ]
+	jq -e '.reply == null and (.error | contains("within 1.5s"))' <<<"$output"
+}
+
+# start_fake_target SCRIPT: a Go process (hello) holding a fake agent's
+# listening socket, with a port file naming it: to goscope, a Go program
+# whose agent runs SCRIPT for each connection (`c` the socket, its command
+# byte read and logged, in hex, to $T/cmds). Sets TARGET (the Go process)
+# and FAKE_PORT.
+start_fake_target() {
+	require_cmd python3 || return 1
+	python3 -c '
+import select, socket, subprocess, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+p = subprocess.Popen([sys.argv[1], "sleep", "120"], pass_fds=[s.fileno()],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+print(s.getsockname()[1], p.pid, flush=True)
+while True:
+    c, _ = s.accept()
+    cmd = c.recv(1)
+    with open(sys.argv[3], "a") as log:
+        log.write(cmd.hex() + "\n")
+    try:
+        exec(sys.argv[2])
+    except OSError:
+        pass
+    c.close()
+' "$HELLO" "$1" "$T/cmds" >"$T/target.out" 2>"$T/target.err" </dev/null 3>&- &
+	BG_PIDS+=("$!")
+	wait_for 10 test -s "$T/target.out"
+	read -r FAKE_PORT TARGET <"$T/target.out"
+	BG_PIDS+=("$TARGET")
+	wait_for 10 gs_pid_runs "$TARGET" "$HELLO"
+	printf '%s' "$FAKE_PORT" >"$GOPS_CONFIG_DIR/$TARGET"
+}
+
+@test "stats and version PID: an agent that drips gives way to the agentless answer, with a note" {
+	start_fake_target "$DRIP"
+	local t0 ms
+	# the list takes it for a live agent: it holds the port its file names
+	run --separate-stderr "$GOSCOPE" list
+	[[ $(grep -E "^$TARGET " <<<"$output") =~ hello\ *\*\  ]]
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" stats "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "stats: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 4 ]
+	[[ ${lines[0]} =~ ^goroutines:\ [0-9]+$ ]]
+	[[ ${lines[2]} =~ ^GOMAXPROCS:\ [0-9]+$ ]]
+	[[ $stderr == "goscope: PID $TARGET: the agent did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within 3s ("*" bytes so far)); reading memory instead" ]]
+	[ "$ms" -lt 10000 ]
+	# --timeout shortens the wait; JSON says where the values came from and why
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stats --timeout 1s "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	[ "$status" -eq 0 ]
+	[ "$ms" -lt 6000 ]
+	jq -e '.source == "agentless" and (.agent_error | contains("within 1s")) and .values.gomaxprocs.value > 0' <<<"$output"
+	# --agent insists: the deadline is an error then
+	run --separate-stderr timeout 30 "$GOSCOPE" stats --agent --timeout 1s "$TARGET"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"did not finish its reply within 1s"* ]]
+	run --separate-stderr "$GOSCOPE" stats --timeout 0s "$TARGET"
+	[ "$status" -eq 2 ]
+	# version PID: the binary's version, after a warning naming the deadline
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" version "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "version: $status after $ms ms; $output; $stderr"
+	[ "$status" -eq 0 ]
+	[ "$output" = "$HELLO: $GOVER" ]
+	[[ $stderr == "goscope: the agent of PID $TARGET did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within 3s ("*"); reading the binary instead" ]]
+	[ "$ms" -lt 10000 ]
+}
+
+@test "memstats, stack, pprof-cpu PID: an agent that drips gives way to the agentless answer at its deadline" {
+	start_fake_target "$DRIP"
+	local t0 ms note="did not answer (agent at 127.0.0.1:$FAKE_PORT did not finish its reply within"
+	# memstats' own deadline, 5 s: the bytes that came are held, never shown
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" memstats "$TARGET"
+	ms=$(elapsed_ms "$t0")
+	echo "memstats: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	# the x the agent sent first would lead the output
+	[[ ${lines[0]} == "alloc: "* ]]
+	[[ $stderr == "goscope: the agent of PID $TARGET $note 5s ("*"); reading the process instead" ]]
+	[ "$ms" -ge 4900 ] && [ "$ms" -lt 12000 ]
+	# stack: 60 s by default, --timeout sets it; the goroutines of the process itself
+	t0=$(date +%s%N)
+	run --separate-stderr timeout 30 "$GOSCOPE" stack "$TARGET" --timeout 1500ms
+	ms=$(elapsed_ms "$t0")
+	echo "stack: $status after $ms ms; stderr: $stderr"
+	[ "$status" -eq 0 ]
+	[[ ${lines[0]} == "goroutine 1 [sleep]:" ]]
+	[[ $output == *"fixtures/hello/main.go"* ]]
+	[[ $stderr == *"the agent of PID $TARGET $note 1.5s ("*"); reading the process instead"* ]]
+	[ "$ms" -lt 10000 ]
+	run --separate-stderr timeout 30 "$GOSCOPE" -j stack "$TARGET" --timeout 1500ms
+	[ "$status" -eq 0 ]
+	jq -e '.goroutines | length > 0' <<<"$output"
+	# --agent insists: the deadline is the error
+	run --separate-stderr timeout 30 "$GOSCOPE" stack --agent "$TARGET" --timeout 1500ms
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"did not finish its reply within 1.5s"* ]]
+	# pprof-cpu: the agent's partial profile removed, then sampled from outside (Ctrl-C ends it)
+	"$GOSCOPE" -j pprof-cpu "$TARGET" --timeout 1500ms -o "$T/cpu.pb.gz" >"$T/cpu.json" 2>"$T/cpu.err" 3>&- &
+	local gpid=$!
+	BG_PIDS+=("$gpid")
+	wait_for 20 grep -q "profiling PID $TARGET (agentless)" "$T/cpu.err" || { cat "$T/cpu.err"; false; }
+	sleep 1
+	kill -INT "$gpid"
+	wait "$gpid"
+	cat "$T/cpu.err"
+	grep -q "the agent of PID $TARGET $note 1.5s (" "$T/cpu.err"
+	jq -e --arg f "$T/cpu.pb.gz" '.agentless == true and .pid != null and .file == $f' "$T/cpu.json"
+	[ "$(head -c 2 "$T/cpu.pb.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+}
+
+# An agent that sends forever (issue 16 item 7).
+ENDLESS='
+chunk = b"\x1f\x8b\x08" + b"z" * (1 << 20)
+try:
+    while True:
+        c.sendall(chunk)
+except OSError:
+    pass'
+
+@test "a trace or profile that never ends is capped (--max-size, default 256M); the file is removed" {
+	start_fake_agent "$ENDLESS"
+	local a="127.0.0.1:$FAKE_PORT" cmd
+	for cmd in trace pprof-heap pprof-cpu; do
+		run --separate-stderr timeout 60 "$GOSCOPE" "$cmd" "$a" --no-launch -o "$T/out" --max-size 8M
+		echo "$cmd: $status: $stderr"
+		[ "$status" -eq 1 ]
+		[[ $stderr == *"Error: agent at $a sent a "*" larger than 8MiB (--max-size): stopped; partial file $T/out removed" ]]
+		[ ! -e "$T/out" ]
+	done
+	# an existing file of ours named by -o is removed too: it held part of a reply
+	echo old >"$T/mine"
+	run --separate-stderr timeout 60 "$GOSCOPE" trace "$a" --no-launch -o "$T/mine" --max-size 1M
+	[ "$status" -eq 1 ]
+	[ ! -e "$T/mine" ]
+	# the default cap, into a temporary file in TMPDIR: nothing is left there
+	run --separate-stderr /usr/bin/time -f '%M' -o "$T/rss" timeout 120 "$GOSCOPE" trace "$a" --no-launch
+	echo "$stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"sent a trace larger than 256MiB (--max-size): stopped; partial file $T/trace"*" removed"* ]]
+	[ -z "$(find "$T" -maxdepth 1 -name 'trace*')" ]
+	echo "peak RSS $(tail -n 1 "$T/rss") KiB"
+	[ "$(tail -n 1 "$T/rss")" -lt 100000 ]
+	# to stdout the cap holds too: exactly the cap is written, then the error
+	run --separate-stderr sh -c '"$1" pprof-heap "$2" -o - --max-size 3M | wc -c' sh "$GOSCOPE" "$a"
+	[ "$output" -eq $((3 << 20)) ]
+	# a small reply (memstats, gc, setgc, stats) is no dump: 4 MiB at most, text or JSON
+	for cmd in memstats gc "agent stats"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr sh -c '"$1" $2 "$3" | wc -c' sh "$GOSCOPE" "$cmd" "$a"
+		echo "$cmd: $output $stderr"
+		[ "$output" -le $((4 << 20)) ]
+		[[ $stderr == "Error: agent at $a sent more than 4194304 bytes" ]]
+	done
+	run --separate-stderr "$GOSCOPE" -j memstats "$a"
+	[ "$status" -eq 1 ]
+	jq -e '.error == "agent reply longer than 4194303 bytes"' <<<"$output"
+	# bad sizes are usage errors; trace has no binary, so no --max-binary
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-size 0
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-size 1.5M
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" trace "$a" --max-binary 1M
+	[ "$status" -eq 2 ]
+}
+
+@test "pprof: the binary is copied from /proc/PID/exe, never asked of the agent; HOST:PORT gets none" {
+	# a profile of a few bytes, and for a binary dump (0x09) a 2 GiB stream
+	start_fake_target '
+if cmd == b"\x09":
+    try:
+        while True:
+            c.sendall(b"\x7fELF" + b"\0" * (1 << 20))
+    except OSError:
+        pass
+else:
+    c.sendall(b"\x1f\x8b\x08fake-profile")'
+	run --separate-stderr timeout 60 "$GOSCOPE" pprof-heap "$TARGET" --no-launch -o "$T/heap" \
+		--binary-output "$T/bin"
+	echo "$output; $stderr"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$T/heap")" = $'\x1f\x8b\x08fake-profile' ]
+	cmp "$T/bin" "$HELLO"
+	[ "$(stat -c %a "$T/bin")" = 600 ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# JSON names both files
+	run --separate-stderr timeout 60 "$GOSCOPE" -j pprof-heap "$TARGET" -o "$T/heap2"
+	jq -e --argjson size "$(stat -c %s "$HELLO")" '.binary_bytes == $size and .file_bytes == 15' <<<"$output"
+	rm -f "$(jq -r .binary <<<"$output")"
+	# --max-binary: a larger binary is not copied, nothing is written; the profile stays
+	run --separate-stderr timeout 60 "$GOSCOPE" pprof-heap "$TARGET" --no-launch -o "$T/heap3" \
+		--binary-output "$T/bin3" --max-binary 1M
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: the binary of PID $TARGET is $(stat -c %s "$HELLO") bytes, larger than 1MiB (--max-binary): not copied" ]]
+	[ ! -e "$T/bin3" ]
+	[ -s "$T/heap3" ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# HOST:PORT names no process: no binary, said on stderr; --binary-output is refused
+	run --separate-stderr timeout 60 "$GOSCOPE" -j pprof-heap "127.0.0.1:$FAKE_PORT" -o "$T/heap4"
+	[ "$status" -eq 0 ]
+	jq -e '.binary == null and .file_bytes == 15' <<<"$output"
+	[[ $stderr == *"127.0.0.1:$FAKE_PORT names no process: no binary copied"* ]]
+	run --separate-stderr "$GOSCOPE" pprof-heap "127.0.0.1:$FAKE_PORT" --binary-output "$T/bin5"
+	[ "$status" -eq 2 ]
+	[ ! -e "$T/bin5" ]
+	[ "$(sort -u "$T/cmds")" = 05 ]
+	# gops would have asked the agent for it: 2 GiB; the byte is never sent
+	! grep -q '^09$' "$T/cmds"
+}
+
 # ---- the list ----
 
 @test "list: '*' for live agents only; --check-agents keeps it for agents that accept" {

@@ -336,6 +336,94 @@ check_nested() {
 		([.roots[].pid] | index($p)) == null' <<<"$output"
 }
 
+# peak_rss CMD...: run CMD, its stdout counted (bytes in T_BYTES), its peak RSS in KiB in T_RSS.
+peak_rss() {
+	/usr/bin/time -f '%M' -o "$BATS_TEST_TMPDIR/rss" timeout 60 "$@" 2>/dev/null |
+		wc -c >"$BATS_TEST_TMPDIR/bytes"
+	T_RSS=$(tail -n 1 "$BATS_TEST_TMPDIR/rss")
+	T_BYTES=$(cat "$BATS_TEST_TMPDIR/bytes")
+}
+
+@test "list, tree --json: a 4 MiB modinfo in 200 processes is rendered once, memory flat, deps capped" {
+	# issue 16 item 9: a C program posing as a Go binary with ~48,000 deps
+	local modbomb=$GS_ROOT/build/tests/modbomb b=$BATS_TEST_TMPDIR/modbomb
+	require_file "$modbomb" /usr/bin/time
+	require_cmd jq python3
+	"$modbomb" -t 120 "$b"
+	[ "$(stat -c %s "$b")" -gt $((4 << 20)) ]
+	local n=0 first
+	for n in $(seq 40); do start_fixture "$b"; done
+	first=$BG_PID
+	local cmd rss40 out40
+	for cmd in list tree; do
+		peak_rss "$GOSCOPE" --json "$cmd"
+		rss40=$T_RSS out40=$T_BYTES
+		for n in $(seq 160); do start_fixture "$b"; done
+		peak_rss "$GOSCOPE" --json "$cmd"
+		echo "$cmd: 40 processes $rss40 KiB, $out40 bytes; 200: $T_RSS KiB, $T_BYTES bytes"
+		# memory does not grow with the processes sharing the binary (was 532 MB at 40)
+		[ "$T_RSS" -lt 100000 ]
+		[ "$T_RSS" -lt $((rss40 + 8192)) ]
+		# output: 2,000 deps a process, not 48,000 (was 249 MB at 40)
+		[ "$T_BYTES" -lt $((200 * 400000)) ]
+		stop_fixtures
+		for n in $(seq 40); do start_fixture "$b"; done
+		first=$BG_PID
+	done
+	# every process of the binary: the same go object, 2,000 deps and the count of the rest
+	run --separate-stderr timeout 60 "$GOSCOPE" --json tree
+	[ "$status" -eq 0 ]
+	jq -e --arg exe "$b" '[.processes[] | select(.exe == $exe) | .go] |
+		length == 40 and (unique | length) == 1 and
+		(.[0].deps | length) == 2000 and .[0].deps_truncated == 46208 and
+		.[0].deps[1999].path == "example.com/modbomb/m001999" and
+		.[0].version == "go1.22.0" and .[0].build.GOOS == "linux"' <<<"$output"
+	run --separate-stderr timeout 60 "$GOSCOPE" --json list --max-deps 5
+	jq -e --argjson p "$first" '.processes[] | select(.pid == $p) | .go |
+		(.deps | length) == 5 and .deps_truncated == 48203' <<<"$output"
+	# --max-deps 0: all of them, still within bounds for the one binary
+	peak_rss "$GOSCOPE" --json list --max-deps 0
+	echo "--max-deps 0, 40 processes: $T_RSS KiB, $T_BYTES bytes"
+	[ "$T_BYTES" -gt $((40 * 4000000)) ]
+	[ "$T_RSS" -lt 200000 ]
+	run --separate-stderr "$GOSCOPE" --json list --max-deps -1
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" tree --max-deps x
+	[ "$status" -eq 2 ]
+	# a binary within the cap: nothing cut, deps_truncated 0
+	start_fixture hello sleep 60
+	run --separate-stderr "$GOSCOPE" --json list
+	jq -e --argjson p "$BG_PID" '.processes[] | select(.pid == $p) | .go |
+		(.deps | length) == 1 and .deps_truncated == 0' <<<"$output"
+}
+
+@test "list, tree --json and --pretty: the streamed document is laid out as one built whole" {
+	require_cmd python3
+	require_fixture hello.stripped
+	start_fixture hello sleep 60
+	start_fixture hello.stripped sleep 60
+	local mode cmd
+	for mode in --json --pretty; do
+		for cmd in list tree; do
+			"$GOSCOPE" "$mode" "$cmd" --max-deps 0 >"$BATS_TEST_TMPDIR/doc" 2>/dev/null
+			# jansson's layout, as Python writes it: 2-space indent, ": ", ",";
+			# \u escapes compared without regard to the case of their hex digits
+			python3 - "$BATS_TEST_TMPDIR/doc" "$mode" <<'PY'
+import json, re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+doc = json.loads(text)
+assert isinstance(doc["processes"], list) and "uninspectable" in doc
+if sys.argv[2] == "--pretty":
+    want = json.dumps(doc, indent=2, ensure_ascii=False)
+else:
+    want = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+norm = lambda t: re.sub(r"\\u[0-9a-fA-F]{4}", lambda m: m.group(0).lower(), t)
+assert norm(text) == norm(want) + "\n", (len(text), len(want))
+PY
+		done
+	done
+}
+
 @test "version -m: the same output as go version -m" {
 	require_cmd go
 	run --separate-stderr "$GOSCOPE" version -m "$FIXTURES/hello"

@@ -414,6 +414,42 @@ start_burn() {
 	[[ $stderr == *"not a directory"* ]]
 }
 
+@test "pprof-cpu -o: the same file rules as the agent's profiles (one place, user/outfile.c)" {
+	start_burn "$CB/cpuburn-1.19.plain" -mode ratio -d 60s
+	SECONDS=0
+	# a hard link to a file of ours, planted where protected_hardlinks=0 lets it be
+	echo keep >"$T/victim"
+	ln "$T/victim" "$T/hard"
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 30s -o "$T/hard"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"$T/hard: refusing to write: it has 2 hard links"* ]]
+	[ "$(cat "$T/victim")" = keep ]
+	# another user's file, and a FIFO (which must not hang the open)
+	echo keep >"$T/other"
+	chown nobody "$T/other"
+	mkfifo "$T/fifo"
+	run --separate-stderr timeout 10 "$GOSCOPE" pprof-cpu "$BURN_PID" -d 30s -o "$T/other"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"$T/other: refusing to write: not a regular file owned by you"* ]]
+	# a FIFO with no reader: ENXIO from the non-blocking open, or refused after it
+	run --separate-stderr timeout 10 "$GOSCOPE" pprof-cpu "$BURN_PID" -d 30s -o "$T/fifo"
+	echo "fifo: $status $stderr"
+	[ "$status" -eq 1 ]
+	[[ $stderr == *"$T/fifo: "* ]]
+	[ "$(cat "$T/other")" = keep ]
+	[[ $output != *Profiling* ]]
+	[ "$SECONDS" -lt 5 ]
+	# a new file is made 0600; a file of ours with one name is reused
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 1s --no-launch -o "$T/new.pb.gz"
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %a "$T/new.pb.gz")" = 600 ]
+	echo old >"$T/mine"
+	chmod 644 "$T/mine"
+	run --separate-stderr "$GOSCOPE" pprof-cpu "$BURN_PID" -d 1s --no-launch -o "$T/mine"
+	[ "$status" -eq 0 ]
+	[ "$(head -c 2 "$T/mine" | od -An -tx1 | tr -d ' ')" = 1f8b ]
+}
+
 @test "pprof-cpu: without BPF privileges or without perf events: exit 3 with the reason" {
 	start_burn "$CB/cpuburn-1.19.plain" -mode ratio -d 60s
 	run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups \

@@ -26,6 +26,10 @@ setup() {
 
 teardown() {
 	stop_fixtures
+	# a test that lowered fs.protected_hardlinks puts it back
+	if [ -n "${HARDLINKS_WAS:-}" ]; then
+		sysctl -qw fs.protected_hardlinks="$HARDLINKS_WAS"
+	fi
 	rm -rf "$T" "$VICTIM"
 }
 
@@ -59,6 +63,37 @@ start_demo() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"not a regular file owned by you"* ]]
 	[ "$(cat "$T/heap.pprof")" = theirs ]
+}
+
+@test "-o at a hard link to a root file, planted where protected_hardlinks=0, is refused; the file is untouched" {
+	start_demo
+	# a root-owned private file in a directory the other user may pass through
+	mkdir -m 0755 "$T/rootdir"
+	echo precious >"$T/rootdir/victim"
+	chmod 0600 "$T/rootdir/victim"
+	HARDLINKS_WAS=$(sysctl -n fs.protected_hardlinks)
+	# with the protection on (the default), the link cannot even be made
+	sysctl -qw fs.protected_hardlinks=1
+	run as_evil ln "$T/rootdir/victim" "$T/heap.pprof"
+	[ "$status" -ne 0 ]
+	sysctl -qw fs.protected_hardlinks=0
+	as_evil ln "$T/rootdir/victim" "$T/heap.pprof"
+	sysctl -qw fs.protected_hardlinks="$HARDLINKS_WAS"
+	[ "$(stat -c '%h %U' "$T/heap.pprof")" = "2 root" ]
+	local cmd
+	for cmd in pprof-heap trace; do
+		run "$GOSCOPE" "$cmd" "$DEMO_PID" -o "$T/heap.pprof" --no-launch
+		echo "$output"
+		[ "$status" -eq 1 ]
+		[[ "$output" == *"$T/heap.pprof: refusing to write: it has 2 hard links"* ]]
+		[ "$(cat "$T/rootdir/victim")" = precious ]
+		[ "$(stat -c %h "$T/rootdir/victim")" = 2 ]
+	done
+	# --binary-output is opened the same way
+	run "$GOSCOPE" pprof-heap "$DEMO_PID" -o "$T/mine.pprof" --binary-output "$T/heap.pprof" --no-launch
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"refusing to write: it has 2 hard links"* ]]
+	[ "$(cat "$T/rootdir/victim")" = precious ]
 }
 
 @test "-o at a FIFO is refused without blocking" {

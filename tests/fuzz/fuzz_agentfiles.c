@@ -3,8 +3,9 @@
  * What agent discovery reads from a target that any user controls: its
  * environment (/proc/PID/environ), a port file's content, a passwd file in
  * its root; and what a user types: agent addresses, setgc arguments, Go
- * durations. The first byte selects the parser.
+ * durations and sizes. The first byte selects the parser.
  */
+#include "bytesize.h"
 #include "client.h"
 #include "godur.h"
 #include "portfile.h"
@@ -66,8 +67,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			gs_agent_addr_parse(&a, s, &err);
 		else if (data[0] % 6 == 4)
 			gs_agent_parse_gc_percent(s, &v, &err);
-		else
+		else {
 			durations(s);
+			gs_parse_size(s, UINT64_MAX, &mem, &err);
+		}
 		free(s);
 		break;
 	}

@@ -40,25 +40,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#define TOOL "elfbomb"
+#include "sleeper.h"
+
 #define PAGE 4096u
 #define CODE_VADDR 0x400000ull
 #define DATA_OFF (2 * PAGE)
 #define DATA_VADDR 0x10000000ull
 #define STR_LEN 100		/* a string header's len: in both scans' ranges */
 #define MAX_SEGS 63
-
-__attribute__((format(printf, 1, 2), noreturn))
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "elfbomb: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
-}
 
 static uint64_t size_arg(const char *s)
 {
@@ -95,25 +85,6 @@ static void pwrite_all(int fd, const void *p, size_t n, uint64_t off)
 		n -= (size_t)w;
 		off += (uint64_t)w;
 	}
-}
-
-/* nanosleep(&ts, NULL); exit(0) — with ts right after the code. */
-static size_t put_code(uint8_t *p, uint64_t secs)
-{
-	static const uint8_t code[] = {
-		0xb8, 0x23, 0x00, 0x00, 0x00,			/* mov eax, 35 (nanosleep) */
-		0x48, 0x8d, 0x3d, 0x14, 0x00, 0x00, 0x00,	/* lea rdi, [rip + 20] */
-		0x31, 0xf6,					/* xor esi, esi */
-		0x0f, 0x05,					/* syscall */
-		0xb8, 0x3c, 0x00, 0x00, 0x00,			/* mov eax, 60 (exit) */
-		0x31, 0xff,					/* xor edi, edi */
-		0x0f, 0x05,					/* syscall */
-	};
-	uint64_t ts[2] = { secs, 0 };
-
-	memcpy(p, code, sizeof(code));
-	memcpy(p + 32, ts, sizeof(ts));	/* 12 + 20 = 32 */
-	return 48;
 }
 
 int main(int argc, char **argv)
@@ -160,17 +131,7 @@ int main(int argc, char **argv)
 	stride = (size + PAGE + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
 	last = DATA_VADDR + (uint64_t)(nseg - 1) * stride;
 
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = CODE_VADDR + PAGE;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(Elf64_Phdr);
+	put_ehdr(eh, CODE_VADDR + PAGE);
 
 	nph = 0;
 	ph[nph++] = (Elf64_Phdr){ .p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,

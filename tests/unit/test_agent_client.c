@@ -400,16 +400,36 @@ static void test_default_timeouts(void **state)
 {
 	struct gs_agent_timeouts t;
 
+	static const struct {
+		int cmd, total_ms;
+	} deadline[] = {
+		{ GS_AGENT_STATS, 3000 }, { GS_AGENT_VERSION, 3000 },
+		{ GS_AGENT_MEMSTATS, 5000 }, { GS_AGENT_SETGC, 5000 },
+		{ GS_AGENT_GC, 10000 }, { GS_AGENT_STACK, 60000 },
+		{ GS_AGENT_HEAP_PROFILE, 60000 }, { GS_AGENT_TRACE, 60000 },
+		{ GS_AGENT_CPU_PROFILE, 90000 }, { GS_AGENT_BINARY_DUMP, 120000 },
+	};
+
 	gs_agent_default_timeouts(GS_AGENT_STACK, &t);
 	assert_int_equal(t.connect_ms, 3000);
 	assert_int_equal(t.idle_ms, 10000);
-	assert_int_equal(t.total_ms, 0);
 	assert_true(t.max_bytes == 0);
 	/* Longer than the agent's own fixed sampling time. */
 	gs_agent_default_timeouts(GS_AGENT_CPU_PROFILE, &t);
 	assert_true(t.idle_ms > 30000);
 	gs_agent_default_timeouts(GS_AGENT_TRACE, &t);
 	assert_true(t.idle_ms > 5000);
+	/* Every command has a deadline for its whole reply (issue 16 item 6). */
+	for (size_t i = 0; i < sizeof(deadline) / sizeof(deadline[0]); i++) {
+		gs_agent_default_timeouts(deadline[i].cmd, &t);
+		assert_int_equal(t.total_ms, deadline[i].total_ms);
+		assert_true(t.total_ms >= t.idle_ms || deadline[i].total_ms <= 10000);
+	}
+	/* The fixed sampling time fits under the deadline with room to send. */
+	gs_agent_default_timeouts(GS_AGENT_CPU_PROFILE, &t);
+	assert_true(t.total_ms >= 30000 + 30000);
+	gs_agent_default_timeouts(GS_AGENT_TRACE, &t);
+	assert_true(t.total_ms >= 5000 + 30000);
 }
 
 /* ---- against fake agents -------------------------------------------------- */
@@ -518,26 +538,57 @@ static void test_silent_agent(void **state)
 	assert_true(ms >= 1490 && ms < 3000);
 }
 
-/* A reply that trickles forever is cut by the total limit. */
-static void test_total_limit(void **state)
+/*
+ * Ask a fake agent that sends a byte every 100 ms for cmd's reply, with
+ * limits t (NULL: cmd's defaults): the call must fail with ETIMEDOUT and
+ * a message naming want; returns how long it took, what came in buf.
+ */
+static int64_t drip_call(int cmd, const struct gs_agent_timeouts *t, const char *want,
+			 char *buf, size_t sz)
 {
 	struct fake f = { .mode = FAKE_DRIP };
-	struct gs_agent_timeouts t = { .idle_ms = 5000, .total_ms = 500 };
 	struct gs_err err = { 0 };
 	struct gs_agent_addr a;
-	char buf[256];
 	int64_t t0, ms;
 
 	fake_start(&f);
 	a = local(f.port);
 	t0 = now_ms();
-	assert_int_equal(gs_agent_call_buf(&a, GS_AGENT_STACK, 0, buf, sizeof(buf), &t, &err), -1);
+	assert_int_equal(gs_agent_call_buf(&a, cmd, 0, buf, sz, t, &err), -1);
 	ms = now_ms() - t0;
 	fake_stop(&f);
 	assert_int_equal(err.code, ETIMEDOUT);
-	assert_non_null(strstr(err.msg, "did not finish its reply within 500ms"));
+	if (!strstr(err.msg, want))
+		fail_msg("\"%s\" does not say \"%s\"", err.msg, want);
+	return ms;
+}
+
+/* A reply that trickles forever is cut by the total limit. */
+static void test_total_limit(void **state)
+{
+	struct gs_agent_timeouts t = { .idle_ms = 5000, .total_ms = 500 };
+	char buf[256];
+	int64_t ms = drip_call(GS_AGENT_STACK, &t, "did not finish its reply within 500ms", buf,
+			       sizeof(buf));
+
 	assert_true(strlen(buf) >= 3);
 	assert_true(ms >= 490 && ms < 2000);
+}
+
+/*
+ * A byte every 100 ms never trips the idle limit; with no limits given,
+ * the command's own deadline ends it (stats: 3 s), and the bytes that came
+ * are counted in the message.
+ */
+static void test_drip_default_deadline(void **state)
+{
+	char buf[256];
+	int64_t ms = drip_call(GS_AGENT_STATS, NULL, "did not finish its reply within 3s (", buf,
+			       sizeof(buf));
+
+	assert_true(strlen(buf) >= 20);
+	if (ms < 2990 || ms > 6000)
+		fail_msg("ended after %lld ms, want about 3000", (long long)ms);
 }
 
 static void test_closes_at_once(void **state)
@@ -1429,6 +1480,7 @@ int main(void)
 		cmocka_unit_test(test_request_bytes),
 		cmocka_unit_test(test_silent_agent),
 		cmocka_unit_test(test_total_limit),
+		cmocka_unit_test(test_drip_default_deadline),
 		cmocka_unit_test(test_closes_at_once),
 		cmocka_unit_test(test_gc_reply),
 		cmocka_unit_test(test_byte_cap),

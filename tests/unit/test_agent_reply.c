@@ -256,6 +256,12 @@ static void test_silence(void **state)
 	assert_int_equal(err.code, ETIMEDOUT);
 	assert_string_equal(err.msg,
 			    "agent at pipe did not finish its reply within 200ms (1 bytes so far)");
+
+	/* Not a byte within the deadline: said as the silence it is. */
+	t = (struct gs_agent_timeouts){ .idle_ms = 10000, .total_ms = 150 };
+	assert_int_equal(gs_agent_read_reply(p[0], GS_AGENT_STACK, &t, NULL, "pipe", &err), -1);
+	assert_int_equal(err.code, ETIMEDOUT);
+	assert_string_equal(err.msg, "agent at pipe sent nothing for 150ms");
 	close(p[0]);
 	close(p[1]);
 }

@@ -805,6 +805,27 @@ static void test_agent_linked_modinfo(void **state)
 	/* bounded by len: what lies past it is not read */
 	assert_false(gs_agent_linked_modinfo("dep\tgithub.com/google/gops\n", 10));
 	assert_false(gs_agent_linked(NULL));
+	/* a name in another field or line first, the real line after it */
+	assert_true(LINKED("build\tx=github.com/google/gops\n=>\tgithub.com/google/gops\tv1\t\n"
+			   "dep\tgithub.com/google/gopsutil github.com/google/gops\tv1\t\n"
+			   "dep\tgithub.com/google/gops\tv0.3.28\t\n"));
+	assert_false(LINKED("dep\tx\tgithub.com/google/gops\tgithub.com/google/gops\n"));
+	/* the name cut by the end of the text, and as the whole text */
+	assert_false(LINKED("dep\tgithub.com/google/gop"));
+	assert_false(LINKED("github.com/google/gops"));
+	/* 48,000 deps with the agent last, or not at all: the same answers */
+	{
+		size_t cap = 48000 * 64 + 128, n = 0;
+		char *t = malloc(cap);
+
+		assert_non_null(t);
+		for (int i = 0; i < 48000; i++)
+			n += (size_t)snprintf(t + n, cap - n, "dep\texample.com/m%06d\tv1.0.0\t\n", i);
+		assert_false(gs_agent_linked_modinfo(t, n));
+		n += (size_t)snprintf(t + n, cap - n, "dep\texample.com/goscope/agent\tv0.0.0\t\n");
+		assert_true(gs_agent_linked_modinfo(t, n));
+		free(t);
+	}
 #undef LINKED
 }
 

@@ -2,13 +2,15 @@
 /*
  * Durations: Go's time.ParseDuration and Duration.String, ps' elapsed time,
  * and the one reading of every duration option (a Go duration or plain
- * seconds, negative or out of range refused with a clear error).
+ * seconds, negative or out of range refused with a clear error); sizes
+ * (bytesize: 256M, 1GiB) beside them.
  */
 #include "testlib.h"
 
 #include <errno.h>
 #include <string.h>
 
+#include "bytesize.h"
 #include "godur.h"
 
 /* ---- Go durations (time.ParseDuration) ---- */
@@ -65,6 +67,55 @@ static void test_go_duration(void **state)
 	assert_int_equal(gs_parse_period("5x", &ns, &err), -1);
 	assert_int_equal(gs_parse_period("99999999999999", &ns, &err), -1);
 	assert_int_equal(gs_parse_period("", &ns, &err), -1);
+}
+
+/* ---- sizes (--max-size, --max-binary) ---- */
+
+static void test_size(void **state)
+{
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} good[] = {
+		{ "1", 1 }, { "65536", 65536 }, { "4K", 4096 }, { "4k", 4096 }, { "4KiB", 4096 },
+		{ "4kb", 4096 }, { "4KB", 4096 }, { "256M", 256u << 20 }, { "1GiB", 1u << 30 },
+		{ "2T", 2ull << 40 }, { "100B", 100 }, { "4Mi", 4u << 20 }, { "18446744073709551615", UINT64_MAX },
+	};
+	static const char *const bad[] = { "", "0", "0K", "-1", "+1", " 1", "1 ", "1.5M", "1X",
+					   "1MiBB", "1b", "K", "1e3", "0x10" };
+	struct gs_err err = { 0 };
+	char b[32];
+	uint64_t v;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		if (gs_parse_size(good[i].s, UINT64_MAX, &v, &err))
+			fail_msg("\"%s\": %s", good[i].s, err.msg);
+		if (v != good[i].v)
+			fail_msg("\"%s\": got %llu", good[i].s, (unsigned long long)v);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (gs_parse_size(bad[i], UINT64_MAX, &v, &err) == 0)
+			fail_msg("accepted \"%s\"", bad[i]);
+	/* Overflow in the digits or by the unit, and over the caller's limit. */
+	assert_int_equal(gs_parse_size("18446744073709551616", UINT64_MAX, &v, &err), -1);
+	assert_int_equal(err.code, ERANGE);
+	assert_int_equal(gs_parse_size("16777216T", UINT64_MAX, &v, &err), -1);
+	assert_int_equal(err.code, ERANGE);
+	assert_int_equal(gs_parse_size("2G", 1u << 30, &v, &err), -1);
+	assert_int_equal(err.code, ERANGE);
+	assert_string_equal(err.msg, "size \"2G\" is larger than 1GiB");
+	assert_int_equal(gs_parse_size("1G", 1u << 30, &v, &err), 0);
+
+	gs_fmt_size(256u << 20, b, sizeof(b));
+	assert_string_equal(b, "256MiB");
+	gs_fmt_size(1u << 30, b, sizeof(b));
+	assert_string_equal(b, "1GiB");
+	gs_fmt_size(1536, b, sizeof(b));
+	assert_string_equal(b, "1536 bytes");
+	gs_fmt_size(1, b, sizeof(b));
+	assert_string_equal(b, "1 byte");
+	gs_fmt_size(3u << 10, b, sizeof(b));
+	assert_string_equal(b, "3KiB");
 }
 
 static void fmt(int64_t ns, const char *want)
@@ -228,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_go_duration),
 		cmocka_unit_test(test_go_duration_string),
+		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_option_duration),
 		cmocka_unit_test(test_period),
 	};
