@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "arm64scan.h"
-#include "pclntab_int.h"	/* gs_pcln_ftab: one pass over the table for every name */
+#include "pclntab_int.h"	/* gs_pcln_func_span: one pass over the table for every name */
 #include "x86scan.h"
 
 /* ---- decoded functions ---- */
@@ -58,20 +58,14 @@ static void resolve(struct ctx *c)
 		return;
 	for (uint64_t i = 0; i < t->nfunc && i < GS_PCLN_MAX_NFUNC; i++) {
 		const char *name = gs_pcln_name(t, i), *const *w;
-		uint64_t entry, next, size;
+		uint64_t entry, size;
 		struct gs_func *f;
 
 		if (!name || strncmp(name, "runtime.", 8) != 0)
 			continue;
 		w = bsearch(name, wanted, NWANTED, sizeof(wanted[0]), cmp_name);
-		if (!w || !gs_pcln_ftab(t, i, &entry, NULL) || !gs_pcln_ftab(t, i + 1, &next, NULL))
+		if (!w || !gs_pcln_func_span(t, i, &entry, &size))
 			continue;
-		size = next >= entry ? next - entry : 0;
-		if (t->ver >= GS_PCLN_118) {
-			if (!gs_fits(t->text, entry, UINT64_MAX))
-				continue;
-			entry += t->text;
-		}
 		f = &c->at[w - wanted];
 		if (!f->entry || size > f->size) {
 			f->entry = entry;
