@@ -206,6 +206,9 @@ void watch_fini(struct watch *w);
 bool watch_filter_ok(const struct watch *w, const struct watch_start *s);
 /* Remember a shown process (lock held); -1 when out of memory. */
 int watch_live_add(struct watch *w, const struct watch_start *s, bool shown);
+/* The exit line of a shown process l, as seen by src at ts_ns. */
+void watch_exit_of(const struct watch_live *l, enum watch_src src, uint64_t ts_ns,
+		   struct watch_exit *e);
 
 /* watch_lost.c. Lost events (the kernel's count, and ours when the queue
  * overflowed): print a line for each increase since the last call. */

@@ -86,6 +86,20 @@ int watch_live_add(struct watch *w, const struct watch_start *s, bool shown)
 	return 0;
 }
 
+void watch_exit_of(const struct watch_live *l, enum watch_src src, uint64_t ts_ns,
+		   struct watch_exit *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->src = src;
+	e->pid = l->pid;
+	e->ppid = l->ppid;
+	e->has_uid = l->has_uid;
+	e->uid = l->uid;
+	snprintf(e->name, sizeof(e->name), "%s", l->name);
+	e->ts_ns = ts_ns;
+	e->start_ns = l->start_ns;
+}
+
 /* ---- applying events, in each PID's order (lock held) ---- */
 
 static void apply_exec(struct watch *w, const struct gs_exec_event *ev, struct watch_start *s)

@@ -54,16 +54,8 @@ void watch_prune(struct watch *w)
 			continue;
 		wmap_del(&w->live, (uint64_t)l->pid);
 		if (l->shown) {
-			memset(&e, 0, sizeof(e));
-			e.src = l->src;
-			e.pid = l->pid;
-			e.ppid = l->ppid;
-			e.has_uid = l->has_uid;
-			e.uid = l->uid;
-			snprintf(e.name, sizeof(e.name), "%s", l->name);
+			watch_exit_of(l, l->src, watch_now_ns(), &e);
 			e.missed = true;
-			e.ts_ns = watch_now_ns();
-			e.start_ns = l->start_ns;
 			watch_out_exit(w, &e);
 			w->n_missed_exit++;
 		}
