@@ -21,6 +21,10 @@ CG_DIRS=()
 start_watch() {
 	WOUT=$BATS_TEST_TMPDIR/watch.out
 	WERR=$BATS_TEST_TMPDIR/watch.err
+	# Empty them first: the child truncates them only after the fork, and a
+	# wait_for meanwhile must not find an earlier watch's line.
+	: >"$WOUT"
+	: >"$WERR"
 	"$GOSCOPE" watch "$@" >"$WOUT" 2>"$WERR" 3>&- &
 	WPID=$!
 	if ! wait_for 20 grep -qE 'watch: (watching|polling)' "$WERR"; then
