@@ -15,9 +15,8 @@
 # /dev/null. Benchmarks print figures; they never pass or fail on time.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 TIMEIT=$BUILD/bench/timeit
 CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}

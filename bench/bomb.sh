@@ -17,9 +17,8 @@
 # Benchmarks print figures; they never pass or fail on time.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 TIMEIT=$BUILD/bench/timeit
 ELFBOMB=$root/build/tests/elfbomb
@@ -27,7 +26,7 @@ RUNS=${1:-5}
 TIMEOUT=${TIMEOUT:-300}
 read -r -a BOMBS <<<"${BOMBS:-bomb32 bomb128 bomb-sparse bomb-symtab}"
 
-[ "$(id -u)" -eq 0 ] || { echo "bomb.sh: needs root (stats, probe)" >&2; exit 3; }
+need_root "stats, probe"
 [ -x "$TIMEIT" ] && [ -x "$ELFBOMB" ] && [ -x "$GOSCOPE" ] ||
 	make -s -C "$root" "$BUILD/bench/timeit" build/tests/elfbomb "$BUILD/goscope" >/dev/null
 

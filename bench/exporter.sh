@@ -26,9 +26,8 @@
 # RUNS (default 2) repeats everything, so the spread shows.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 FIX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 SCRAPES=${1:-200}

@@ -13,9 +13,8 @@
 #   BUILD=build RUNS=5 SECS=4 bench/probe.sh
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-5}
 SECS=${SECS:-4}
 G=$BUILD/goscope
@@ -23,24 +22,14 @@ FX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-[ "$(id -u)" -eq 0 ] || { echo "probe.sh: needs root" >&2; exit 3; }
+need_root
 [ -x "$G" ] && [ -x "$BUILD/bench/probehit" ] ||
 	make -s -C "$root" BUILD="$BUILD" "$BUILD/goscope" "$BUILD/bench/probehit" >/dev/null
 [ -x "$FX/gcload" ] || { echo "probe.sh: build the fixtures first (make fixtures)" >&2; exit 1; }
 
-# waitfor CMD...: poll for up to 20 s.
-waitfor() {
-	local i
-	for i in $(seq 400); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "probe.sh: timed out waiting for: $*" >&2
-	cat "$tmp/out" "$tmp/perr" >&2 2>/dev/null || true
-	exit 1
-}
+# What waitfor shows when it times out.
+waitfor_failed() { cat "$tmp/out" "$tmp/perr" >&2 2>/dev/null || true; }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 field() { sed -n "s/^done .*\\b$1=\\([0-9]*\\).*/\\1/p" "$2"; }
 
 # one MODE ARGS...: a gcload run of SECS seconds; MODE none | probe | probe-g.

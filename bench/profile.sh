@@ -22,9 +22,8 @@ set -euo pipefail
 # Killed background jobs are expected: no job-control notices.
 set +m
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 RUNS=${RUNS:-5}
 SECS=${SECS:-10}
 G=$BUILD/goscope
@@ -42,22 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ "$(id -u)" -eq 0 ] || { echo "profile.sh: needs root" >&2; exit 3; }
+need_root
 [ -x "$G" ] || make -s -C "$root" BUILD="$BUILD" "$BUILD/goscope" >/dev/null
 [ -x "$FX/gcload" ] && [ -x "$FX/cpuburn/cpuburn-1.19.plain" ] ||
 	{ echo "profile.sh: build the fixtures first (make fixtures)" >&2; exit 1; }
-
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
-waitfor() {
-	local i
-	for i in $(seq 400); do
-		"$@" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	echo "profile.sh: timed out waiting for: $*" >&2
-	exit 1
-}
 
 # bg CMD...: run in the background, remember the pid in $BG.
 bg() {

@@ -19,9 +19,8 @@
 # and the BPF-free baseline, goscope watch --poll --all at 100 ms.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) BUILD=$root/$BUILD ;; esac
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 SPAWN=$BUILD/bench/watch_spawn
 HELLO=${GOSCOPE_FIXTURES:-$BUILD/fixtures}/hello

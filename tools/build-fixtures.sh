@@ -27,50 +27,24 @@ command -v objcopy >/dev/null 2>&1 || die "objcopy not found: install binutils"
 CC=${CC:-cc}
 command -v "$CC" >/dev/null 2>&1 || die "C compiler '$CC' not found: install gcc"
 
-# Never touch the network, never stamp VCS data (the tree may be a bare
-# copy), never pick up a go.work from somewhere above.
-export GOPROXY=off GOFLAGS=-buildvcs=false GO111MODULE=on GOWORK=off
-export GOSUMDB=off
-unset GOOS GOARCH GOARM GO386 GOAMD64 GOEXPERIMENT 2>/dev/null || true
-# Keep the default cache so reruns are fast; only without HOME does go need
-# to be told where it is.
-if [ -z "$(go env GOCACHE 2>/dev/null)" ] || [ "$(go env GOCACHE 2>/dev/null)" = off ]; then
-	export GOCACHE=${TMPDIR:-/tmp}/goscope-go-build
-fi
+lib=$root/tools/lib/gobuild.sh
+# shellcheck source=tools/lib/gobuild.sh
+. "$lib"
+# The system's go knows -buildvcs: no VCS stamps (the tree may be a bare copy).
+gs_go_offline -buildvcs=false
 
 gobin=$(command -v go)
 gobin=$(readlink -f "$gobin")
 go_srcs=$(find "$src/hello" "$src/greet" -type f | sort)
-go_srcs="$go_srcs $self $gobin"
+go_srcs="$go_srcs $self $lib $gobin"
 
-# stale TARGET SRC... : true when TARGET is missing or older than any SRC.
-stale() {
-	local t=$1 s
-	shift
-	[ -e "$t" ] || return 0
-	for s in "$@"; do
-		[ "$s" -nt "$t" ] && return 0
-	done
-	return 1
-}
+stale() { gs_stale "$@"; }
+say() { gs_say "$1" "$show/$2"; }
 
-say() { printf '  %-8s %s\n' "$1" "$show/$2"; }
-
-# gobuild NAME [env VAR=...] -- go build args...
+# gobuild NAME [env VAR=...] -- go build args...: hello's variants.
 gobuild() {
-	local name=$1 envs=()
-	shift
-	while [ $# -gt 0 ] && [ "$1" != -- ]; do
-		envs+=("$1")
-		shift
-	done
-	shift
-	# shellcheck disable=SC2086
-	stale "$out/$name" $go_srcs || return 0
-	say GO "$name"
-	(cd "$src/hello" && env "${envs[@]}" go build -o "$out/$name.tmp" "$@") ||
-		die "go build of $name failed"
-	mv -f "$out/$name.tmp" "$out/$name"
+	GS_GO=$gobin GS_GOROOT='' GS_SRC=$src/hello GS_OUT=$out GS_SHOW=$show/ GS_DEPS=$go_srcs \
+		gs_go_build "$@"
 }
 
 gobuild hello -- .
@@ -106,16 +80,8 @@ fi
 # they compare (.nodwarf keeps .symtab but drops DWARF: the offset table path).
 gcload_srcs=$(find "$src/gcload" -type f | sort)
 gcbuild() {
-	local name=$1 envs=()
-	shift
-	while [ "$1" != -- ]; do envs+=("$1"); shift; done
-	shift
-	# shellcheck disable=SC2086
-	stale "$out/$name" $gcload_srcs "$self" "$gobin" || return 0
-	say GO "$name"
-	(cd "$src/gcload" && env "${envs[@]}" go build -o "$out/$name.tmp" "$@") ||
-		die "go build of $name failed"
-	mv -f "$out/$name.tmp" "$out/$name"
+	GS_GO=$gobin GS_GOROOT='' GS_SRC=$src/gcload GS_OUT=$out GS_SHOW=$show/ \
+		GS_DEPS="$gcload_srcs $self $lib $gobin" gs_go_build "$@"
 }
 gcbuild gcload -- .
 gcbuild gcload.stripped -- -ldflags='-s -w' .
@@ -123,24 +89,10 @@ gcbuild gcload.nodwarf -- -ldflags=-w .
 gcbuild gcload.pie -- -buildmode=pie .
 gcbuild gcload.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external .
 
-# The build info magic, as Go's linker writes it at the start of .go.buildinfo.
-magic='\xff Go buildinf:'
-magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }
-
-# hello without any build info: objcopy drops the sections, but the bytes may
-# survive inside the loadable segment, so zero every copy of the magic too.
-if stale "$out/hello.nobuildinfo" "$out/hello" "$self"; then
+# hello without any build info (gs_no_buildinfo).
+if stale "$out/hello.nobuildinfo" "$out/hello" "$self" "$lib"; then
 	say OBJCOPY hello.nobuildinfo
-	tmp=$out/hello.nobuildinfo.tmp
-	objcopy --remove-section .go.buildinfo --remove-section .note.go.buildid \
-		"$out/hello" "$tmp" || die "objcopy failed on hello"
-	for off in $(magic_offsets "$tmp"); do
-		dd if=/dev/zero of="$tmp" bs=1 seek="$off" count=14 conv=notrunc \
-			status=none || die "cannot zero build info magic in $tmp"
-	done
-	[ -z "$(magic_offsets "$tmp")" ] || die "build info magic survived in $tmp"
-	chmod 0755 "$tmp"
-	mv -f "$tmp" "$out/hello.nobuildinfo"
+	gs_no_buildinfo "$out/hello" "$out/hello.nobuildinfo"
 fi
 
 if stale "$out/cbin" "$src/cbin.c" "$self"; then

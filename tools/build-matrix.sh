@@ -38,99 +38,40 @@ show=${1%/}
 
 command -v objcopy >/dev/null 2>&1 || die "objcopy not found: install binutils"
 
-# Offline, no VCS stamps, no go.work from above; GOFLAGS stays empty
-# because Go 1.15 rejects -buildvcs.
-export GOPROXY=off GOSUMDB=off GO111MODULE=on GOWORK=off GOFLAGS= GOTOOLCHAIN=local
-unset GOOS GOARCH GOARM GO386 GOAMD64 GOEXPERIMENT 2>/dev/null || true
-if [ -z "${HOME:-}" ] && [ -z "${GOCACHE:-}" ]; then
-	export GOCACHE=${TMPDIR:-/tmp}/goscope-go-build
-fi
+lib=$root/tools/lib/gobuild.sh
+# shellcheck source=tools/lib/gobuild.sh
+. "$lib"
+gs_go_offline ''
 
 srcs=$(find "$src" -type f | sort)
 
-stale() {
-	local t=$1 s
-	shift
-	[ -e "$t" ] || return 0
-	for s in "$@"; do
-		[ "$s" -nt "$t" ] && return 0
-	done
-	return 1
-}
-
-say() { printf '  %-8s %s\n' "$1" "$show/$2"; }
-
-magic='\xff Go buildinf:'
-magic_offsets() { LC_ALL=C grep -obUaP "$magic" "$1" | cut -d: -f1 || true; }
-
 # line V: every variant of release line V (runs in a subshell of its own).
 line() {
-	local v=$1 goroot=$cache/$1/goroot d=$out/$1 gobin deps
-	gobin=$goroot/bin/go
+	local v=$1 d=$out/$1 gobin
+	gobin=$(readlink -f "$cache/$v/goroot/bin/go")
 	mkdir -p "$d"
-	gobin=$(readlink -f "$gobin")
-	# shellcheck disable=SC2086
-	deps="$srcs $self $gobin $cache/$v/VERSION"
+	GS_GO=$gobin GS_GOROOT=$cache/$v/goroot GS_SRC=$src GS_OUT=$d GS_SHOW=$show/$v/
+	GS_DEPS="$srcs $self $lib $gobin $cache/$v/VERSION"
 
-	# build NAME [VAR=VAL...] -- go build args...
-	build() {
-		local name=$1 envs=()
-		shift
-		while [ "$1" != -- ]; do envs+=("$1"); shift; done
-		shift
-		# shellcheck disable=SC2086
-		stale "$d/$name" $deps || return 0
-		say GO "$v/$name"
-		(cd "$src" && env GOROOT="$goroot" "${envs[@]}" "$gobin" build \
-			-o "$d/$name.tmp" "$@" .) || die "go $v: build of $name failed"
-		mv -f "$d/$name.tmp" "$d/$name"
-	}
-	build selfstat CGO_ENABLED=0 --
-	build selfstat.stripped CGO_ENABLED=0 -- -ldflags='-s -w'
-	build selfstat.pie CGO_ENABLED=0 -- -buildmode=pie
-	build selfstat.trimpath CGO_ENABLED=0 -- -trimpath
-	build selfstat.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external
-	build selfstat.arm64 CGO_ENABLED=0 GOARCH=arm64 --
-	build selfstat.arm64.stripped CGO_ENABLED=0 GOARCH=arm64 -- -ldflags='-s -w'
+	gs_go_build selfstat CGO_ENABLED=0 -- .
+	gs_go_build selfstat.stripped CGO_ENABLED=0 -- -ldflags='-s -w' .
+	gs_go_build selfstat.pie CGO_ENABLED=0 -- -buildmode=pie .
+	gs_go_build selfstat.trimpath CGO_ENABLED=0 -- -trimpath .
+	gs_go_build selfstat.cgo CGO_ENABLED=1 -- -tags goscope_cgo -ldflags=-linkmode=external .
+	gs_go_build selfstat.arm64 CGO_ENABLED=0 GOARCH=arm64 -- .
+	gs_go_build selfstat.arm64.stripped CGO_ENABLED=0 GOARCH=arm64 -- -ldflags='-s -w' .
 
 	# As hello.nobuildinfo: sections dropped and every copy of the magic zeroed.
-	if stale "$d/selfstat.nobuildinfo" "$d/selfstat" "$self"; then
-		local tmp=$d/selfstat.nobuildinfo.tmp off
-		say OBJCOPY "$v/selfstat.nobuildinfo"
-		objcopy --remove-section .go.buildinfo --remove-section .note.go.buildid \
-			"$d/selfstat" "$tmp" || die "objcopy failed on $v/selfstat"
-		for off in $(magic_offsets "$tmp"); do
-			dd if=/dev/zero of="$tmp" bs=1 seek="$off" count=14 conv=notrunc \
-				status=none || die "cannot zero build info magic in $tmp"
-		done
-		[ -z "$(magic_offsets "$tmp")" ] || die "build info magic survived in $tmp"
-		chmod 0755 "$tmp"
-		mv -f "$tmp" "$d/selfstat.nobuildinfo"
+	if gs_stale "$d/selfstat.nobuildinfo" "$d/selfstat" "$self" "$lib"; then
+		gs_say OBJCOPY "$show/$v/selfstat.nobuildinfo"
+		gs_no_buildinfo "$d/selfstat" "$d/selfstat.nobuildinfo"
 	fi
-	if ! cmp -s "$cache/$v/VERSION" "$d/VERSION" 2>/dev/null; then
-		cp "$cache/$v/VERSION" "$d/VERSION.tmp" && mv -f "$d/VERSION.tmp" "$d/VERSION"
-	fi
+	gs_copy_version "$cache" "$v" "$d"
 }
 
 lines=$("$root/tools/fetch-go-toolchains.sh" --list)
-missing=()
-pids=()
-for v in $lines; do
-	if [ ! -x "$cache/$v/goroot/bin/go" ] || [ ! -s "$cache/$v/VERSION" ]; then
-		missing+=("$v")
-		continue
-	fi
-	while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do
-		wait -n || die "a toolchain's builds failed"
-	done
-	line "$v" &
-	pids+=($!)
-done
-rc=0
-for p in "${pids[@]}"; do
-	wait "$p" || rc=1
-done
-[ $rc -eq 0 ] || die "a toolchain's builds failed"
-if [ ${#missing[@]} -gt 0 ]; then
-	printf '  %-8s %s\n' NOTE "no toolchain for Go ${missing[*]} (tools/fetch-go-toolchains.sh): left out of $show"
+# shellcheck disable=SC2086
+gs_each_toolchain "$cache" "$jobs" line $lines || die "a toolchain's builds failed"
+if [ ${#GS_MISSING[@]} -gt 0 ]; then
+	printf '  %-8s %s\n' NOTE "no toolchain for Go ${GS_MISSING[*]} (tools/fetch-go-toolchains.sh): left out of $show"
 fi

@@ -121,21 +121,10 @@ static int agentless(int pid, struct gs_live_stats *st, struct gs_err *err)
 {
 	struct gs_rt_layout *lay;
 	struct gs_live lv;
-	int fd, rc = -1;
+	int rc = -1;
 
-	fd = gs_proc_open_exe(pid, err);
-	if (fd < 0)
-		return -1;
-	lay = malloc(sizeof(*lay));
-	if (!lay) {
-		close(fd);
-		return gs_errf(err, ENOMEM, "out of memory");
-	}
-	if (gs_rt_layout_load(fd, lay, err) < 0 || gs_live_attach(&lv, pid, lay, err) < 0)
-		goto out;
-	rc = gs_live_sample(&lv, st, err);
-out:
-	close(fd);
+	if (gs_live_open_pid(&lv, pid, &lay, err) == 0)
+		rc = gs_live_sample(&lv, st, err);
 	free(lay);
 	return rc;
 }

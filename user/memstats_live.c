@@ -25,19 +25,10 @@ int gs_memstats_live(int pid, struct gs_live_memstats *ms, struct gs_err *err)
 {
 	struct gs_rt_layout *lay;
 	struct gs_live lv;
-	int fd, rc = -1;
+	int rc = -1;
 
-	fd = gs_proc_open_exe(pid, err);
-	if (fd < 0)
-		return -1;
-	lay = malloc(sizeof(*lay));
-	if (!lay) {
-		close(fd);
-		return gs_errf(err, ENOMEM, "out of memory");
-	}
-	if (gs_rt_layout_load(fd, lay, err) == 0 && gs_live_attach(&lv, pid, lay, err) == 0)
+	if (gs_live_open_pid(&lv, pid, &lay, err) == 0)
 		rc = gs_live_memstats(&lv, ms, err);
-	close(fd);
 	free(lay);
 	return rc;
 }

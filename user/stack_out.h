@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* goscope stack's writers: text, --summary and JSON (user/stack_out.c). */
+/* goscope stack's writers: text, --summary and JSON (user/stack_out.c; a dump given as text: stack_tx_out.c). */
 #ifndef GOSCOPE_STACK_OUT_H
 #define GOSCOPE_STACK_OUT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "gtext.h"
 #include "gtrace.h"
@@ -37,6 +39,10 @@ int stack_print_json(const struct gs_trace_ctx *c, const struct gs_dump *d,
 		     const struct stack_meta *m);
 
 /* --summary of a dump in text form (ours rendered, or an agent's). Returns an exit code. */
+/* The members every JSON document starts with (stack_out.c). */
+json_t *stack_meta_json(const struct stack_meta *m);
+
+/* A dump given as text (stack_tx_out.c). */
 int stack_print_summary(const struct gs_tx *tx, const struct stack_meta *m);
 /* The JSON goroutines of a dump in text form (an agent's reply). */
 int stack_print_tx_json(const struct gs_tx *tx, const struct stack_meta *m);

@@ -4,11 +4,14 @@
  *   cmd_watch.c       options, set-up, the main loop, signals, summary
  *   watch_core.c      event handling: per-PID ordering, the classification
  *                     worker, the table of processes shown, start-up dedupe
+ *   watch_memo.c      the classifications by file identity
+ *   watch_lost.c      lost events, and exit lines for what they hid
  *   watch_resolve.c   finding an event's executable and the details of a line
  *   watch_snapshot.c  the /proc snapshot taken after attaching (present lines)
  *   watch_poll.c      the BPF-free fallback: /proc polling
  *   watch_out.c       text and JSON writers
  *   watch_map.c       a small hash map with 64-bit keys
+ *   watch_clock.c     the boot-time clock and /proc's clock ticks
  *
  * Threads: the main thread reads the ring buffer (watch_on_event); one
  * worker classifies binaries the cache has not seen. Everything below is
@@ -187,6 +190,7 @@ struct watch {
 /* Largest number of queued and chained events before user space drops them. */
 #define WATCH_QUEUE_MAX		(256u * 1024)
 
+/* watch_clock.c */
 uint64_t watch_now_ns(void);	/* CLOCK_BOOTTIME */
 uint64_t watch_tick(const struct watch *w, uint64_t ns);
 
@@ -197,25 +201,31 @@ int watch_start_worker(struct watch *w);
 int watch_on_event(void *ctx, const struct gs_exec_event *ev);
 /* Let the worker finish the queue (at most timeout_ms), then end it. */
 void watch_stop_worker(struct watch *w, int timeout_ms);
-/* Lost events (the kernel's count, and ours when the queue overflowed):
- * print a line for each increase since the last call. */
-void watch_note_lost(struct watch *w, unsigned long long ring_total);
-/* After lost events: exit lines for shown processes that are gone. */
-void watch_prune(struct watch *w);
 void watch_fini(struct watch *w);
-/* Is this Go (or probably Go)? */
-bool watch_is_go(const struct watch_memo *m);
 /* Filters (--pid-ns, --container) for a line about to be printed. */
 bool watch_filter_ok(const struct watch *w, const struct watch_start *s);
 /* Remember a shown process (lock held); -1 when out of memory. */
 int watch_live_add(struct watch *w, const struct watch_start *s, bool shown);
+/* The exit line of a shown process l, as seen by src at ts_ns. */
+void watch_exit_of(const struct watch_live *l, enum watch_src src, uint64_t ts_ns,
+		   struct watch_exit *e);
 
+/* watch_lost.c. Lost events (the kernel's count, and ours when the queue
+ * overflowed): print a line for each increase since the last call. */
+void watch_note_lost(struct watch *w, unsigned long long ring_total);
+/* After lost events: exit lines for shown processes that are gone. */
+void watch_prune(struct watch *w);
+
+/* watch_memo.c. Is this Go (or probably Go)? */
+bool watch_is_go(const struct watch_memo *m);
 /* The memo (lock held): the entry for exactly this file identity, or NULL. */
 struct watch_memo *watch_memo_find(struct watch *w, dev_t dev, ino_t ino, off_t size,
 				   int64_t mtime_ns);
 /* Take over a reference from gs_classify_fd (lock held). Never fails: NULL only
  * when out of memory, and then cls has been released. */
 struct watch_memo *watch_memo_add(struct watch *w, struct gs_class *cls);
+/* Free the memo and the retired entries (watch_fini). */
+void watch_memo_fini(struct watch *w);
 
 /* watch_resolve.c */
 struct watch_pin {

@@ -35,7 +35,6 @@
 #include <unistd.h>
 
 #include "bpfload.h"
-#include "modinfo.h"
 #include "output.h"
 
 struct witem {
@@ -51,24 +50,6 @@ struct wchain {
 	struct witem *head, *tail;
 };
 
-uint64_t watch_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t watch_tick(const struct watch *w, uint64_t ns)
-{
-	return ns / w->ns_per_tick;
-}
-
-bool watch_is_go(const struct watch_memo *m)
-{
-	return m && m->cls && m->cls->verdict != GS_NOT_GO;
-}
-
 bool watch_filter_ok(const struct watch *w, const struct watch_start *s)
 {
 	if (w->o.has_pid_ns && (!s->has_pidns || s->pid_ns != w->o.pid_ns))
@@ -77,82 +58,6 @@ bool watch_filter_ok(const struct watch *w, const struct watch_start *s)
 			       strncmp(s->cid, w->o.container, strlen(w->o.container)) != 0))
 		return false;
 	return true;
-}
-
-/* ---- memo of classifications by (dev, inode) ---- */
-
-static uint64_t memo_key(dev_t dev, ino_t ino)
-{
-	return (uint64_t)ino ^ ((uint64_t)dev * 0x9e3779b97f4a7c15ull);
-}
-
-struct watch_memo *watch_memo_find(struct watch *w, dev_t dev, ino_t ino, off_t size,
-				   int64_t mtime_ns)
-{
-	struct watch_memo *m = wmap_get(&w->memo, memo_key(dev, ino));
-
-	if (!m || m->dev != dev || m->ino != ino || m->size != size || m->mtime_ns != mtime_ns)
-		return NULL;
-	return m;
-}
-
-static void memo_module(struct watch_memo *m)
-{
-	struct gs_span path, ver;
-	size_t n;
-
-	m->module[0] = '\0';
-	if (!m->cls->modinfo || !m->cls->modinfo_len)
-		return;
-	if (!gs_mi_main(m->cls->modinfo, m->cls->modinfo_len, &path, &ver) || !path.n)
-		if (!gs_mi_path(m->cls->modinfo, m->cls->modinfo_len, &path))
-			return;
-	n = path.n < sizeof(m->module) - 1 ? path.n : sizeof(m->module) - 1;
-	memcpy(m->module, path.p, n);
-	m->module[n] = '\0';
-}
-
-struct watch_memo *watch_memo_add(struct watch *w, struct gs_class *cls)
-{
-	uint64_t key = memo_key(cls->dev, cls->ino);
-	struct watch_memo *old = wmap_get(&w->memo, key), *m;
-
-	if (old && old->dev == cls->dev && old->ino == cls->ino && old->size == cls->size &&
-	    old->mtime_ns == cls->mtime_ns) {
-		gs_class_put(cls);
-		return old;
-	}
-	m = calloc(1, sizeof(*m));
-	if (!m) {
-		gs_class_put(cls);
-		return NULL;
-	}
-	m->dev = cls->dev;
-	m->ino = cls->ino;
-	m->size = cls->size;
-	m->mtime_ns = cls->mtime_ns;
-	m->cls = cls;
-	memo_module(m);
-	if (wmap_put(&w->memo, key, m) != 0) {
-		/* Not findable, but lines may still point to it: keep it till the end. */
-		m->retired = w->retired;
-		w->retired = m;
-		return m;
-	}
-	if (old) {
-		/* The file changed (or another file hashed here): lines in flight may still use it. */
-		old->retired = w->retired;
-		w->retired = old;
-	}
-	return m;
-}
-
-static void memo_free(struct watch_memo *m)
-{
-	json_decref(m->json);
-	free(m->json_text);
-	gs_class_put(m->cls);
-	free(m);
 }
 
 /* ---- processes shown ---- */
@@ -179,6 +84,20 @@ int watch_live_add(struct watch *w, const struct watch_start *s, bool shown)
 	}
 	free(old);
 	return 0;
+}
+
+void watch_exit_of(const struct watch_live *l, enum watch_src src, uint64_t ts_ns,
+		   struct watch_exit *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->src = src;
+	e->pid = l->pid;
+	e->ppid = l->ppid;
+	e->has_uid = l->has_uid;
+	e->uid = l->uid;
+	snprintf(e->name, sizeof(e->name), "%s", l->name);
+	e->ts_ns = ts_ns;
+	e->start_ns = l->start_ns;
 }
 
 /* ---- applying events, in each PID's order (lock held) ---- */
@@ -622,71 +541,6 @@ void watch_stop_worker(struct watch *w, int timeout_ms)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* ---- lost events ---- */
-
-void watch_note_lost(struct watch *w, unsigned long long ring_total)
-{
-	pthread_mutex_lock(&w->lock);
-	if (ring_total > w->lost_ring) {
-		watch_out_lost(w, ring_total - w->lost_ring, ring_total, "ring-buffer");
-		w->lost_ring = ring_total;
-	}
-	if (w->lost_queue > w->lost_queue_shown) {
-		watch_out_lost(w, w->lost_queue - w->lost_queue_shown, w->lost_queue, "queue");
-		w->lost_queue_shown = w->lost_queue;
-	}
-	pthread_mutex_unlock(&w->lock);
-}
-
-/* ---- after lost events: who is gone? ---- */
-
-static bool still_there(const struct watch *w, const struct watch_live *l)
-{
-	struct gs_proc_stat st;
-	struct gs_err err;
-
-	if (gs_proc_read_stat(l->pid, &st, &err) != 0)
-		return !gs_proc_gone(&err);	/* cannot tell: keep it */
-	return st.starttime == l->start_tick && st.state != 'Z' && st.state != 'X';
-}
-
-void watch_prune(struct watch *w)
-{
-	struct watch_live **v;
-	struct watch_exit e;
-	size_t n;
-
-	if (!w->init_pid_ns)
-		return;		/* our PIDs are not the events' */
-	pthread_mutex_lock(&w->lock);
-	v = (struct watch_live **)wmap_values(&w->live, &n);
-	for (size_t i = 0; i < n; i++) {
-		struct watch_live *l = v[i];
-
-		if (wmap_get(&w->chains, (uint64_t)l->pid) || still_there(w, l))
-			continue;
-		wmap_del(&w->live, (uint64_t)l->pid);
-		if (l->shown) {
-			memset(&e, 0, sizeof(e));
-			e.src = l->src;
-			e.pid = l->pid;
-			e.ppid = l->ppid;
-			e.has_uid = l->has_uid;
-			e.uid = l->uid;
-			snprintf(e.name, sizeof(e.name), "%s", l->name);
-			e.missed = true;
-			e.ts_ns = watch_now_ns();
-			e.start_ns = l->start_ns;
-			watch_out_exit(w, &e);
-			w->n_missed_exit++;
-		}
-		free(l);
-	}
-	watch_out_flush(w);
-	pthread_mutex_unlock(&w->lock);
-	free(v);
-}
-
 /* ---- set-up ---- */
 
 int watch_init(struct watch *w, const struct watch_opts *o)
@@ -721,7 +575,6 @@ static void free_values(struct wmap *m)
 void watch_fini(struct watch *w)
 {
 	struct wchain **chains;
-	struct watch_memo *m, *next;
 	size_t n;
 
 	chains = (struct wchain **)wmap_values(&w->chains, &n);
@@ -739,14 +592,7 @@ void watch_fini(struct watch *w)
 	free_values(&w->chains);
 	free_values(&w->live);
 	free_values(&w->cgroups);
-	for (size_t i = 0; i < w->memo.cap; i++)
-		if (w->memo.vals[i])
-			memo_free(w->memo.vals[i]);
-	wmap_free(&w->memo);
-	for (m = w->retired; m; m = next) {
-		next = m->retired;
-		memo_free(m);
-	}
+	watch_memo_fini(w);
 	free(w->out_buf);
 	pthread_cond_destroy(&w->cv);
 	pthread_mutex_destroy(&w->lock);

@@ -13,6 +13,7 @@
 
 #include "gojson.h"	/* gs_class_json */
 #include "output.h"	/* gs_json_str */
+#include "ttysafe.h"
 #include "versiontext.h"
 
 /* ---- time ---- */
@@ -143,14 +144,23 @@ struct line {
 	size_t n;
 };
 
-/* Append s with control characters shown as '?', so names cannot forge lines. */
+/*
+ * Append s through the one terminal filter as a field (ttysafe.h): control
+ * characters, C1 ones included, shown as '?', so names cannot forge lines.
+ */
 static void put(struct line *l, const char *s)
 {
-	for (; *s && l->n < sizeof(l->b) - 2; s++) {
-		unsigned char c = (unsigned char)*s;
+	struct gs_ttysafe ts = { .field = true };
+	size_t room = sizeof(l->b) - 2 - l->n;	/* keep room for ' ' and '\n' */
+	size_t n = strlen(s);
+	uint8_t *out = (uint8_t *)l->b + l->n;
 
-		l->b[l->n++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-	}
+	if (room == 0)
+		return;
+	if (n > room - 1)	/* the filter may write one held byte more */
+		n = room - 1;
+	l->n += gs_ttysafe_chunk(&ts, (const uint8_t *)s, n, out);
+	l->n += gs_ttysafe_end(&ts, (uint8_t *)l->b + l->n);
 }
 
 /* A column: s, padded to width, and a space. */

@@ -22,15 +22,7 @@ static void poll_exit(struct watch *w, const struct watch_live *l, uint64_t now)
 {
 	struct watch_exit e;
 
-	memset(&e, 0, sizeof(e));
-	e.src = WSRC_POLL;
-	e.pid = l->pid;
-	e.ppid = l->ppid;
-	e.has_uid = l->has_uid;
-	e.uid = l->uid;
-	snprintf(e.name, sizeof(e.name), "%s", l->name);
-	e.ts_ns = now;
-	e.start_ns = l->start_ns;
+	watch_exit_of(l, WSRC_POLL, now, &e);
 	watch_out_exit(w, &e);
 	w->n_exit_shown++;
 }

@@ -21,6 +21,10 @@ CG_DIRS=()
 start_watch() {
 	WOUT=$BATS_TEST_TMPDIR/watch.out
 	WERR=$BATS_TEST_TMPDIR/watch.err
+	# Empty them first: the child truncates them only after the fork, and a
+	# wait_for meanwhile must not find an earlier watch's line.
+	: >"$WOUT"
+	: >"$WERR"
 	"$GOSCOPE" watch "$@" >"$WOUT" 2>"$WERR" 3>&- &
 	WPID=$!
 	if ! wait_for 20 grep -qE 'watch: (watching|polling)' "$WERR"; then
@@ -323,6 +327,25 @@ check_go() {
 	head -n 1 "$WOUT" | grep -qE '^TIME +EVENT +PID +PPID +UID +NAME +GO +LATENCY +CONTAINER +MODULE +PATH$'
 	grep -qE "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} start +$RUN_PID +[0-9]+ +0 +hello +$ver +[0-9.]+ms +- +example.com/goscope/hello +($exe|$FIXTURES/hello)$" "$WOUT"
 	grep -qE "^[0-9:.]+ exit +$RUN_PID +[0-9]+ +0 +hello +code=3 lifetime=[0-9.]+s$" "$WOUT"
+}
+
+@test "watch: ESC and a C1 control in a name are '?' in the text lines" {
+	require_root
+	require_goscope
+	require_fixture hello
+	# ESC starting a colour sequence and CSI (U+009B) in C1; é passes
+	local odd=$BATS_TEST_TMPDIR/$'e\x1b[31mv\xc2\x9b\xc3\xa9'
+	local shown=$'e\\?\\[31mv\\?\xc3\xa9'	# e?[31mv?é, escaped for grep -E
+	cp "$FIXTURES/hello" "$odd"
+	start_watch
+	run_go "$odd" exit 2
+	wait_for 10 grep -qE "^[0-9:.]+ +exit +$RUN_PID " "$WOUT"
+	stop_watch
+	cat -v "$WOUT"
+	grep -aqE "^[0-9:.]+ start +$RUN_PID +[0-9]+ +0 +$shown +[^ ]+ .*/$shown$" "$WOUT"
+	grep -aqE "^[0-9:.]+ exit +$RUN_PID +[0-9]+ +0 +$shown +code=2 " "$WOUT"
+	[ "$(grep -ac $'\x1b' "$WOUT")" -eq 0 ]
+	[ "$(grep -ac $'\xc2\x9b' "$WOUT")" -eq 0 ]
 }
 
 @test "watch --all: non-Go execs are shown, marked not-go" {

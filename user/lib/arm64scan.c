@@ -2,10 +2,11 @@
 /* Absolute references in arm64 Go code (arm64scan.h). */
 #include "arm64scan.h"
 
-#include <capstone/capstone.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "capdec.h"
 
 #define NREGS 31		/* x0-x30 */
 
@@ -99,33 +100,12 @@ static int mem_kind(const char *m, bool *atomic)
 	return 0;
 }
 
-struct dec {
-	csh h;
-	cs_insn *insn;
-	const uint8_t *code;
-	size_t left;
-	uint64_t pc;
-};
-
-static int dec_open(struct dec *d, const uint8_t *code, size_t len, uint64_t pc,
+/* Whole words only: an arm64 instruction is 4 bytes. */
+static int dec_open(struct gs_capdec *d, const uint8_t *code, size_t len, uint64_t pc,
 		    struct gs_err *err)
 {
-	memset(d, 0, sizeof(*d));
-	if (cs_open(CS_ARCH_ARM64, CS_MODE_ARM, &d->h) != CS_ERR_OK)
-		return gs_errf(err, ENOMEM, "capstone: cannot open an arm64 decoder");
-	if (cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
-		cs_close(&d->h);
-		return gs_errf(err, ENOMEM, "capstone: no instruction details");
-	}
-	d->insn = cs_malloc(d->h);
-	if (!d->insn) {
-		cs_close(&d->h);
-		return gs_errf(err, ENOMEM, "out of memory");
-	}
-	d->code = code;
-	d->left = len & ~(size_t)3;
-	d->pc = pc;
-	return 0;
+	return gs_capdec_open(d, CS_ARCH_ARM64, CS_MODE_ARM, "arm64", code, len & ~(size_t)3,
+			      pc, err);
 }
 
 /*
@@ -133,7 +113,7 @@ static int dec_open(struct dec *d, const uint8_t *code, size_t len, uint64_t pc,
  * function, but padding between functions may be anything) is skipped as
  * one unknown instruction: *bad is set, nothing is tracked across it.
  */
-static bool dec_next(struct dec *d, bool *bad)
+static bool dec_next(struct gs_capdec *d, bool *bad)
 {
 	*bad = false;
 	if (d->left < 4)
@@ -145,13 +125,6 @@ static bool dec_next(struct dec *d, bool *bad)
 	d->pc += 4;
 	*bad = true;
 	return true;
-}
-
-static void dec_close(struct dec *d)
-{
-	if (d->insn)
-		cs_free(d->insn, 1);
-	cs_close(&d->h);
 }
 
 static bool is_branch(const cs_insn *i)
@@ -221,7 +194,7 @@ int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cre
 	unsigned n = 0;
 	bool full = false, bad;
 	uint8_t *fwd;
-	struct dec d;
+	struct gs_capdec d;
 
 	if (len > GS_CREF_MAX_CODE)
 		len = GS_CREF_MAX_CODE;
@@ -339,7 +312,7 @@ int gs_arm64_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cre
 		    i->id == ARM64_INS_BR || i->id == ARM64_INS_BLR)
 			memset(have, 0, sizeof(have));
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	free(fwd);
 	if (full)
 		return gs_errf(err, E2BIG, "more than %u references", max);

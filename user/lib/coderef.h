@@ -4,7 +4,7 @@
  * the data it loads, stores, updates or takes the address of, and the
  * functions it calls -- in decoding order. The x86-64 (x86scan.h) and arm64
  * (arm64scan.h) decoders both produce it, so the rules that name runtime
- * globals from it (rtglobals.c) do not depend on the machine.
+ * globals from it (rtglobals_*.c) do not depend on the machine.
  *
  * Only absolute addresses are reported: x86-64 RIP-relative operands, and
  * on both machines memory operands whose base register was loaded with a

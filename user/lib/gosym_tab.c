@@ -81,7 +81,7 @@ bool sym_decode(struct gs_sym *s, uint64_t i, struct gs_funcinfo *fi)
 	if (!gs_fits(fo, hdr, t->len))
 		return false;
 	r = t->data + fo;
-	/* The record repeats its functab entry (go-binary-format.md §4.3). */
+	/* The record repeats its functab entry (docs/go-binary-format.md §4.3). */
 	if (pcln_rd(t, r, es) != raw || next < raw)
 		return false;
 	memset(fi, 0, sizeof(*fi));

@@ -96,6 +96,12 @@ struct gs_live {
 int gs_live_attach(struct gs_live *lv, int pid, const struct gs_rt_layout *lay,
 		   struct gs_err *err);
 
+/*
+ * Both steps for one process read once: the layout of /proc/PID/exe into a
+ * new *lay (free() it after the reads; NULL on failure), then the attach.
+ */
+int gs_live_open_pid(struct gs_live *lv, int pid, struct gs_rt_layout **lay, struct gs_err *err);
+
 struct gs_live_val {
 	bool ok;
 	int64_t v;

@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "hexdigit.h"
+
 void gs_mi_init(struct gs_mi_iter *it, const char *text, size_t len)
 {
 	it->p = text;
@@ -156,17 +158,6 @@ bool gs_mi_setting(const char *text, size_t len, const char *key, char *buf, siz
 	return false;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Append a code point as UTF-8; false when it does not fit. */
 static bool put_utf8(char *buf, size_t bufsz, size_t *o, unsigned long cp)
 {
@@ -270,7 +261,7 @@ bool gs_unquote(struct gs_span in, char *buf, size_t bufsz)
 			if (i + digits >= in.n)
 				return false;
 			for (unsigned k = 1; k <= digits; k++) {
-				int v = hexval(in.p[i + k]);
+				int v = gs_hexval(in.p[i + k]);
 
 				if (v < 0)
 					return false;

@@ -111,6 +111,22 @@ bool gs_pcln_ftab(const struct gs_pclntab *t, uint64_t i, uint64_t *entry, uint6
 	return true;
 }
 
+bool gs_pcln_func_span(const struct gs_pclntab *t, uint64_t i, uint64_t *entry, uint64_t *size)
+{
+	uint64_t e, next;
+
+	if (!gs_pcln_ftab(t, i, &e, NULL) || !gs_pcln_ftab(t, i + 1, &next, NULL))
+		return false;
+	*size = next >= e ? next - e : 0;
+	if (t->ver >= GS_PCLN_118) {
+		if (!gs_fits(t->text, e, UINT64_MAX))
+			return false;
+		e += t->text;
+	}
+	*entry = e;
+	return true;
+}
+
 /* Start and end of the bytes where names may live, as table offsets. */
 static void name_area(const struct gs_pclntab *t, uint64_t *start, uint64_t *end)
 {
@@ -460,20 +476,14 @@ int gs_pcln_lookup(const struct gs_elf *e, const struct gs_pclntab *t, const cha
 		return -1;
 	name_area(t, &start, &end);
 	for (uint64_t i = 0; i < t->nfunc; i++) {
-		uint64_t off, entry, next, size;
+		uint64_t off, entry, size;
 
 		if (!name_off(t, i, &off))
 			continue;
 		if (end - off < nlen + 1 || memcmp(t->data + off, name, nlen + 1) != 0)
 			continue;
-		if (!gs_pcln_ftab(t, i, &entry, NULL) || !gs_pcln_ftab(t, i + 1, &next, NULL))
+		if (!gs_pcln_func_span(t, i, &entry, &size))
 			continue;
-		size = next >= entry ? next - entry : 0;
-		if (t->ver >= GS_PCLN_118) {
-			if (!gs_fits(t->text, entry, UINT64_MAX))
-				continue;
-			entry += t->text;
-		}
 		/* An ABI0 wrapper shares the name of its body: keep the larger. */
 		if (!found || size > best_size) {
 			best_entry = entry;

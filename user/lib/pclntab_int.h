@@ -47,6 +47,13 @@ static inline unsigned pcln_fieldsz(const struct gs_pclntab *t)
 bool gs_pcln_ftab(const struct gs_pclntab *t, uint64_t i, uint64_t *entry, uint64_t *func);
 
 /*
+ * Function i < nfunc as an address range: its entry PC (the text base added
+ * from 1.18, docs/go-binary-format.md §4.4) and its size up to the next
+ * entry (0 when the table is out of order). False when the table says nothing.
+ */
+bool gs_pcln_func_span(const struct gs_pclntab *t, uint64_t i, uint64_t *entry, uint64_t *size);
+
+/*
  * A named section re-checked against the PT_LOADs (§1): its file offset must
  * be the one its address maps to. Gives the address and the bytes up to the
  * section end, clamped to the segment's file part and the image.

@@ -12,7 +12,7 @@
  * A global found in code needs a second source: another function that
  * touches the same address (or the same struct at other fields' offsets),
  * or, when the code gives only one, a plausibility check on the live values
- * (liveread.c) -- .confirmed says which. Disagreement, ambiguity or a rule
+ * (livesample.c) -- .confirmed says which. Disagreement, ambiguity or a rule
  * that does not match leaves the global unknown with the reason: an address
  * is never guessed.
  *

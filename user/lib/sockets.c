@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "hexdigit.h"
 #include "proc.h"
 
 #define LINE_MAX_LEN 4096		/* a table line is ~150 bytes; a unix one with a path ~300 */
@@ -57,17 +58,6 @@ static bool field(const char **p, const char *end, const char **f, size_t *n)
 	return e > s;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Exactly n hex digits (n <= 16) into *v. */
 static bool hex_n(const char *p, size_t n, uint64_t *v)
 {
@@ -76,7 +66,7 @@ static bool hex_n(const char *p, size_t n, uint64_t *v)
 	if (n == 0 || n > 16)
 		return false;
 	for (size_t i = 0; i < n; i++) {
-		int d = hexval(p[i]);
+		int d = gs_hexval(p[i]);
 
 		if (d < 0)
 			return false;

@@ -2,11 +2,12 @@
 /* Runtime globals from the machine code of runtime functions (linux/amd64). */
 #include "x86scan.h"
 
-#include <capstone/capstone.h>
 #include <elf.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "capdec.h"
 
 /* Prologue plus the pattern: the statements sit at the top of both functions. */
 #define OSINIT_WINDOW		256
@@ -15,45 +16,15 @@
 #define PROCRESIZE_MAX		16384	/* bytes decoded looking for the second use */
 #define PROCRESIZE_PAIR		8	/* instructions between `jl T` and `jle T` */
 
-struct dec {
-	csh h;
-	const uint8_t *code;
-	size_t left;
-	uint64_t pc;
-	cs_insn *insn;
-};
-
-static int dec_open(struct dec *d, const uint8_t *code, size_t len, uint64_t pc,
+static int dec_open(struct gs_capdec *d, const uint8_t *code, size_t len, uint64_t pc,
 		    struct gs_err *err)
 {
-	memset(d, 0, sizeof(*d));
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &d->h) != CS_ERR_OK)
-		return gs_errf(err, ENOMEM, "capstone: cannot open an x86-64 decoder");
-	if (cs_option(d->h, CS_OPT_DETAIL, CS_OPT_ON) != CS_ERR_OK) {
-		cs_close(&d->h);
-		return gs_errf(err, ENOMEM, "capstone: no instruction details");
-	}
-	d->insn = cs_malloc(d->h);
-	if (!d->insn) {
-		cs_close(&d->h);
-		return gs_errf(err, ENOMEM, "out of memory");
-	}
-	d->code = code;
-	d->left = len;
-	d->pc = pc;
-	return 0;
+	return gs_capdec_open(d, CS_ARCH_X86, CS_MODE_64, "x86-64", code, len, pc, err);
 }
 
-static bool dec_next(struct dec *d)
+static bool dec_next(struct gs_capdec *d)
 {
 	return d->left && cs_disasm_iter(d->h, &d->code, &d->left, &d->pc, d->insn);
-}
-
-static void dec_close(struct dec *d)
-{
-	if (d->insn)
-		cs_free(d->insn, 1);
-	cs_close(&d->h);
 }
 
 static const cs_x86 *x86(const cs_insn *i)
@@ -126,7 +97,7 @@ int gs_x86_find_ncpu(const struct gs_elf *e, const struct gs_pclntab *t, uint64_
 	struct gs_func osinit = { 0 }, gpc = { 0 };
 	const uint8_t *code = NULL;
 	size_t len = 0;
-	struct dec d;
+	struct gs_capdec d;
 	int after_call = -1, n = 0, rc = -1;
 
 	if (func_code(e, t, "runtime.osinit", OSINIT_WINDOW, &osinit, &code, &len, err) < 0)
@@ -173,7 +144,7 @@ int gs_x86_find_ncpu(const struct gs_elf *e, const struct gs_pclntab *t, uint64_
 		/* Anything else between the call and the store: not our pattern. */
 		break;
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	return rc;
 }
 
@@ -183,7 +154,7 @@ int gs_x86_find_gomaxprocs(const struct gs_elf *e, const struct gs_pclntab *t, u
 	struct gs_func pr = { 0 };
 	const uint8_t *code = NULL;
 	size_t len = 0;
-	struct dec d;
+	struct gs_capdec d;
 	uint64_t cand = 0, throw_at = 0;
 	x86_reg reg = X86_REG_INVALID;
 	/* 0: looking for the load; 1: want test; 2: want jl; 3: want jle T; 4: want 2nd use */
@@ -235,12 +206,12 @@ int gs_x86_find_gomaxprocs(const struct gs_elf *e, const struct gs_pclntab *t, u
 		case 4:
 			if (refers_to(i, cand)) {
 				if (!in_writable_segment(e, cand, 4)) {
-					dec_close(&d);
+					gs_capdec_close(&d);
 					return gs_errf(err, EINVAL,
 						       "runtime.procresize: %#llx not in data",
 						       (unsigned long long)cand);
 				}
-				dec_close(&d);
+				gs_capdec_close(&d);
 				*addr = cand;
 				return 0;
 			}
@@ -248,7 +219,7 @@ int gs_x86_find_gomaxprocs(const struct gs_elf *e, const struct gs_pclntab *t, u
 		}
 	}
 out:
-	dec_close(&d);
+	gs_capdec_close(&d);
 	return gs_errf(err, ENOENT, "runtime.procresize: gomaxprocs pattern not found%s",
 		       stage == 4 ? " (no second use)" : "");
 }
@@ -268,7 +239,7 @@ static uint64_t wrapper_target(const struct gs_elf *e, uint64_t addr, struct gs_
 {
 	const uint8_t *code = gs_elf_vaddr(e, addr, 32);
 	uint64_t to = 0;
-	struct dec d;
+	struct gs_capdec d;
 
 	if (!code || dec_open(&d, code, 32, addr, err) < 0)
 		return 0;
@@ -284,7 +255,7 @@ static uint64_t wrapper_target(const struct gs_elf *e, uint64_t addr, struct gs_
 		if (d.insn->id != X86_INS_XORPS && d.insn->id != X86_INS_MOV)
 			break;
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	return to;
 }
 
@@ -312,7 +283,7 @@ static bool morestack_block(const struct gs_elf *e, const struct gs_pclntab *t,
 	unsigned nms = 0;
 	const uint8_t *code;
 	bool called = false, ok = false;
-	struct dec d;
+	struct gs_capdec d;
 	int n = 0;
 
 	for (unsigned k = 0; k < 3; k++) {
@@ -346,7 +317,7 @@ static bool morestack_block(const struct gs_elf *e, const struct gs_pclntab *t,
 		    cs_insn_group(d.h, i, CS_GRP_CALL) || cs_insn_group(d.h, i, CS_GRP_INT))
 			break;
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	return ok;
 }
 
@@ -356,7 +327,7 @@ int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const st
 	x86_reg g = X86_REG_R14, frame = X86_REG_RSP;
 	const uint8_t *code;
 	size_t len;
-	struct dec d;
+	struct gs_capdec d;
 	int stage = 0;	/* 0: tls/lea/cmp; 1: want jbe */
 	bool touched_g = false;
 
@@ -380,7 +351,7 @@ int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const st
 			l = (uint64_t)x->operands[0].imm;
 			out->branch = i->address;
 			out->body = i->address + i->size;
-			dec_close(&d);
+			gs_capdec_close(&d);
 			if (l <= out->body || !morestack_block(e, t, f, l, err))
 				return gs_errf(err, EINVAL, "stack-check branch does not lead to morestack");
 			return 0;
@@ -409,7 +380,7 @@ int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const st
 				touched_g = true;
 		break;
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	if (stage == 0 && !touched_g) {
 		/* No stack check (nosplit): nothing jumps back to the entry. */
 		out->branch = 0;
@@ -422,7 +393,7 @@ int gs_x86_prologue(const struct gs_elf *e, const struct gs_pclntab *t, const st
 int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, unsigned max,
 		struct gs_err *err)
 {
-	struct dec d;
+	struct gs_capdec d;
 	unsigned n = 0;
 
 	if (dec_open(&d, code, len, vaddr, err) < 0)
@@ -432,11 +403,11 @@ int gs_x86_rets(const uint8_t *code, size_t len, uint64_t vaddr, uint64_t *out, 
 			out[n++] = d.insn->address;
 	if (d.left) {
 		/* Go pads functions with int3, which decodes; anything else stops us. */
-		dec_close(&d);
+		gs_capdec_close(&d);
 		return gs_errf(err, EINVAL, "undecodable byte at %#llx",
 			       (unsigned long long)d.pc);
 	}
-	dec_close(&d);
+	gs_capdec_close(&d);
 	return (int)n;
 }
 
@@ -496,7 +467,7 @@ int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref 
 	unsigned n = 0;
 	bool full = false;
 	uint8_t *fwd;
-	struct dec d;
+	struct gs_capdec d;
 	int rc = -1;
 
 	if (len > GS_CREF_MAX_CODE)
@@ -624,7 +595,7 @@ int gs_x86_refs(const uint8_t *code, size_t len, uint64_t vaddr, struct gs_cref 
 	}
 	rc = (int)n;
 out:
-	dec_close(&d);
+	gs_capdec_close(&d);
 	free(fwd);
 	return rc;
 }
