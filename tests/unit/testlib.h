@@ -148,7 +148,8 @@ static inline const void *gs_map_file(const char *path, size_t *size)
 		close(fd);
 		return empty;
 	}
-	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	/* Shared, as gs_map_fd: a private mapping shows the int3 of any uprobe on the file. */
+	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (p == MAP_FAILED)
 		return NULL;

@@ -43,7 +43,9 @@ int gs_map_fd(int fd, const void **data, size_t *size, struct gs_err *err)
 	 * Shared and read-only: a private mapping of an executable gets the
 	 * int3 of every uprobe attached to that file (the kernel installs them
 	 * in each new private mapping), so code read through it would show
-	 * breakpoints instead of instructions.
+	 * breakpoints instead of instructions. A shared mapping keeps
+	 * VM_MAYSHARE, which the kernel's uprobe code leaves alone
+	 * (tests/unit/test_uprobe_view.c).
 	 */
 	p = mmap(NULL, *size, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
