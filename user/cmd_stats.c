@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "discover.h"
 #include "liveread.h"
@@ -31,6 +32,7 @@ static const enum gs_live_value gops_four[4] = {
 static void help(void)
 {
 	printf("Usage: goscope [OPTIONS] stats [--agent | --agentless] PID\n"
+	       "       goscope [OPTIONS] stats HOST:PORT\n"
 	       "\n"
 	       "Print what `gops stats` prints, for any Go process:\n"
 	       "  goroutines: 7\n"
@@ -44,7 +46,8 @@ static void help(void)
 	       "the runtime's globals are found in its own machine code (x86-64 and\n"
 	       "arm64). OS threads counts the runtime's Ms, else the threads of\n"
 	       "/proc/PID/status. A value that cannot be read shows as \"unavailable\"\n"
-	       "with the reason, never a guess.\n"
+	       "with the reason, never a guess. HOST:PORT (anything with a ':', as in\n"
+	       "gops) asks the agent there, as 'goscope agent stats HOST:PORT' does.\n"
 	       "\n"
 	       "  --agent        only ask the agent (fail without one)\n"
 	       "  --agentless    never ask the agent\n"
@@ -186,7 +189,7 @@ int cmd_stats(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case OPT_AGENT:
 			need_agent = true;
@@ -203,10 +206,22 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (need_agent && !want_agent)
 		return gs_usage_error("stats", "--agent and --agentless exclude each other");
+	if (optind == argc)	/* gops' words and exit code */
+		return gs_error(GS_EXIT_ERROR, "missing PID or address");
 	if (optind + 1 != argc)
-		return gs_usage_error("stats", "expected one PID");
+		return gs_usage_error("stats", "expected one PID or HOST:PORT");
+	/* gops' `stats HOST:PORT`: only an agent answers there */
+	if (strchr(argv[optind], ':')) {
+		char *aargv[] = { "stats", argv[optind], NULL };
+
+		if (!want_agent)
+			return gs_usage_error("stats", "reading memory needs a PID, not '%s'",
+					      argv[optind]);
+		optind = 0;
+		return cmd_agent(2, aargv);
+	}
 	if (!gs_parse_pid(argv[optind], &pid))
-		return gs_usage_error("stats", "'%s' is not a PID", argv[optind]);
+		return gs_usage_error("stats", "'%s' is not a PID or HOST:PORT", argv[optind]);
 
 	if (want_agent) {
 		if (from_agent(pid, need_agent, &st, &aerr) == 0)

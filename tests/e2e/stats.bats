@@ -209,7 +209,11 @@ corpus_start() {
 }
 
 @test "stats: errors: usage, not Go, no such process, not allowed" {
+	# gops' words and exit code, as the other agent commands
 	run "$GOSCOPE" stats
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: missing PID or address" ]
+	run "$GOSCOPE" stats 1 2
 	[ "$status" -eq 2 ]
 	run "$GOSCOPE" stats --agent --agentless 1
 	[ "$status" -eq 2 ]
