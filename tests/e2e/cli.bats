@@ -386,3 +386,22 @@ help_commands() {
 		grep -q "^ *$c$" <<<"$text" || { echo "exit $c"; return 1; }
 	done
 }
+
+@test "make install: the binary, goscope(1), the bash and zsh completions where those look" {
+	local build
+	build=$(dirname "$GOSCOPE")
+	require_cmd make
+	# what `make` built is installed as is: nothing may be rebuilt here
+	make -C "$GS_ROOT" -q BUILD="$build" "$build/goscope.1" "$build/completion/goscope" \
+		"$build/completion/_goscope" || { echo "run make first"; return 1; }
+	run make -C "$GS_ROOT" --no-print-directory install BUILD="$build" PREFIX=/usr \
+		DESTDIR="$T/inst"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	cmp "$T/inst/usr/bin/goscope" "$GOSCOPE"
+	cmp "$T/inst/usr/share/man/man1/goscope.1" "$build/goscope.1"
+	[ "$(stat -c %a "$T/inst/usr/share/man/man1/goscope.1")" = 644 ]
+	"$GOSCOPE" completion bash | cmp - "$T/inst/usr/share/bash-completion/completions/goscope"
+	"$GOSCOPE" completion zsh | cmp - "$T/inst/usr/share/zsh/site-functions/_goscope"
+	MANPATH=$T/inst/usr/share/man run man -w goscope
+	[ "$output" = "$T/inst/usr/share/man/man1/goscope.1" ]
+}
