@@ -173,6 +173,15 @@ static void print_json(int pid, bool agent, const char *agent_err, const struct 
 	json_decref(doc);
 }
 
+/* `goscope agent stats TARGET`: the agent's reply, or gops' error. */
+static int agent_stats(char *target)
+{
+	char *aargv[] = { "stats", "--", target, NULL };
+
+	optind = 0;
+	return cmd_agent(3, aargv);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	enum { OPT_AGENT = 256, OPT_AGENTLESS };
@@ -210,18 +219,16 @@ int cmd_stats(int argc, char **argv)
 		return gs_error(GS_EXIT_ERROR, "missing PID or address");
 	if (optind + 1 != argc)
 		return gs_usage_error("stats", "expected one PID or HOST:PORT");
-	/* gops' `stats HOST:PORT`: only an agent answers there */
-	if (strchr(argv[optind], ':')) {
-		char *aargv[] = { "stats", argv[optind], NULL };
-
+	/*
+	 * gops' `stats HOST:PORT`: only an agent answers there; what is not a
+	 * PID either gets gops' own error from the agent path.
+	 */
+	if (!gs_parse_pid(argv[optind], &pid)) {
 		if (!want_agent)
 			return gs_usage_error("stats", "reading memory needs a PID, not '%s'",
 					      argv[optind]);
-		optind = 0;
-		return cmd_agent(2, aargv);
+		return agent_stats(argv[optind]);
 	}
-	if (!gs_parse_pid(argv[optind], &pid))
-		return gs_usage_error("stats", "'%s' is not a PID or HOST:PORT", argv[optind]);
 
 	if (want_agent) {
 		if (from_agent(pid, need_agent, &st, &aerr) == 0)
@@ -232,6 +239,8 @@ int cmd_stats(int argc, char **argv)
 			gs_warn("PID %d: no agent answered (%s); reading memory", pid, aerr.msg);
 	}
 	if (!used_agent && agentless(pid, &st, &err) < 0) {
+		if (gs_proc_gone(&err) && want_agent)
+			return agent_stats(argv[optind]);	/* gops' words for it */
 		if (gs_proc_gone(&err))
 			return gs_error(GS_EXIT_ERROR, "stats: PID %d: no such process", pid);
 		if (err.code == EPERM || err.code == EACCES)

@@ -151,9 +151,10 @@ start_demo() {
 
 	run --separate-stderr "$GOSCOPE" stats "$BG_PID" --frob
 	[ "$status" -eq 2 ]
+	# after --, --agentless is a target (that gops cannot parse either)
 	run --separate-stderr "$GOSCOPE" stats -- --agentless
-	[ "$status" -eq 2 ]
-	[[ $stderr == *"'--agentless' is not a PID"* ]]
+	[ "$status" -eq 1 ]
+	[[ $stderr == "Error: couldn't resolve addr or pid --agentless to TCPAddress: couldn't parse PID"* ]]
 }
 
 @test "setgc, gc, version: options after the target; negative percents and 'off' are operands" {

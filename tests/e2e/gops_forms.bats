@@ -150,6 +150,14 @@ setup() {
 	run --separate-stderr "$GOSCOPE" setgc "$ADDR"
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: missing gc percentage" ]
+	for c in stack memstats stats; do
+		run --separate-stderr "$GOSCOPE" "$c" abc
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "Error: couldn't resolve addr or pid abc to TCPAddress: couldn't parse PID: strconv.Atoi: parsing \"abc\": invalid syntax" ]
+		run --separate-stderr "$GOSCOPE" "$c" 999999999
+		[ "$status" -eq 1 ]
+		[ "$stderr" = "Error: couldn't resolve addr or pid 999999999 to TCPAddress: couldn't get port for PID 999999999: open $GOPS_CONFIG_DIR/999999999: no such file or directory" ]
+	done
 	run --separate-stderr "$GOSCOPE" stats 127.0.0.1:1
 	[ "$status" -eq 1 ]
 	[ "$stderr" = "Error: couldn't get port by PID: dial tcp 127.0.0.1:1: connect: connection refused" ]
