@@ -267,6 +267,9 @@ lint: $(BPF_SKEL) $(PROTO_H)
 	$(call msg,TIDY,user agent)
 	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)
 
+# The command-line parser is CLI code: its unit test compiles it in.
+$(BUILD)/tests/test_cliopt: user/cliopt.c user/cliopt.h
+
 # ---- man page and shell completion ------------------------------------
 # goscope(1) from its scdoc source; the completion scripts written by goscope
 # itself from its command table (goscope completion bash|zsh).

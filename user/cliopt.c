@@ -92,16 +92,17 @@ static bool has_long(const struct option *lo, const char *name)
 
 static int build_spec(const char *shortopts, const struct option *longopts)
 {
-	size_t n = 0, nl = 0;
+	size_t n = 0, nl = 0, len;
 
 	while (*shortopts == '+' || *shortopts == '-' || *shortopts == ':')
 		shortopts++;
-	if (strlen(shortopts) + NGLOBALS + 2 > MAX_SHORT)
+	len = strlen(shortopts);
+	if (len + NGLOBALS + 2 > MAX_SHORT)
 		return -1;
-	snprintf(st.cmd_shorts, sizeof(st.cmd_shorts), "%s", shortopts);
+	memcpy(st.cmd_shorts, shortopts, len + 1);
 	st.shorts[n++] = '+';
-	memcpy(st.shorts + n, shortopts, strlen(shortopts));
-	n += strlen(shortopts);
+	memcpy(st.shorts + n, shortopts, len);
+	n += len;
 	for (size_t k = 0; k < NGLOBALS; k++)
 		if (!strchr(shortopts, globals[k].letter))
 			st.shorts[n++] = globals[k].letter;
