@@ -19,6 +19,7 @@ build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 test_pkgs=(golang-go bats libcmocka-dev npm binutils util-linux iproute2
 	procps file jq libclang-rt-dev valgrind curl
 	python3		# fake gops agents in tests/e2e/agent.bats
+	zsh fish	# the completion scripts are parsed and run by their shells (cli.bats)
 	prometheus)	# promtool and the server for the exporter/audit tests (~19 MB, 96 MB installed)
 
 case "${1:-}" in

@@ -344,8 +344,23 @@ help_commands() {
 		grep -q "^"$'\t\t'"'$c:" <<<"$z" || { echo "zsh: no $c"; return 1; }
 		grep -q -- "-a $c -d '" <<<"$f" || { echo "fish: no $c"; return 1; }
 	done
-	if command -v zsh >/dev/null; then zsh -n <<<"$z"; fi
-	if command -v fish >/dev/null; then fish -n <<<"$f"; fi
+	require_cmd zsh fish
+	zsh -n <<<"$z"
+	fish -n <<<"$f"
+	# fish completes from the script as it would at a prompt
+	local dir=$T/fishbin
+	mkdir -p "$dir"
+	ln -s "$GOSCOPE" "$dir/goscope"
+	require_fixture hello
+	start_fixture hello sleep 30
+	printf '%s\n' "$f" >"$T/goscope.fish"
+	run env PATH="$dir:$PATH" fish -c 'source $argv[1]; complete -C"goscope st"' "$T/goscope.fish"
+	[ "$status" -eq 0 ]
+	[ "$(cut -f1 <<<"$output" | tr '\n' ' ')" = "stack stats " ]
+	run env PATH="$dir:$PATH" fish -c 'source $argv[1]; complete -C"goscope stats "' "$T/goscope.fish"
+	grep -q "^$BG_PID"$'\t' <<<"$output"
+	run env PATH="$dir:$PATH" fish -c 'source $argv[1]; complete -C"goscope stack --ag"' "$T/goscope.fish"
+	[ "$(cut -f1 <<<"$output" | tr '\n' ' ')" = "--agent --agentless " ]
 	run --separate-stderr "$GOSCOPE" completion
 	[ "$status" -eq 2 ]
 	run --separate-stderr "$GOSCOPE" completion tcsh
