@@ -69,10 +69,10 @@ setup() {
 	[ -z "$("$GOSCOPE" tree | tail -n 1)" ]
 }
 
-# Each agent command by PID and by HOST:PORT: the same reply.
+# Each agent command by PID and by HOST:PORT (an IP or a name): the same reply.
 @test "gops stack|gc|memstats|version|stats <pid|addr>" {
 	local t
-	for t in "$DEMO_PID" "$ADDR"; do
+	for t in "$DEMO_PID" "$ADDR" "localhost:$DEMO_PORT"; do
 		run --separate-stderr "$GOSCOPE" stack "$t"
 		[ "$status" -eq 0 ] || { echo "stack $t: $stderr"; return 1; }
 		[[ ${lines[0]} =~ ^goroutine\ [0-9]+\ \[running\]:$ ]]
