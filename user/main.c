@@ -107,7 +107,7 @@ int main(int argc, char **argv)
 		{ "check-agents", no_argument, NULL, 'C' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static char *list_argv[] = { "list", NULL, NULL };
+	static char *list_argv[] = { "list", NULL };
 	const struct agent_cmd *agent;
 	bool check_agents = false;
 	const char *name;
@@ -146,10 +146,19 @@ int main(int argc, char **argv)
 	argv += optind;
 	optind = 0;	/* commands run getopt again from their own argv[1] */
 	if (check_agents) {
-		if (argc > 1 || (argc == 1 && strcmp(argv[0], "list") != 0))
+		char **largv;
+
+		if (argc >= 1 && strcmp(argv[0], "list") != 0)
 			return gs_usage_error(NULL, "--check-agents goes with the process list only");
-		list_argv[1] = "--check-agents";
-		return gs_output_finish(cmd_list(2, list_argv));
+		/* `goscope --check-agents [list [ARGS...]]`: list --check-agents ARGS... */
+		largv = calloc((size_t)argc + 3, sizeof(*largv));
+		if (!largv)
+			return gs_output_finish(gs_error(GS_EXIT_ERROR, "out of memory"));
+		largv[0] = list_argv[0];
+		largv[1] = "--check-agents";
+		for (int i = 1; i < argc; i++)
+			largv[i + 1] = argv[i];
+		return gs_output_finish(cmd_list(argc > 1 ? argc + 1 : 2, largv));
 	}
 	if (argc == 0)
 		return gs_output_finish(cmd_list(1, list_argv));

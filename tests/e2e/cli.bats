@@ -55,6 +55,14 @@ start_demo() {
 	run --separate-stderr "$GOSCOPE" list --json --check-agents
 	[ "$status" -eq 0 ]
 	jq -e . <<<"$output" >/dev/null
+	# the global --check-agents, then list's own options
+	run --separate-stderr "$GOSCOPE" --check-agents list --json
+	[ "$status" -eq 0 ]
+	jq -e --argjson p "$BG_PID" '[.processes[].pid] | index($p) != null' <<<"$output"
+	run --separate-stderr "$GOSCOPE" --check-agents list extra
+	[ "$status" -eq 2 ]
+	run --separate-stderr "$GOSCOPE" --check-agents tree
+	[ "$status" -eq 2 ]
 }
 
 @test "version: -m and --json before, between and after the files; -- before a file named like an option" {
