@@ -429,3 +429,50 @@ help_commands() {
 	MANPATH=$T/inst/usr/share/man run man -w goscope
 	[ "$output" = "$T/inst/usr/share/man/man1/goscope.1" ]
 }
+
+# zsh_comp WORDS...: what the zsh script offers for the last word, run by zsh
+# with compadd, _describe and _files stubbed to print their candidates (the
+# matching against the prefix is zsh's own work, not the script's).
+zsh_comp() {
+	zsh -c '
+compadd() {
+	if [[ $1 == -a ]]; then print -l -- ${(P)2}; return; fi
+	while [[ $# -gt 0 && $1 != -- ]]; do shift; done
+	shift
+	print -l -- "$@"
+}
+_describe() { print -l -- ${${(P)2}%%:*}; }
+_files() { print -- "<files>"; }
+script=$1
+shift
+words=("$@")
+CURRENT=${#words}
+PREFIX=${words[CURRENT]}
+source $script' zsh "$T/_goscope" "$@" | tr '\n' ' '
+}
+
+@test "completion zsh: commands, Go PIDs, a command's options, files, agent commands" {
+	require_cmd zsh
+	require_fixture hello
+	start_fixture hello sleep 30
+	"$GOSCOPE" completion zsh >"$T/_goscope"
+	local out c
+	out=$(zsh_comp "$GOSCOPE" st)
+	for c in $(help_commands) help "$BG_PID"; do
+		[[ " $out" == *" $c "* ]] || { echo "no $c in: $out"; return 1; }
+	done
+	out=$(zsh_comp "$GOSCOPE" stats "")
+	[[ " $out" == *" $BG_PID "* ]]
+	[[ $out != *stack* ]]
+	out=$(zsh_comp "$GOSCOPE" stack --ag)
+	[[ " $out" == *" --agent --agentless "* && $out == *" --json "* ]]
+	[ "$(grep -o -- '--json' <<<"$out" | wc -l)" -eq 1 ]
+	out=$(zsh_comp "$GOSCOPE" version -m x)
+	[[ $out == *"<files>"* ]]
+	out=$(zsh_comp "$GOSCOPE" agent "")
+	[ "$out" = "stack gc setgc memstats stats version trace pprof-heap pprof-cpu " ]
+	out=$(zsh_comp "$GOSCOPE" agent gc "")
+	[[ " $out" == *" $BG_PID "* ]]
+	out=$(zsh_comp "$GOSCOPE" tree "")
+	[ -z "$out" ]
+}
