@@ -7,15 +7,17 @@
  */
 #include "cliopt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
+#include "version.h"
 
 #define MAX_LONG 64
 #define MAX_SHORT 128
 
-enum { G_JSON = 0x7f000000, G_PRETTY, G_VERBOSE };
+enum { G_JSON = 0x7f000000, G_PRETTY, G_VERBOSE, G_VERSION };
 
 static const struct {
 	const char *name;
@@ -25,6 +27,7 @@ static const struct {
 	{ "json", 'j', G_JSON },
 	{ "pretty", 'p', G_PRETTY },
 	{ "verbose", 'v', G_VERBOSE },
+	{ "version", 0, G_VERSION },	/* long only: prints goscope's version, exits 0 */
 	{ "help", 'h', 'h' },
 };
 #define NGLOBALS (sizeof(globals) / sizeof(globals[0]))
@@ -52,6 +55,10 @@ static void apply(int code)
 	case G_VERBOSE:
 		gs_opts.verbose++;
 		break;
+	case G_VERSION:
+		printf("goscope %s\n", GOSCOPE_VERSION);
+		fflush(stdout);
+		exit(GS_EXIT_OK);
 	default:
 		break;
 	}
@@ -62,7 +69,8 @@ bool gs_global_option(const char *name)
 	for (size_t k = 0; k < NGLOBALS; k++) {
 		if (globals[k].code == 'h')
 			continue;	/* a command's own help */
-		if ((name[0] == '-' && name[1] == globals[k].letter && !name[2]) ||
+		if ((globals[k].letter && name[0] == '-' && name[1] == globals[k].letter &&
+		     !name[2]) ||
 		    (name[0] == '-' && name[1] == '-' && !strcmp(name + 2, globals[k].name))) {
 			apply(globals[k].code);
 			return true;
@@ -104,7 +112,7 @@ static int build_spec(const char *shortopts, const struct option *longopts)
 	memcpy(st.shorts + n, shortopts, len);
 	n += len;
 	for (size_t k = 0; k < NGLOBALS; k++)
-		if (!strchr(shortopts, globals[k].letter))
+		if (globals[k].letter && !strchr(shortopts, globals[k].letter))
 			st.shorts[n++] = globals[k].letter;
 	st.shorts[n] = '\0';
 
@@ -244,7 +252,7 @@ int gs_getopt(int argc, char **argv, const char *shortopts, const struct option 
 			optind = st.opt_end;
 			return '?';
 		}
-		if (c >= G_JSON && c <= G_VERBOSE) {
+		if (c >= G_JSON && c <= G_VERSION) {
 			apply(c);
 			continue;
 		}
@@ -254,7 +262,7 @@ int gs_getopt(int argc, char **argv, const char *shortopts, const struct option 
 			for (size_t k = 0; k < NGLOBALS; k++)
 				if (globals[k].letter == c && globals[k].code != 'h')
 					c = globals[k].code;
-			if (c >= G_JSON && c <= G_VERBOSE) {
+			if (c >= G_JSON && c <= G_VERSION) {
 				apply(c);
 				continue;
 			}

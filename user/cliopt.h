@@ -2,7 +2,7 @@
 /*
  * The command line's one rule, in one place: every command takes its own
  * options and goscope's global ones (-j/--json, -p/--pretty, -v/--verbose,
- * -h/--help) anywhere on the line, GNU style; "--" ends the options; a
+ * -h/--help, --version) anywhere on the line, GNU style; "--" ends the options; a
  * negative number ("-5", as setgc takes) is an operand, never an option.
  */
 #ifndef GOSCOPE_CLIOPT_H

@@ -243,7 +243,14 @@ start_demo() {
 	gzip -t "$T/h.pb.gz"
 }
 
-@test "help: -h and --help after other options and operands; 'goscope help [COMMAND]'" {
+@test "help: -h and --help after other options and operands; 'goscope help [COMMAND]'; --version anywhere" {
+	local v
+	v=$("$GOSCOPE" --version)
+	[[ $v =~ ^goscope\ [0-9]+\.[0-9]+ ]]
+	[ "$("$GOSCOPE" tree --version)" = "$v" ]
+	[ "$("$GOSCOPE" stack 1 --version)" = "$v" ]
+	[ "$("$GOSCOPE" probe -d 1 --version 1)" = "$v" ]
+	[ "$("$GOSCOPE" version --version)" = "$v" ]
 	run "$GOSCOPE" help
 	[ "$status" -eq 0 ]
 	[[ $output == *"Commands:"* ]]
