@@ -111,7 +111,7 @@ int main(int argc, char **argv)
 	const struct agent_cmd *agent;
 	bool check_agents = false;
 	const char *name;
-	int c;
+	int c, rc;
 
 	gs_output_init();
 	opterr = 0;
@@ -158,7 +158,9 @@ int main(int argc, char **argv)
 		largv[1] = "--check-agents";
 		for (int i = 1; i < argc; i++)
 			largv[i + 1] = argv[i];
-		return gs_output_finish(cmd_list(argc > 1 ? argc + 1 : 2, largv));
+		rc = cmd_list(argc > 1 ? argc + 1 : 2, largv);
+		free(largv);
+		return gs_output_finish(rc);
 	}
 	if (argc == 0)
 		return gs_output_finish(cmd_list(1, list_argv));
@@ -172,7 +174,9 @@ int main(int argc, char **argv)
 			return gs_output_finish(gs_error(GS_EXIT_ERROR, "out of memory"));
 		pargv[0] = "process";
 		memcpy(pargv + 1, argv, (size_t)argc * sizeof(*argv));
-		return gs_output_finish(cmd_process(argc + 1, pargv));
+		rc = cmd_process(argc + 1, pargv);
+		free(pargv);
+		return gs_output_finish(rc);
 	}
 	/* gops' `gops help`; `goscope help COMMAND` is `goscope COMMAND --help` */
 	if (strcmp(name, "help") == 0) {
