@@ -283,10 +283,47 @@ lint: $(BPF_SKEL) $(PROTO_H)
 	$(call msg,TIDY,user agent)
 	$(Q)tools/lint.sh $(BUILD) $(LINT_SRC) -- -std=gnu11 -D_GNU_SOURCE $(LINT_INC) -I$(BUILD)
 
-install: $(BUILD)/goscope
+# The command-line parser is CLI code: its unit test compiles it in.
+$(BUILD)/tests/test_cliopt: user/cliopt.c user/cliopt.h
+
+# ---- man page and shell completion ------------------------------------
+# goscope(1) from its scdoc source; the completion scripts written by goscope
+# itself from its command table (goscope completion bash|zsh).
+SCDOC ?= scdoc
+MAN_PAGE := $(BUILD)/goscope.1
+COMPLETIONS := $(BUILD)/completion/goscope $(BUILD)/completion/_goscope
+all: $(MAN_PAGE) $(COMPLETIONS)
+
+$(MAN_PAGE): docs/goscope.1.scd
+	$(call msg,SCDOC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(SCDOC) <$< >$@
+
+$(BUILD)/completion/goscope: $(BUILD)/goscope
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BUILD)/goscope completion bash >$@
+
+$(BUILD)/completion/_goscope: $(BUILD)/goscope
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(BUILD)/goscope completion zsh >$@
+
+install: $(BUILD)/goscope $(MAN_PAGE) $(COMPLETIONS)
 	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/goscope)
 	$(Q)install -d $(DESTDIR)$(PREFIX)/bin
 	$(Q)install -m 0755 $(BUILD)/goscope $(DESTDIR)$(PREFIX)/bin/goscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/man/man1/goscope.1)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	$(Q)install -m 0644 $(MAN_PAGE) $(DESTDIR)$(PREFIX)/share/man/man1/goscope.1
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/bash-completion/completions/goscope)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(Q)install -m 0644 $(BUILD)/completion/goscope \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/goscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_goscope)
+	$(Q)install -d $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+	$(Q)install -m 0644 $(BUILD)/completion/_goscope \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions/_goscope
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -14,10 +14,12 @@ export DEBIAN_FRONTEND=noninteractive
 build_pkgs=(make gcc clang llvm pkg-config libbpf-dev libelf-dev zlib1g-dev
 	libjansson-dev libcapstone-dev
 	libmicrohttpd-dev	# the exporter's HTTP server
-	protobuf-c-compiler libprotobuf-c-dev)	# pprof files: profile.proto compiled at build time
+	protobuf-c-compiler libprotobuf-c-dev	# pprof files: profile.proto compiled at build time
+	scdoc)		# the man page: docs/goscope.1.scd turned into roff at build time
 test_pkgs=(golang-go bats libcmocka-dev npm binutils util-linux iproute2
 	procps file jq libclang-rt-dev valgrind curl
 	python3		# fake gops agents in tests/e2e/agent.bats
+	zsh fish	# the completion scripts are parsed and run by their shells (cli.bats)
 	prometheus)	# promtool and the server for the exporter/audit tests (~19 MB, 96 MB installed)
 
 case "${1:-}" in

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "bytesize.h"
+#include "cliopt.h"
 #include "godur.h"
 #include "output.h"
 
@@ -88,16 +89,8 @@ int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, str
 		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
 			FLAG();
 			o->help = true;
-		} else if (!strcmp(name, "-j") || !strcmp(name, "--json")) {
-			/* goscope's own options, after the command too */
-			FLAG();
-			gs_opts.json = true;
-		} else if (!strcmp(name, "-p") || !strcmp(name, "--pretty")) {
-			FLAG();
-			gs_opts.json = gs_opts.pretty = true;
-		} else if (!strcmp(name, "-v") || !strcmp(name, "--verbose")) {
-			FLAG();
-			gs_opts.verbose++;
+		} else if (!v && gs_global_option(name)) {
+			/* goscope's own options (cliopt.h), after the command too */
 		} else if (!strcmp(name, "--timeout")) {
 			TAKE();
 			/* The deadline for the whole reply; no shorter silence limit under it. */

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cliopt.h"
 #include "cmd_stack.h"
 #include "commands.h"
 #include "output.h"
@@ -473,6 +474,10 @@ int cmd_agent(int argc, char **argv)
 
 	if (strcmp(name, "agent") == 0) {
 		raw = true;
+		while (argc > 1 && gs_global_option(argv[1])) {	/* goscope agent -j stats PID */
+			argc--;
+			argv++;
+		}
 		if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 			if (argc < 2)
 				return gs_usage_error("agent", "missing agent command");

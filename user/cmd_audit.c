@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "output.h"
 #include "ttysafe.h"
@@ -128,7 +129,8 @@ int cmd_audit(int argc, char **argv)
 	};
 	struct audit_run r;
 	struct gs_err err = { 0 };
-	enum fmt fmt = gs_opts.json ? FMT_JSON : FMT_TABLE;
+	enum fmt fmt = FMT_TABLE;
+	bool fmt_given = false;
 	char **paths;
 	size_t npaths = 0;
 	int c, rc = GS_EXIT_OK;
@@ -140,7 +142,7 @@ int cmd_audit(int argc, char **argv)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case 'P':
 			paths[npaths++] = optarg;
@@ -159,6 +161,7 @@ int cmd_audit(int argc, char **argv)
 			r.osv_dir = optarg;
 			break;
 		case 'f':
+			fmt_given = true;
 			if (!strcmp(optarg, "table"))
 				fmt = FMT_TABLE;
 			else if (!strcmp(optarg, "csv"))
@@ -200,6 +203,9 @@ int cmd_audit(int argc, char **argv)
 	}
 	for (; optind < argc; optind++)
 		paths[npaths++] = argv[optind];
+	/* --json anywhere on the line, unless --format says otherwise */
+	if (!fmt_given && gs_opts.json)
+		fmt = FMT_JSON;
 	r.path_mode = npaths > 0;
 	/* Errors come as JSON exactly when the output is JSON. */
 	gs_opts.json = fmt == FMT_JSON;

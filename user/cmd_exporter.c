@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "bpfload.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "exporter.h"
 #include "godur.h"
@@ -240,7 +241,7 @@ int cmd_exporter(int argc, char **argv)
 	int c, fd, rc = GS_EXIT_OK, sig;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+l:i:h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "l:i:h", opts)) != -1) {
 		switch (c) {
 		case 'l':
 			listen_at = optarg;

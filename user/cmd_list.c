@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "discover.h"
 #include "gojson.h"
@@ -145,7 +146,7 @@ int cmd_list(int argc, char **argv)
 	int c, rc = GS_EXIT_OK;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
 			help();
 			return GS_EXIT_OK;

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "bpfload.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "godur.h"
 #include "golist.h"
@@ -590,7 +591,7 @@ int cmd_probe(int argc, char **argv)
 	memset(&p, 0, sizeof(p));
 	p.view.live = true;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+ad:i:gh", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "ad:i:gh", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			p.all = true;

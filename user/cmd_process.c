@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "classify.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "discover.h"
 #include "godur.h"
@@ -450,36 +451,30 @@ static json_t *to_json(const struct pinfo *pi)
 	return o;
 }
 
-/* A negative period is an argument (for its own error), not an option. */
-static bool is_option(const char *a)
-{
-	return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9');
-}
-
 int cmd_process(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *pos[2];
 	struct pinfo pi;
 	struct gs_err err = { 0 };
-	int npos = 0, first = strcmp(argv[0], "process") == 0 ? 1 : 0, rc = GS_EXIT_OK;
-	bool dashdash = false;
+	int npos = 0, c, rc = GS_EXIT_OK;
 
-	for (int i = first; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (!dashdash && !strcmp(a, "--")) {
-			dashdash = true;
-		} else if (!dashdash && is_option(a)) {
-			if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-				help();
-				return GS_EXIT_OK;
-			}
-			return gs_usage_error("process", "unknown option '%s'", a);
-		} else if (npos == 2) {
-			return gs_usage_error("process", "unexpected argument '%s'", a);
-		} else {
-			pos[npos++] = a;
+	/* argv[0] is "process" (main.c names it so for `goscope PID` too) */
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
+		if (c == 'h') {
+			help();
+			return GS_EXIT_OK;
 		}
+		return gs_bad_option("process", optopt, argv[optind - 1]);
+	}
+	/* a negative period is an operand, for its own error */
+	for (int i = optind; i < argc; i++) {
+		if (npos == 2)
+			return gs_usage_error("process", "unexpected argument '%s'", argv[i]);
+		pos[npos++] = argv[i];
 	}
 	if (npos == 0)
 		return gs_usage_error("process", "missing PID");

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "bpfload.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "output.h"
 
@@ -215,7 +216,7 @@ int cmd_selftest(int argc, char **argv)
 	struct gs_err err = { 0 };
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "hj", opts)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);

@@ -15,6 +15,7 @@
 
 #include "agentcmd.h"
 #include "client.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "discover.h"
 #include "liveread.h"
@@ -32,6 +33,7 @@ static const enum gs_live_value gops_four[4] = {
 static void help(void)
 {
 	printf("Usage: goscope [OPTIONS] stats [--agent | --agentless] PID\n"
+	       "       goscope [OPTIONS] stats HOST:PORT\n"
 	       "\n"
 	       "Print what `gops stats` prints, for any Go process:\n"
 	       "  goroutines: 7\n"
@@ -45,7 +47,8 @@ static void help(void)
 	       "the runtime's globals are found in its own machine code (x86-64 and\n"
 	       "arm64). OS threads counts the runtime's Ms, else the threads of\n"
 	       "/proc/PID/status. A value that cannot be read shows as \"unavailable\"\n"
-	       "with the reason, never a guess.\n"
+	       "with the reason, never a guess. HOST:PORT (anything with a ':', as in\n"
+	       "gops) asks the agent there, as 'goscope agent stats HOST:PORT' does.\n"
 	       "\n"
 	       "  --agent        only ask the agent (fail without one)\n"
 	       "  --agentless    never ask the agent\n"
@@ -166,6 +169,15 @@ static void print_json(int pid, bool agent, const char *agent_err, const struct 
 	json_decref(doc);
 }
 
+/* `goscope agent stats TARGET`: the agent's reply, or gops' error. */
+static int agent_stats(char *target)
+{
+	char *aargv[] = { "stats", "--", target, NULL };
+
+	optind = 0;
+	return cmd_agent(3, aargv);
+}
+
 int cmd_stats(int argc, char **argv)
 {
 	enum { OPT_AGENT = 256, OPT_AGENTLESS, OPT_TIMEOUT };
@@ -183,7 +195,7 @@ int cmd_stats(int argc, char **argv)
 
 	memset(&st, 0, sizeof(st));
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
 		switch (c) {
 		case OPT_AGENT:
 			need_agent = true;
@@ -204,10 +216,20 @@ int cmd_stats(int argc, char **argv)
 	}
 	if (need_agent && !want_agent)
 		return gs_usage_error("stats", "--agent and --agentless exclude each other");
+	if (optind == argc)	/* gops' words and exit code */
+		return gs_error(GS_EXIT_ERROR, "missing PID or address");
 	if (optind + 1 != argc)
-		return gs_usage_error("stats", "expected one PID");
-	if (!gs_parse_pid(argv[optind], &pid))
-		return gs_usage_error("stats", "'%s' is not a PID", argv[optind]);
+		return gs_usage_error("stats", "expected one PID or HOST:PORT");
+	/*
+	 * gops' `stats HOST:PORT`: only an agent answers there; what is not a
+	 * PID either gets gops' own error from the agent path.
+	 */
+	if (!gs_parse_pid(argv[optind], &pid)) {
+		if (!want_agent)
+			return gs_usage_error("stats", "reading memory needs a PID, not '%s'",
+					      argv[optind]);
+		return agent_stats(argv[optind]);
+	}
 
 	if (want_agent) {
 		if (from_agent(pid, need_agent, timeout_ms, &st, &aerr) == 0)
@@ -221,6 +243,8 @@ int cmd_stats(int argc, char **argv)
 			gs_warn("PID %d: no agent answered (%s); reading memory", pid, aerr.msg);
 	}
 	if (!used_agent && agentless(pid, &st, &err) < 0) {
+		if (gs_proc_gone(&err) && want_agent)
+			return agent_stats(argv[optind]);	/* gops' words for it */
 		if (gs_proc_gone(&err))
 			return gs_error(GS_EXIT_ERROR, "stats: PID %d: no such process", pid);
 		if (err.code == EPERM || err.code == EACCES)

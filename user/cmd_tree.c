@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cliopt.h"
 #include "commands.h"
 #include "gojson.h"
 #include "golist.h"
@@ -262,7 +263,7 @@ int cmd_tree(int argc, char **argv)
 	size_t nr;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "h", opts)) != -1) {
 		if (c == 'h') {
 			help();
 			return GS_EXIT_OK;

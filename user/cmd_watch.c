@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bpfload.h"
+#include "cliopt.h"
 #include "commands.h"
 #include "godur.h"
 #include "output.h"
@@ -249,7 +250,7 @@ int cmd_watch(int argc, char **argv)
 	int c, rc;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "anjh", opts, NULL)) != -1) {
+	while ((c = gs_getopt(argc, argv, "anjh", opts)) != -1) {
 		switch (c) {
 		case 'a':
 			o.all = true;

@@ -209,14 +209,26 @@ corpus_start() {
 }
 
 @test "stats: errors: usage, not Go, no such process, not allowed" {
+	# gops' words and exit code, as the other agent commands
 	run "$GOSCOPE" stats
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: missing PID or address" ]
+	run "$GOSCOPE" stats 1 2
 	[ "$status" -eq 2 ]
 	run "$GOSCOPE" stats --agent --agentless 1
 	[ "$status" -eq 2 ]
+	# not a PID, no such process: gops' words, exit 1
 	run "$GOSCOPE" stats x
-	[ "$status" -eq 2 ]
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: couldn't resolve addr or pid x to TCPAddress: couldn't parse PID: strconv.Atoi: parsing \"x\": invalid syntax" ]
 	run "$GOSCOPE" stats 999999999
 	[ "$status" -eq 1 ]
+	[[ $output == "Error: couldn't resolve addr or pid 999999999 to TCPAddress: couldn't get port for PID 999999999: open "*"/999999999: no such file or directory" ]]
+	run "$GOSCOPE" stats --agentless 999999999
+	[ "$status" -eq 1 ]
+	[ "$output" = "Error: stats: PID 999999999: no such process" ]
+	run "$GOSCOPE" stats --agentless x
+	[ "$status" -eq 2 ]
 	start_fixture cbin sleep 30
 	run "$GOSCOPE" stats "$BG_PID"
 	[ "$status" -eq 1 ]
