@@ -177,9 +177,9 @@ copies() {
 	EXP_PID=
 	# SIGTERM while slow parses are in progress: the exporter ends within 2 s,
 	# exit 0. Without BPF here: removing uprobes costs the kernel a grace
-	# period each (about 115 ms a link, 4 links a binary, one after the other
-	# under the kernel's event mutex), and on a shared machine this exporter
-	# would probe every other Go program running too (docs/security.md).
+	# period each (about 150 ms a link, 4 links a binary, one after the
+	# other), and on a shared machine this exporter would probe every other
+	# Go program running too (docs/security.md, section 9).
 	GOSCOPE_TEST_PARSE_DELAY=slowparse:60 exporter_start --no-bpf --rescan 200ms
 	start_fixture "$SCRATCH/slowparse"
 	start_fixture "$SCRATCH/slowparse2"
