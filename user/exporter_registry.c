@@ -56,7 +56,7 @@
 #define FD_RESERVE	256
 #define LINKS_PER_BIN	4
 #define FD_LOG_GAP_NS	(60 * 1000000000ull)	/* descriptor errors: one line a minute */
-#define FIRST_WAIT_NS	(1000000000ull)		/* the first scan waits this long for parses */
+#define FIRST_WAIT_NS	XJOB_DEADLINE_NS	/* the first scan waits this long for parses */
 
 uint64_t exporter_now_ns(void)
 {

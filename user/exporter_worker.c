@@ -39,7 +39,6 @@
 
 #include "output.h"
 
-#define XJOB_DEADLINE_NS	(5 * 1000000000ull)
 #define XSTUCK_MAX		4
 #define XTHREADS_MAX		4	/* taking jobs at once */
 #define XBUSY_NS		(100 * 1000000ull)	/* a job this old: help with the queue */

@@ -12,6 +12,9 @@
 #include "exporter.h"
 #include "classify.h"
 
+/* How long one binary may take (classification and layout) before it is skipped. */
+#define XJOB_DEADLINE_NS	(5 * 1000000000ull)
+
 struct xworker *exporter_worker_start(void);
 /* Stop taking jobs; never waits for a parse in progress. */
 void exporter_worker_stop(struct xworker *w);

@@ -3,16 +3,18 @@
 #include "nofile.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 /* The kernel's ceiling for any RLIMIT_NOFILE, for an unlimited hard limit. */
 static rlim_t nr_open(void)
 {
 	unsigned long long v = 0;
+	char buf[32];
 	FILE *f = fopen("/proc/sys/fs/nr_open", "re");
 
 	if (f) {
-		if (fscanf(f, "%llu", &v) != 1)
-			v = 0;
+		if (fgets(buf, sizeof(buf), f))
+			v = strtoull(buf, NULL, 10);
 		fclose(f);
 	}
 	return v ? (rlim_t)v : 1048576;
