@@ -373,6 +373,8 @@ static int examine_exe(struct exporter *x, struct xfound *f, struct gs_proc_scan
 			gs_errf(&err, e, "%s: %s", path, strerror(errno));
 			return examine_failed(x, f, s, &err);
 		}
+		if (exporter_worker_skipped(x->worker, &sb))
+			return XF_OTHER;
 		f->cls = gs_class_lookup(&sb);
 		if (!f->cls) {
 			r = exporter_worker_submit(x->worker, f->pid, f->st.starttime, &sb, x->o.live,

@@ -299,7 +299,7 @@ void exporter_worker_stop(struct xworker *w)
 		pool_free(w);
 }
 
-static bool skipped(const struct xworker *w, const struct stat *st)
+bool exporter_worker_skipped(const struct xworker *w, const struct stat *st)
 {
 	int64_t m = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
 
@@ -320,7 +320,7 @@ int exporter_worker_submit(struct xworker *w, int pid, unsigned long long startt
 	char path[64];
 	ssize_t n;
 
-	if (skipped(w, st))
+	if (exporter_worker_skipped(w, st))
 		return XW_SKIPPED;
 	for (j = w->jobs; j; j = j->cnext)
 		if (j->dev == st->st_dev && j->ino == st->st_ino)

@@ -38,6 +38,11 @@ typedef void (*xworker_done_fn)(void *ctx, int pid, unsigned long long starttime
 				struct gs_rt_layout **lay, const struct gs_err *err);
 /* Hand finished jobs to done, abandon the ones past their deadline. */
 void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx);
+/*
+ * Did st's binary blow the deadline? Checked before the class cache: the
+ * abandoned parse may still finish and fill it.
+ */
+bool exporter_worker_skipped(const struct xworker *w, const struct stat *st);
 /* Jobs not reaped yet. */
 size_t exporter_worker_pending(const struct xworker *w);
 /* Binaries skipped for blowing the deadline. */
