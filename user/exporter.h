@@ -8,6 +8,7 @@
  *   exporter_render.c    the metrics text of one snapshot, and the per-scrape
  *                        self-metrics
  *   exporter_http.c      the listening socket and the libmicrohttpd server
+ *   exporter_worker.c    binaries parsed by worker threads, with a deadline
  *
  * Threads. The collector thread owns the registry, the BPF objects and the
  * counters in struct exporter's "collector" part: it reads exec/exit
@@ -15,6 +16,8 @@
  * buffer and publishes it (struct xsnap) under snap_lock. HTTP threads only
  * copy the latest published buffer and append the scrape statistics
  * (scrape_lock): a scrape never waits for probing, parsing or /proc.
+ * Worker threads parse binaries not yet in the class cache (exporter_worker.h);
+ * the collector only queues them and picks up the results.
  */
 #ifndef GOSCOPE_EXPORTER_H
 #define GOSCOPE_EXPORTER_H

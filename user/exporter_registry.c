@@ -5,9 +5,10 @@
  * Sources. Exec and exit events from the BPF tracer keep it current within
  * one poll; a /proc rescan every --rescan (and at once after lost events)
  * adds what the events missed and drops what is gone. Everything here runs
- * on the collector thread: the ring-buffer callback only queues, so a new
- * big binary being parsed delays the events behind it, never the kernel's
- * ring buffer or a scrape.
+ * on the collector thread: the ring-buffer callback only queues, and a
+ * binary not in the class cache is parsed by a worker (exporter_worker.h),
+ * its processes added when the result is in, so a big or hostile binary
+ * delays neither the events behind it nor a scrape.
  *
  * Identity. A process is (PID, start time in clock ticks); its binary is the
  * (dev, inode) of /proc/PID/exe. An exec event for a tracked PID with the
