@@ -57,7 +57,7 @@
 #define FD_RESERVE	256
 #define LINKS_PER_BIN	4
 #define FD_LOG_GAP_NS	(60 * 1000000000ull)	/* descriptor errors: one line a minute */
-#define FIRST_WAIT_NS	XJOB_DEADLINE_NS	/* the first scan waits this long for parses */
+#define FIRST_WAIT_NS	(30 * 1000000000ull)	/* the first scan waits at most this for parses */
 
 uint64_t exporter_now_ns(void)
 {
@@ -719,14 +719,21 @@ void exporter_rescan(struct exporter *x)
 		gs_rtprobe_prune(x->rp, keep_state, x);
 	bins_release(x, exporter_now_ns(), false);
 	/*
-	 * Before the first snapshot, give the worker a moment: the processes
-	 * already running are in the first exposition, unless a binary is slow.
+	 * Before the first snapshot, wait for the worker: the processes already
+	 * running are in the first exposition, as when parsing was inline. Each
+	 * parse has its deadline; the whole wait ends early when SIGINT or
+	 * SIGTERM is pending (blocked until the main thread waits for them), so
+	 * a stop during start-up is as quick as one later.
 	 */
 	if (first) {
 		uint64_t until = exporter_now_ns() + FIRST_WAIT_NS;
 		struct timespec ts = { 0, 5000000 };
+		sigset_t pend;
 
 		while (exporter_worker_pending(x->worker) && exporter_now_ns() < until) {
+			if (sigpending(&pend) == 0 &&
+			    (sigismember(&pend, SIGTERM) == 1 || sigismember(&pend, SIGINT) == 1))
+				break;
 			nanosleep(&ts, NULL);
 			reap(x);
 		}

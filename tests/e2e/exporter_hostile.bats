@@ -181,7 +181,7 @@ copies() {
 	sleep 2
 	start_fixture "$SCRATCH/slowparse"
 	sleep 1
-	[ "$(grep -c 'parsing took longer' "$EXP_ERR")" = 1 ]
+	[ "$(grep -c 'slowparse: parsing took longer' "$EXP_ERR")" = 1 ] || { cat "$EXP_ERR"; return 1; }
 	scrape_lacks "pid=\"$BG_PID\""
 	scrape_lacks "pid=\"$bomb\""
 	kill -TERM "$EXP_PID"
