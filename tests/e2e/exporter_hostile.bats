@@ -94,6 +94,13 @@ value_is() {
 	[ "$(value "$1")" = "$2" ]
 }
 
+# bins_seen N: at least N binaries got a table entry (in it now, or evicted).
+bins_seen() {
+	scrape | awk -v n="$1" '$1 == "goscope_exporter_binaries" { t += $2 }
+		$1 == "goscope_exporter_binaries_evicted_total" { t += $2 }
+		END { exit !(t >= n) }'
+}
+
 @test "slow-loris: 140 connections that never finish their head; scrapes from another address answered, slow ones cut at 10 s" {
 	require_file "$SLOWLORIS"
 	exporter_start --no-bpf
@@ -213,17 +220,20 @@ copies() {
 	local i b pids=() n
 	# A 12 KiB real executable with weak Go evidence (tracked as probably Go),
 	# copied to 5,000 paths: 5,000 (dev, inode) pairs, 60 MB.
-	"$ELFBOMB" -n 1 -s 4K -t 4 "$SCRATCH/tiny"
+	"$ELFBOMB" -n 1 -s 4K -t 120 "$SCRATCH/tiny"
 	copies "$SCRATCH" b 5000 "$SCRATCH/tiny"
 	exporter_start --rescan 1h
-	# 1,000 at a time, each running 4 s: all 5,000 are seen within ~25 s.
+	# 1,000 at a time, each batch running until the exporter has given each
+	# of them a table entry (slower under ASan), then killed.
 	for b in 0 1 2 3 4; do
 		pids=()
 		for i in $(seq $((b * 1000 + 1)) $((b * 1000 + 1000))); do
 			"$SCRATCH/b$i" </dev/null >/dev/null 2>&1 3>&- &
 			pids+=($!)
 		done
-		wait "${pids[@]}"
+		wait_for 60 bins_seen $((b * 1000 + 1000)) || true
+		kill -KILL "${pids[@]}"
+		wait "${pids[@]}" 2>/dev/null || true
 	done
 	scrape >"$BATS_TEST_TMPDIR/m"
 	grep -E '^goscope_exporter_(binaries|binaries_evicted_total|binaries_overflow_total|events_total|lost_events_total)[{ ]' \
