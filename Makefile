@@ -176,6 +176,12 @@ build/tests/churn: tests/tools/churn.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
 
+# The slow-loris client of tests/e2e/exporter_hostile.bats.
+build/tests/slowloris: tests/tools/slowloris.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -Wall -Wextra -o $@ $<
+
 # Allocation-failure injection for the fault tests (never sanitized: ASan owns malloc).
 build/tests/failmalloc.so: tests/tools/failmalloc.c
 	$(call msg,CC,$@)
@@ -211,6 +217,7 @@ toolchains:
 
 test: test-deps
 	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
+		build/tests/slowloris \
 		build/tests/dwarfbomb build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures

@@ -38,6 +38,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include "nofile.h"
 #include "output.h"
 
 #define MAX_DEPTH 128
@@ -322,13 +323,7 @@ static void start_path(struct worker *wk, const char *arg, struct audit_run *r)
 /* Enough descriptors for the stack plus a depth-first walk per thread. */
 static void raise_nofile(unsigned threads)
 {
-	rlim_t want = STACK_MAX + (rlim_t)threads * (MAX_DEPTH + 4) + 64;
-	struct rlimit rl;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur >= want)
-		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
-	setrlimit(RLIMIT_NOFILE, &rl);
+	gs_raise_nofile(STACK_MAX + (rlim_t)threads * (MAX_DEPTH + 4) + 64);
 }
 
 int audit_walk_begin(struct audit_run *r, char *const *paths, size_t npaths)

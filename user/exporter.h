@@ -8,6 +8,7 @@
  *   exporter_render.c    the metrics text of one snapshot, and the per-scrape
  *                        self-metrics
  *   exporter_http.c      the listening socket and the libmicrohttpd server
+ *   exporter_worker.c    binaries parsed by worker threads, with a deadline
  *
  * Threads. The collector thread owns the registry, the BPF objects and the
  * counters in struct exporter's "collector" part: it reads exec/exit
@@ -15,6 +16,8 @@
  * buffer and publishes it (struct xsnap) under snap_lock. HTTP threads only
  * copy the latest published buffer and append the scrape statistics
  * (scrape_lock): a scrape never waits for probing, parsing or /proc.
+ * Worker threads parse binaries not yet in the class cache (exporter_worker.h);
+ * the collector only queues them and picks up the results.
  */
 #ifndef GOSCOPE_EXPORTER_H
 #define GOSCOPE_EXPORTER_H
@@ -37,6 +40,8 @@
 
 #define XP_NAME_MAX	256
 #define XP_MODULE_MAX	256
+
+struct xworker;			/* exporter_worker.c */
 
 /* One executable (dev, inode) that tracked processes run. */
 struct xbin {
@@ -82,6 +87,14 @@ struct xevent {
 	gs_u64 start_ns;		/* CLOCK_BOOTTIME */
 };
 
+/* Why a binary got no uprobes although BPF works: goscope_exporter_probe_skipped_total{reason}. */
+enum {
+	XSKIP_FD_BUDGET,	/* the descriptor budget for uprobe links is spent */
+	XSKIP_NO_FDS,		/* an attach failed with EMFILE/ENFILE */
+	XSKIP_BINS_FULL,	/* the probe table is full */
+	XSKIP_COUNT
+};
+
 #define XQ_MAX		(64u * 1024)	/* queued events before they count as lost */
 #define XSCRAPE_BUCKETS	12
 
@@ -120,6 +133,19 @@ struct exporter {
 	unsigned long long n_exec, n_exit, lost_ring, lost_queue;
 	unsigned long long n_rescans, n_rescan_found, n_rescan_gone;
 	unsigned long long n_refresh, n_render_fail;
+	/* bounded work (issue 16) */
+	unsigned long long n_bins_evicted;	/* table full: a binary no process runs dropped */
+	unsigned long long n_bins_overflow;	/* table full of running binaries: process untracked */
+	unsigned long long n_probe_skipped[XSKIP_COUNT];
+	unsigned long long n_fd_errors;	/* /proc reads and opens failing with EMFILE/ENFILE */
+	uint64_t fd_error_logged_ns;	/* when the last such error was logged */
+	uint64_t overflow_logged_ns;
+	unsigned long uprobe_link_budget;	/* links the descriptor limit leaves room for */
+	struct xworker *worker;		/* binaries parsed off the collector (NULL: inline) */
+	bool closing;			/* exporter_fini: uprobes go with gs_rtprobe_close */
+	struct gs_rt_layout **handoff_lay;	/* a worker's layout for the binary being added */
+	dev_t handoff_dev;
+	ino_t handoff_ino;
 	unsigned long uninspectable;	/* permission denied at the last rescan */
 	uint64_t refresh_ns;		/* how long the last refresh took */
 	bool rescan_soon;		/* events were lost: rescan at once */
@@ -133,6 +159,8 @@ struct exporter {
 	unsigned long long scrape_bucket[XSCRAPE_BUCKETS];	/* not cumulative */
 	unsigned long long scrape_count, scrape_ns;
 	unsigned long long http_errors;	/* responses that could not be built */
+	unsigned long long http_head_timeouts;	/* connections cut: request head too slow */
+	struct exporter_http *http;	/* set while the server runs */
 };
 
 uint64_t exporter_now_ns(void);	/* CLOCK_MONOTONIC */

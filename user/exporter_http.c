@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
@@ -27,6 +28,18 @@
 
 #define CONN_LIMIT	128
 #define CONN_TIMEOUT_S	15
+/*
+ * Slow-loris (issue 16): libmicrohttpd's connection timeout counts idle
+ * time, so a client that sends one header line every few seconds keeps its
+ * connection for ever, and CONN_LIMIT of them lock every scrape out. Two
+ * bounds: a request head (request line and headers) must be complete
+ * HEAD_DEADLINE_S after the connection opened or the last response was
+ * sent, else the reaper thread shuts the socket down; and one client
+ * address holds at most PER_IP_LIMIT connections (Prometheus uses one or
+ * two), so one peer can never fill the table.
+ */
+#define HEAD_DEADLINE_S	10
+#define PER_IP_LIMIT	16
 
 /* ---- addresses ---------------------------------------------------------- */
 
@@ -159,9 +172,23 @@ int exporter_bind(const struct exporter_listen *l, char *bound, size_t boundsz,
 
 /* ---- the server ------------------------------------------------------------ */
 
+/* One open connection: when the head it is reading began (0: being answered). */
+struct xconn {
+	struct xconn *prev, *next;
+	int fd;
+	uint64_t head_since;
+};
+
 struct exporter_http {
 	struct MHD_Daemon *d;
 	struct exporter *x;
+
+	/* the head deadline: connections, and the reaper thread that enforces it */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	struct xconn *conns;
+	bool stopping, reaper_started;
+	pthread_t reaper;
 };
 
 /* Per request: when it began (for the scrape-duration histogram). */
@@ -224,6 +251,21 @@ static char *build_metrics(struct exporter *x, size_t *len)
 	return out;
 }
 
+/* The head is complete: no deadline while the request is answered. */
+static void head_done(struct exporter *x, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	struct exporter_http *h = x->http;
+	struct xconn *xc = ci ? ci->socket_context : NULL;
+
+	if (!xc || !h)
+		return;
+	pthread_mutex_lock(&h->lock);
+	xc->head_since = 0;
+	pthread_mutex_unlock(&h->lock);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size,
@@ -240,6 +282,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return MHD_NO;
 		rq->t0 = exporter_now_ns();
 		*req_cls = rq;
+		head_done(x, c);
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 		return respond_static(c, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD\n");
@@ -274,6 +317,18 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	if (!rq)
 		return;
 	*req_cls = NULL;
+	{
+		/* Kept alive: the next request's head has the same deadline. */
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		struct xconn *xc = ci ? ci->socket_context : NULL;
+
+		if (xc && x->http) {
+			pthread_mutex_lock(&x->http->lock);
+			xc->head_since = exporter_now_ns();
+			pthread_mutex_unlock(&x->http->lock);
+		}
+	}
 	if (rq->metrics && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
 		d = exporter_now_ns() - rq->t0;
 		for (i = 0; i < XSCRAPE_BUCKETS - 1 && d > exporter_scrape_le_ns[i]; i++)
@@ -285,6 +340,84 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		pthread_mutex_unlock(&x->scrape_lock);
 	}
 	free(rq);
+}
+
+/* Connections opened and closed: the list the reaper walks. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct exporter_http *h = cls;
+	struct xconn *xc = *socket_context;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		xc = calloc(1, sizeof(*xc));
+		if (!xc || !ci) {
+			free(xc);
+			return;		/* no deadline for it; the idle timeout still holds */
+		}
+		xc->fd = ci->connect_fd;
+		xc->head_since = exporter_now_ns();
+		pthread_mutex_lock(&h->lock);
+		xc->next = h->conns;
+		if (h->conns)
+			h->conns->prev = xc;
+		h->conns = xc;
+		pthread_mutex_unlock(&h->lock);
+		*socket_context = xc;
+		return;
+	}
+	/* Closed: called before libmicrohttpd closes the socket, so xc->fd is still ours. */
+	if (!xc)
+		return;
+	pthread_mutex_lock(&h->lock);
+	if (xc->prev)
+		xc->prev->next = xc->next;
+	else
+		h->conns = xc->next;
+	if (xc->next)
+		xc->next->prev = xc->prev;
+	pthread_mutex_unlock(&h->lock);
+	free(xc);
+	*socket_context = NULL;
+}
+
+/*
+ * Once a second: shut down the socket of every connection whose head is
+ * late. libmicrohttpd then sees the end of the stream and closes it itself
+ * (we never close an fd it owns).
+ */
+static void *reaper_main(void *arg)
+{
+	struct exporter_http *h = arg;
+	unsigned long long reaped;
+
+	pthread_mutex_lock(&h->lock);
+	while (!h->stopping) {
+		struct timespec ts;
+		uint64_t now = exporter_now_ns();
+
+		reaped = 0;
+		for (struct xconn *xc = h->conns; xc; xc = xc->next) {
+			if (xc->head_since && now - xc->head_since > HEAD_DEADLINE_S * 1000000000ull) {
+				shutdown(xc->fd, SHUT_RDWR);
+				xc->head_since = 0;
+				reaped++;
+			}
+		}
+		if (reaped) {
+			pthread_mutex_lock(&h->x->scrape_lock);
+			h->x->http_head_timeouts += reaped;
+			pthread_mutex_unlock(&h->x->scrape_lock);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&h->wake, &h->lock, &ts);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return NULL;
 }
 
 __attribute__((format(printf, 2, 0)))
@@ -307,6 +440,16 @@ struct exporter_http *exporter_http_start(struct exporter *x, int fd, unsigned t
 		return NULL;
 	}
 	h->x = x;
+	x->http = h;
+	{
+		pthread_condattr_t ca;
+
+		pthread_mutex_init(&h->lock, NULL);
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&h->wake, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	h->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
 				MHD_USE_ERROR_LOG,
 				0, NULL, NULL, on_request, x,
@@ -316,14 +459,23 @@ struct exporter_http *exporter_http_start(struct exporter *x, int fd, unsigned t
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)threads,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONN_LIMIT,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONN_TIMEOUT_S,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_LIMIT,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, x,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, h,
 				MHD_OPTION_END);
 	if (!h->d) {
 		close(fd);
+		x->http = NULL;
+		pthread_cond_destroy(&h->wake);
+		pthread_mutex_destroy(&h->lock);
 		free(h);
 		gs_errf(err, EIO, "libmicrohttpd could not start (-v says why)");
 		return NULL;
 	}
+	h->reaper_started = pthread_create(&h->reaper, NULL, reaper_main, h) == 0;
+	if (!h->reaper_started)
+		gs_warn("exporter: cannot start the request-head deadline thread; "
+			"only the idle timeout holds");
 	return h;
 }
 
@@ -331,7 +483,17 @@ void exporter_http_stop(struct exporter_http *h)
 {
 	if (!h)
 		return;
-	/* Stops the threads and closes the listening socket. */
+	if (h->reaper_started) {
+		pthread_mutex_lock(&h->lock);
+		h->stopping = true;
+		pthread_cond_signal(&h->wake);
+		pthread_mutex_unlock(&h->lock);
+		pthread_join(h->reaper, NULL);
+	}
+	/* Stops the threads and closes the listening socket (and every connection). */
 	MHD_stop_daemon(h->d);
+	h->x->http = NULL;
+	pthread_cond_destroy(&h->wake);
+	pthread_mutex_destroy(&h->lock);
 	free(h);
 }

@@ -19,7 +19,7 @@
 #include "dlload.h"
 #include "output.h"
 
-enum { F_START_VA, F_STOP, F_CREATE, F_ADD_HEADER, F_QUEUE, F_DESTROY, F_COUNT };
+enum { F_START_VA, F_STOP, F_CREATE, F_ADD_HEADER, F_QUEUE, F_DESTROY, F_CONN_INFO, F_COUNT };
 
 /* libmicrohttpd.so.12 since 0.9.x; the unversioned name where the -dev package is. */
 static const char *const names[] = { "libmicrohttpd.so.12", "libmicrohttpd.so", NULL };
@@ -30,6 +30,7 @@ static const char *const syms[F_COUNT] = {
 	[F_ADD_HEADER] = "MHD_add_response_header",
 	[F_QUEUE] = "MHD_queue_response",
 	[F_DESTROY] = "MHD_destroy_response",
+	[F_CONN_INFO] = "MHD_get_connection_info",
 };
 static void *fns[F_COUNT];
 static bool loaded;
@@ -106,4 +107,18 @@ void MHD_destroy_response(struct MHD_Response *response)
 {
 	if (loaded)
 		FN(F_DESTROY, void (*)(struct MHD_Response *))(response);
+}
+
+/*
+ * Variadic in the library for the info types that take an argument; the
+ * exporter asks only for ones that take none (the socket, its context).
+ */
+const union MHD_ConnectionInfo *MHD_get_connection_info(struct MHD_Connection *connection,
+							enum MHD_ConnectionInfoType info_type, ...)
+{
+	if (!loaded)
+		return NULL;
+	return FN(F_CONN_INFO, const union MHD_ConnectionInfo *(*)(struct MHD_Connection *,
+								    enum MHD_ConnectionInfoType,
+								    ...))(connection, info_type);
 }

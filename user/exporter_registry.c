@@ -5,9 +5,10 @@
  * Sources. Exec and exit events from the BPF tracer keep it current within
  * one poll; a /proc rescan every --rescan (and at once after lost events)
  * adds what the events missed and drops what is gone. Everything here runs
- * on the collector thread: the ring-buffer callback only queues, so a new
- * big binary being parsed delays the events behind it, never the kernel's
- * ring buffer or a scrape.
+ * on the collector thread: the ring-buffer callback only queues, and a
+ * binary not in the class cache is parsed by a worker (exporter_worker.h),
+ * its processes added when the result is in, so a big or hostile binary
+ * delays neither the events behind it nor a scrape.
  *
  * Identity. A process is (PID, start time in clock ticks); its binary is the
  * (dev, inode) of /proc/PID/exe. An exec event for a tracked PID with the
@@ -37,7 +38,9 @@
 
 #include "bpfload.h"
 #include "classify.h"
+#include "exporter_worker.h"
 #include "modinfo.h"
+#include "nofile.h"
 #include "output.h"
 #include "versiontext.h"
 
@@ -45,6 +48,16 @@
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
 #define CGROUP_CAP	8192
 #define MAX_BINS	4096		/* as probe_bpf.c */
+/*
+ * Descriptors kept for everything but uprobes: the HTTP connections (128),
+ * the BPF objects, the worker's and the rescans' transient opens. Each
+ * uprobe link holds two (its perf event and its BPF link), and the exporter
+ * attaches up to LINKS_PER_BIN per binary.
+ */
+#define FD_RESERVE	256
+#define LINKS_PER_BIN	4
+#define FD_LOG_GAP_NS	(60 * 1000000000ull)	/* descriptor errors: one line a minute */
+#define FIRST_WAIT_NS	(30 * 1000000000ull)	/* the first scan waits at most this for parses */
 
 uint64_t exporter_now_ns(void)
 {
@@ -62,16 +75,79 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o)
 	x->o = *o;
 	x->bpf_mode = "off";
 	x->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	/*
+	 * Services get a soft limit of 1024 whatever their hard limit; every
+	 * probed binary costs LINKS_PER_BIN * 2 of them. Take what the hard
+	 * limit allows, and give uprobes what is left beyond FD_RESERVE.
+	 */
+	{
+		rlim_t soft = gs_raise_nofile(RLIM_INFINITY);
+
+		x->uprobe_link_budget = soft > FD_RESERVE ? (unsigned long)(soft - FD_RESERVE) / 2 : 0;
+	}
 	if (pthread_mutex_init(&x->snap_lock, NULL))
 		return -1;
 	if (pthread_mutex_init(&x->scrape_lock, NULL)) {
 		pthread_mutex_destroy(&x->snap_lock);
 		return -1;
 	}
+	x->worker = exporter_worker_start();
+	if (!x->worker)
+		gs_warn("exporter: cannot start the parse worker: binaries are parsed on the "
+			"collector thread");
 	return 0;
 }
 
+/* ---- descriptor exhaustion ------------------------------------------------ */
+
+static bool fd_error(const struct gs_err *err)
+{
+	return err->code == EMFILE || err->code == ENFILE;
+}
+
+/*
+ * EMFILE/ENFILE on /proc or an executable: the process is there, goscope
+ * could not look. Counted, logged as an error (once a minute), never taken
+ * for a process that has gone; the next rescan tries again.
+ */
+static void note_fd_error(struct exporter *x, int pid, const struct gs_err *err)
+{
+	uint64_t now = exporter_now_ns();
+
+	x->n_fd_errors++;
+	if (x->fd_error_logged_ns && now - x->fd_error_logged_ns < FD_LOG_GAP_NS)
+		return;
+	x->fd_error_logged_ns = now;
+	gs_warn("exporter: error: out of file descriptors reading process %d (%s); it stays "
+		"tracked or is retried at the next rescan (%llu such errors so far, "
+		"goscope_exporter_fd_errors_total); raise LimitNOFILE", pid, err->msg,
+		x->n_fd_errors);
+}
+
 /* ---- binaries ---------------------------------------------------------- */
+
+static void bin_free(struct exporter *x, struct xbin *b);
+
+/*
+ * The table is full: drop the binary no tracked process runs that has been
+ * unused longest (its uprobes go too), whatever BIN_LINGER_NS says. A
+ * thousand short-lived binaries a minute must not lock out the next one.
+ */
+static bool bin_evict(struct exporter *x)
+{
+	size_t best = x->nbins;
+
+	for (size_t i = 0; i < x->nbins; i++)
+		if (!x->bins[i]->refs &&
+		    (best == x->nbins || x->bins[i]->unused_since < x->bins[best]->unused_since))
+			best = i;
+	if (best == x->nbins)
+		return false;
+	bin_free(x, x->bins[best]);
+	x->bins[best] = x->bins[--x->nbins];
+	x->n_bins_evicted++;
+	return true;
+}
 
 static struct xbin *bin_get(struct exporter *x, dev_t dev, ino_t ino)
 {
@@ -83,12 +159,25 @@ static struct xbin *bin_get(struct exporter *x, dev_t dev, ino_t ino)
 			return x->bins[i];
 		}
 	}
+	if (x->nbins >= MAX_BINS && !bin_evict(x)) {
+		uint64_t now = exporter_now_ns();
+
+		x->n_bins_overflow++;
+		if (!x->overflow_logged_ns || now - x->overflow_logged_ns >= FD_LOG_GAP_NS) {
+			x->overflow_logged_ns = now;
+			gs_warn("exporter: error: %d executables with running processes: a process "
+				"of one more is not tracked (%llu so far, "
+				"goscope_exporter_binaries_overflow_total)", MAX_BINS,
+				x->n_bins_overflow);
+		}
+		return NULL;
+	}
 	if (x->nbins == x->capbins) {
 		size_t cap = x->capbins ? x->capbins * 2 : 16;
 		struct xbin **nb;
 
 		if (cap > MAX_BINS)
-			return NULL;
+			cap = MAX_BINS;
 		nb = realloc(x->bins, cap * sizeof(*nb));
 		if (!nb)
 			return NULL;
@@ -113,7 +202,8 @@ static void bin_put(struct xbin *b)
 
 static void bin_free(struct exporter *x, struct xbin *b)
 {
-	if (b->rtbin && x->rp)
+	/* At exit gs_rtprobe_close removes every uprobe at once (one at a time is slow). */
+	if (b->rtbin && x->rp && !x->closing)
 		gs_rtprobe_detach(x->rp, b->rtbin);
 	free(b->lay);
 	free(b);
@@ -155,13 +245,38 @@ static void bin_setup(struct exporter *x, struct xproc *p)
 	if (x->rp && !x->uprobes_denied && !b->probe_tried) {
 		struct gs_rtbin *rb = NULL;
 		bool fresh = false;
+		unsigned nb = 0, nl = 0;
 
+		gs_rtprobe_counts(x->rp, &nb, &nl);
+		if (nl + LINKS_PER_BIN > x->uprobe_link_budget) {
+			/* Counted per binary; said once, the counter tells the rest. */
+			b->probe_tried = true;
+			if (!x->n_probe_skipped[XSKIP_FD_BUDGET]++)
+				gs_warn("exporter: error: the descriptor limit leaves room for %lu uprobe "
+					"links, all in use: %s (PID %d) and later binaries get no GC "
+					"probes (goscope_exporter_probe_skipped_total"
+					"{reason=\"fd_budget\"}); raise LimitNOFILE",
+					x->uprobe_link_budget, p->exe, p->pid);
+			goto layout;
+		}
 		if (gs_rtprobe_attach(x->rp, p->pid, &rb, &fresh, &err) < 0) {
 			if (gs_proc_gone(&err) && !rb)
 				goto layout;	/* try again with another process of it */
+			if (!rb && err.code == ENOSPC)
+				x->n_probe_skipped[XSKIP_BINS_FULL]++;
+			else if (!rb && fd_error(&err))
+				note_fd_error(x, p->pid, &err);
 			if (gs_opts.verbose)
 				gs_warn("exporter: %s (PID %d): no GC probes: %s", p->exe, p->pid,
 					err.msg);
+		}
+		if (rb && fresh && (rb->attach_errno == EMFILE || rb->attach_errno == ENFILE)) {
+			struct gs_err e2 = { rb->attach_errno, "" };
+
+			snprintf(e2.msg, sizeof(e2.msg), "attaching uprobes: %s",
+				 strerror(rb->attach_errno));
+			x->n_probe_skipped[XSKIP_NO_FDS]++;
+			note_fd_error(x, p->pid, &e2);
 		}
 		b->probe_tried = true;
 		b->rtbin = rb;
@@ -182,11 +297,20 @@ static void bin_setup(struct exporter *x, struct xproc *p)
 		}
 	}
 layout:
+	if (x->o.live && !b->lay_tried && x->handoff_lay && x->handoff_dev == b->dev &&
+	    x->handoff_ino == b->ino) {
+		/* Loaded by the worker with the class. */
+		b->lay_tried = true;
+		b->lay = *x->handoff_lay;
+		*x->handoff_lay = NULL;
+	}
 	if (x->o.live && !b->lay_tried) {
 		int fd = gs_proc_open_exe(p->pid, &err);
 
 		if (fd < 0) {
-			if (!gs_proc_gone(&err))
+			if (fd_error(&err))
+				note_fd_error(x, p->pid, &err);
+			else if (!gs_proc_gone(&err))
 				b->lay_tried = true;
 			return;
 		}
@@ -213,22 +337,57 @@ struct xfound {
 	ino_t ino;
 };
 
-enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO };
+enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO, XF_PENDING };
+
+static int examine_failed(struct exporter *x, struct xfound *f, struct gs_proc_scan *s,
+			  const struct gs_err *err)
+{
+	if (fd_error(err)) {
+		note_fd_error(x, f->pid, err);
+		return XF_OTHER;	/* not "gone": the next rescan tries again */
+	}
+	if (s)
+		gs_proc_scan_note(s, f->pid, err);
+	return gs_proc_gone(err) ? XF_GONE : gs_proc_denied(err) ? XF_DENIED : XF_OTHER;
+}
 
 /*
- * Classify pid's executable (through the cache). f->cls is set for XF_GO
- * only; a rescan's scan s (may be NULL) counts what could not be read.
+ * Classify pid's executable through the cache; a binary not in it goes to
+ * the worker (XF_PENDING: on_parsed adds the process when it is done).
+ * f->cls is set for XF_GO only; a rescan's scan s (may be NULL) counts what
+ * could not be read.
  */
-static int examine_exe(struct xfound *f, struct gs_proc_scan *s)
+static int examine_exe(struct exporter *x, struct xfound *f, struct gs_proc_scan *s)
 {
 	struct gs_err err = { 0 };
 	struct stat sb;
 
-	f->cls = gs_proc_classify_exe(f->pid, &sb, &err);
-	if (!f->cls) {
-		if (s)
-			gs_proc_scan_note(s, f->pid, &err);
-		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
+	if (x->worker) {
+		char path[64];
+		int r;
+
+		/* stat() follows the magic link, with open()'s access check, and no fd. */
+		snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), f->pid);
+		if (stat(path, &sb) < 0) {
+			int e = errno == ENOENT ? ESRCH : errno;
+
+			gs_errf(&err, e, "%s: %s", path, strerror(errno));
+			return examine_failed(x, f, s, &err);
+		}
+		if (exporter_worker_skipped(x->worker, &sb))
+			return XF_OTHER;
+		f->cls = gs_class_lookup(&sb);
+		if (!f->cls) {
+			r = exporter_worker_submit(x->worker, f->pid, f->st.starttime, &sb, x->o.live,
+						   &err);
+			if (r < 0)
+				return examine_failed(x, f, s, &err);
+			return r == XW_PENDING ? XF_PENDING : XF_OTHER;
+		}
+	} else {
+		f->cls = gs_proc_classify_exe(f->pid, &sb, &err);
+		if (!f->cls)
+			return examine_failed(x, f, s, &err);
 	}
 	f->dev = sb.st_dev;
 	f->ino = sb.st_ino;
@@ -240,19 +399,19 @@ static int examine_exe(struct xfound *f, struct gs_proc_scan *s)
 	return XF_GO;
 }
 
-static int examine(int pid, struct xfound *f)
+static int examine(struct exporter *x, int pid, struct xfound *f)
 {
 	struct gs_err err = { 0 };
 
 	memset(f, 0, sizeof(*f));
 	f->pid = pid;
 	if (gs_proc_read_stat(pid, &f->st, &err) < 0)
-		return gs_proc_gone(&err) ? XF_GONE : gs_proc_denied(&err) ? XF_DENIED : XF_OTHER;
+		return examine_failed(x, f, NULL, &err);
 	if (f->st.state == 'Z' || f->st.state == 'X')
 		return XF_GONE;
 	if (f->st.flags & GS_PF_KTHREAD)
 		return XF_OTHER;
-	return examine_exe(f, NULL);
+	return examine_exe(x, f, NULL);
 }
 
 static void set_module(struct xproc *p, const struct gs_class *c)
@@ -380,7 +539,7 @@ static void on_exec(struct exporter *x, int pid)
 {
 	struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
 	struct xfound f;
-	int r = examine(pid, &f);
+	int r = examine(x, pid, &f);
 
 	if (p) {
 		if (r == XF_GO && f.st.starttime == p->starttime && f.dev == p->bin->dev &&
@@ -392,6 +551,39 @@ static void on_exec(struct exporter *x, int pid)
 	}
 	if (r == XF_GO)
 		proc_add(x, &f);
+}
+
+/* A worker finished the binary pid waited for (exporter_worker.h). */
+static void on_parsed(void *ctx, int pid, unsigned long long starttime, struct gs_class *cls,
+		      dev_t dev, ino_t ino, struct gs_rt_layout **lay, const struct gs_err *err)
+{
+	struct exporter *x = ctx;
+	struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
+
+	if (p && p->starttime == starttime && p->bin->dev == dev && p->bin->ino == ino)
+		return;
+	if (!cls) {
+		/* Its process left before the worker opened it: queue the next waiter. */
+		if (gs_proc_gone(err))
+			on_exec(x, pid);
+		else if (fd_error(err))
+			note_fd_error(x, pid, err);	/* the next rescan tries again */
+		else if (gs_opts.verbose)
+			gs_warn("exporter: process %d: %s", pid, err->msg);
+		return;
+	}
+	if (cls->verdict == GS_NOT_GO)
+		return;
+	x->handoff_lay = lay;
+	x->handoff_dev = dev;
+	x->handoff_ino = ino;
+	on_exec(x, pid);	/* a cache hit now */
+	x->handoff_lay = NULL;
+}
+
+static void reap(struct exporter *x)
+{
+	exporter_worker_reap(x->worker, on_parsed, x);
 }
 
 static void on_exit_event(struct exporter *x, const struct xevent *e)
@@ -408,6 +600,7 @@ static void on_exit_event(struct exporter *x, const struct xevent *e)
 
 void exporter_drain(struct exporter *x)
 {
+	reap(x);
 	for (size_t i = 0; i < x->qn; i++) {
 		const struct xevent *e = &x->q[i];
 
@@ -445,6 +638,24 @@ static bool same_binary(const struct xproc *p)
 	return sb.st_dev == p->bin->dev && sb.st_ino == p->bin->ino;
 }
 
+/*
+ * Tracked, not seen by the scan: gone, unless its /proc entry could not be
+ * read for want of descriptors (the scan skips what it cannot read).
+ */
+static bool still_running(struct exporter *x, const struct xproc *p)
+{
+	struct gs_proc_stat st;
+	struct gs_err err = { 0 };
+
+	if (gs_proc_read_stat(p->pid, &st, &err) < 0) {
+		if (!fd_error(&err))
+			return false;
+		note_fd_error(x, p->pid, &err);
+		return true;
+	}
+	return st.starttime == p->starttime && st.state != 'Z' && st.state != 'X';
+}
+
 void exporter_rescan(struct exporter *x)
 {
 	struct gs_proc_scan s = { 0 };
@@ -455,8 +666,12 @@ void exporter_rescan(struct exporter *x)
 	x->gen++;
 	x->n_rescans++;
 	x->rescan_soon = false;
+	reap(x);
 	if (gs_proc_scan_open(&s, &err) < 0) {
-		gs_warn("exporter: rescan: %s", err.msg);
+		if (fd_error(&err))
+			note_fd_error(x, 0, &err);
+		else
+			gs_warn("exporter: rescan: %s", err.msg);
 		return;
 	}
 	memset(&f, 0, sizeof(f));
@@ -469,7 +684,7 @@ void exporter_rescan(struct exporter *x)
 			p->gen = x->gen;
 			continue;
 		}
-		r = examine_exe(&f, &s);
+		r = examine_exe(x, &f, &s);
 		if (p) {
 			proc_remove(x, p);
 			x->n_rescan_gone++;
@@ -491,7 +706,9 @@ void exporter_rescan(struct exporter *x)
 		for (size_t i = 0; vals && i < n; i++) {
 			struct xproc *p = vals[i];
 
-			if (p->gen != x->gen) {
+			if (p->gen != x->gen && still_running(x, p)) {
+				p->gen = x->gen;
+			} else if (p->gen != x->gen) {
 				proc_remove(x, p);
 				x->n_rescan_gone++;
 			}
@@ -501,6 +718,26 @@ void exporter_rescan(struct exporter *x)
 	if (x->rp)
 		gs_rtprobe_prune(x->rp, keep_state, x);
 	bins_release(x, exporter_now_ns(), false);
+	/*
+	 * Before the first snapshot, wait for the worker: the processes already
+	 * running are in the first exposition, as when parsing was inline. Each
+	 * parse has its deadline; the whole wait ends early when SIGINT or
+	 * SIGTERM is pending (blocked until the main thread waits for them), so
+	 * a stop during start-up is as quick as one later.
+	 */
+	if (first) {
+		uint64_t until = exporter_now_ns() + FIRST_WAIT_NS;
+		struct timespec ts = { 0, 5000000 };
+		sigset_t pend;
+
+		while (exporter_worker_pending(x->worker) && exporter_now_ns() < until) {
+			if (sigpending(&pend) == 0 &&
+			    (sigismember(&pend, SIGTERM) == 1 || sigismember(&pend, SIGINT) == 1))
+				break;
+			nanosleep(&ts, NULL);
+			reap(x);
+		}
+	}
 }
 
 /* ---- sampling ------------------------------------------------------------ */
@@ -536,7 +773,10 @@ static void sample_live(struct xproc *p)
 void exporter_sample(struct exporter *x)
 {
 	size_t n = 0;
-	void **vals = wmap_values(&x->procs, &n);
+	void **vals;
+
+	reap(x);
+	vals = wmap_values(&x->procs, &n);
 
 	for (size_t i = 0; vals && i < n; i++) {
 		struct xproc *p = vals[i];
@@ -576,7 +816,11 @@ struct xproc **exporter_sorted(const struct exporter *x, size_t *n)
 void exporter_fini(struct exporter *x)
 {
 	size_t n = 0;
-	void **vals = wmap_values(&x->procs, &n);
+	void **vals;
+
+	exporter_worker_stop(x->worker);	/* never waits for a parse */
+	x->worker = NULL;
+	vals = wmap_values(&x->procs, &n);
 
 	for (size_t i = 0; vals && i < n; i++) {
 		struct xproc *p = vals[i];
@@ -586,6 +830,7 @@ void exporter_fini(struct exporter *x)
 	}
 	free(vals);
 	wmap_free(&x->procs);
+	x->closing = true;
 	bins_release(x, 0, true);
 	free(x->bins);
 	free(x->q);

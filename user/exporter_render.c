@@ -12,6 +12,7 @@
  *	  * on (pid) group_left (name, go_version) goscope_go_process_info
  */
 #include "exporter.h"
+#include "exporter_worker.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -201,6 +202,32 @@ static void render_self(FILE *f, struct exporter *x, size_t n)
 	fputs("goscope_exporter_refresh_duration_seconds ", f);
 	gs_prom_seconds(f, x->refresh_ns);
 	fputc('\n', f);
+	gauge(f, "goscope_exporter_binaries", "Executables in the per-binary table (at most 4096).",
+	      x->nbins);
+	counter(f, "goscope_exporter_binaries_evicted_total",
+		"Binaries no process runs dropped early because the per-binary table was full.",
+		x->n_bins_evicted);
+	counter(f, "goscope_exporter_binaries_overflow_total",
+		"Processes not tracked because the per-binary table was full of binaries "
+		"with running processes.", x->n_bins_overflow);
+	gs_prom_family(f, "goscope_exporter_probe_skipped_total", "counter",
+		       "Binaries that got no GC uprobes although BPF works: the descriptor "
+		       "limit's budget for uprobe links was spent (fd_budget), an attach ran "
+		       "out of descriptors (no_fds), the probe table was full (bins_full).");
+	fprintf(f, "goscope_exporter_probe_skipped_total{reason=\"fd_budget\"} %llu\n",
+		x->n_probe_skipped[XSKIP_FD_BUDGET]);
+	fprintf(f, "goscope_exporter_probe_skipped_total{reason=\"no_fds\"} %llu\n",
+		x->n_probe_skipped[XSKIP_NO_FDS]);
+	fprintf(f, "goscope_exporter_probe_skipped_total{reason=\"bins_full\"} %llu\n",
+		x->n_probe_skipped[XSKIP_BINS_FULL]);
+	gauge(f, "goscope_exporter_uprobe_link_budget",
+	      "Uprobe links the descriptor limit leaves room for.", x->uprobe_link_budget);
+	counter(f, "goscope_exporter_fd_errors_total",
+		"Reads of /proc and opens of executables that failed with EMFILE or ENFILE "
+		"(the process was kept or retried, never taken for gone).", x->n_fd_errors);
+	counter(f, "goscope_exporter_parse_timeouts_total",
+		"Binaries skipped because parsing them took longer than 5 s.",
+		exporter_worker_timeouts(x->worker));
 	counter(f, "goscope_exporter_uprobe_hits_total",
 		"GC and stop-the-world uprobe hits counted in BPF.", rts[GS_RTS_HITS]);
 	counter(f, "goscope_exporter_uprobe_no_room_total",
@@ -274,7 +301,7 @@ void exporter_publish(struct exporter *x, struct xsnap *s)
 
 void exporter_render_scrape(struct exporter *x, FILE *f, uint64_t now_ns)
 {
-	unsigned long long b[XSCRAPE_BUCKETS], count, sum, errors, c = 0;
+	unsigned long long b[XSCRAPE_BUCKETS], count, sum, errors, head_to, c = 0;
 	uint64_t at = 0;
 
 	pthread_mutex_lock(&x->scrape_lock);
@@ -282,6 +309,7 @@ void exporter_render_scrape(struct exporter *x, FILE *f, uint64_t now_ns)
 	count = x->scrape_count;
 	sum = x->scrape_ns;
 	errors = x->http_errors;
+	head_to = x->http_head_timeouts;
 	pthread_mutex_unlock(&x->scrape_lock);
 	pthread_mutex_lock(&x->snap_lock);
 	if (x->snap)
@@ -303,6 +331,9 @@ void exporter_render_scrape(struct exporter *x, FILE *f, uint64_t now_ns)
 	fprintf(f, "\ngoscope_exporter_scrape_duration_seconds_count %llu\n", count);
 	counter(f, "goscope_exporter_http_errors_total",
 		"Requests answered with an error because a response could not be built.", errors);
+	counter(f, "goscope_exporter_http_head_timeouts_total",
+		"Connections closed because their request head was not complete 10 s after "
+		"they opened or after their last response (slow clients, slow-loris).", head_to);
 	gs_prom_family(f, "goscope_exporter_snapshot_age_seconds", "gauge",
 		       "Age of the snapshot this response carries (a stuck collector shows here).");
 	fputs("goscope_exporter_snapshot_age_seconds ", f);

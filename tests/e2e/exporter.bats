@@ -61,10 +61,12 @@ exporter_start() {
 		shift 2
 	fi
 	EXP_ERR=$BATS_TEST_TMPDIR/exporter.err
+	# Not the last run's: the shell may open (truncate) it after wait_for first looks.
+	rm -f "$EXP_ERR"
 	${pre[@]+"${pre[@]}"} "$GOSCOPE" exporter --listen 127.0.0.1:0 "$@" \
 		</dev/null >"$BATS_TEST_TMPDIR/exporter.out" 2>"$EXP_ERR" 3>&- &
 	EXP_PID=$!
-	if ! wait_for 20 grep -q 'serving http' "$EXP_ERR"; then
+	if ! wait_for 20 grep -qs 'serving http' "$EXP_ERR"; then
 		cat "$EXP_ERR" >&2
 		return 1
 	fi

@@ -107,6 +107,10 @@ setup() {
 	[ "$status" -eq 2 ]
 }
 
+scraped_has() {
+	curl -sf --max-time 30 "$1" | grep -q "$2"
+}
+
 @test "memcheck: BPF commands: selftest, watch, probe, exporter" {
 	require_root || return 1
 	memcheck_ok selftest
@@ -127,7 +131,9 @@ setup() {
 	BG_PIDS+=("$pid")
 	wait_for 60 grep -q 'serving http' "$err" || { cat "$err"; return 1; }
 	url=$(sed -n 's/.*serving \(http:[^ ]*\).*/\1/p' "$err")
-	curl -sf --max-time 30 "$url" | grep -q "^goscope_go_process_info{pid=\"$HELLO_PID\""
+	# Binaries are parsed by the exporter's worker; under memcheck the first
+	# snapshot may come before all of them are done.
+	wait_for 60 scraped_has "$url" "^goscope_go_process_info{pid=\"$HELLO_PID\""
 	curl -s --max-time 30 -o /dev/null -w '%{http_code}' "${url%/metrics}/nosuch" | grep -qx 404
 	kill -TERM "$pid"
 	wait "$pid" || rc=$?
