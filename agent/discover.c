@@ -4,10 +4,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <pwd.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +32,6 @@
  * up to a tick too; the slack also absorbs small clock adjustments.
  */
 #define MTIME_SLACK_NS 1000000000LL
-#define CHECK_THREADS 32
 
 /* What we know of the target, read once per lookup. */
 struct target {
@@ -595,156 +592,4 @@ void gs_agent_scan_fini(struct gs_agent_scan *s)
 {
 	free(s->pids);
 	memset(s, 0, sizeof(*s));
-}
-
-/* strconv.Atoi's checks and words. */
-static int atoi_go(const char *s, int *out, struct gs_err *err)
-{
-	const char *p = s;
-	bool neg = false;
-	long long v = 0;
-
-	if (*p == '+' || *p == '-')
-		neg = *p++ == '-';
-	if (!*p)
-		return gs_errf(err, EINVAL, "strconv.Atoi: parsing \"%.64s\": invalid syntax", s);
-	for (; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return gs_errf(err, EINVAL, "strconv.Atoi: parsing \"%.64s\": invalid syntax", s);
-		if (v > ((long long)INT_MAX + 1) / 10 + 1)
-			return gs_errf(err, ERANGE, "strconv.Atoi: parsing \"%.64s\": value out of range", s);
-		v = v * 10 + (*p - '0');
-	}
-	if (neg)
-		v = -v;
-	if (v > INT_MAX || v < INT_MIN)
-		return gs_errf(err, ERANGE, "strconv.Atoi: parsing \"%.64s\": value out of range", s);
-	*out = (int)v;
-	return 0;
-}
-
-void gs_agent_loc_error(const char *target, const struct gs_agent_loc *loc, char *buf,
-			size_t sz)
-{
-	static const char pre[] = "couldn't resolve addr or pid";
-
-	switch (loc->state) {
-	case GS_AGENT_STALE:
-		snprintf(buf, sz, "%s %s to TCPAddress: couldn't get port for PID %d: port file %s is stale: %s",
-			 pre, target, loc->pid, loc->path, loc->why);
-		break;
-	case GS_AGENT_BAD:
-		snprintf(buf, sz, "%s %s to TCPAddress: couldn't get port for PID %d: port file %s is unusable: %s",
-			 pre, target, loc->pid, loc->path, loc->why);
-		break;
-	case GS_AGENT_LIVE:
-		snprintf(buf, sz, "agent of PID %d on port %u", loc->pid, (unsigned)loc->port);
-		break;
-	default:
-		snprintf(buf, sz, "%s %s to TCPAddress: couldn't get port for PID %d: %s", pre, target,
-			 loc->pid, loc->why);
-		break;
-	}
-}
-
-int gs_agent_resolve(const char *target, struct gs_agent_addr *a, struct gs_agent_loc *loc,
-		     struct gs_err *err)
-{
-	static const char pre[] = "couldn't resolve addr or pid";
-	struct gs_agent_loc *l = loc;
-	struct gs_err e = { 0 };
-	int pid = 0, rc = -1;
-
-	if (loc)
-		loc_reset(loc, 0);
-	if (strchr(target, ':')) {
-		if (gs_agent_addr_parse(a, target, &e))
-			return gs_errf(err, EINVAL, "%s %.64s to TCPAddress: couldn't parse dst address: %s",
-				       pre, target, e.msg);
-		return 0;
-	}
-	if (atoi_go(target, &pid, &e))
-		return gs_errf(err, EINVAL, "%s %.64s to TCPAddress: couldn't parse PID: %s", pre,
-			       target, e.msg);
-	if (pid <= 0)
-		return gs_errf(err, EINVAL, "%s %.64s to TCPAddress: couldn't get port for PID %d: not a process ID",
-			       pre, target, pid);
-	if (!l && !(l = malloc(sizeof(*l))))
-		return gs_errf(err, ENOMEM, "out of memory");
-	gs_agent_locate(pid, 0, l, NULL);
-	if (l->state == GS_AGENT_LIVE) {
-		gs_agent_loc_addr(l, a);
-		rc = 0;
-	} else if (err) {
-		err->code = l->state == GS_AGENT_STALE ? ESTALE :
-			    l->state == GS_AGENT_BAD ? EBADMSG : ENOENT;
-		gs_agent_loc_error(target, l, err->msg, sizeof(err->msg));
-	}
-	if (l != loc)
-		free(l);
-	return rc;
-}
-
-/* ---- --check-agents ---- */
-
-struct check_job {
-	const int *pids;
-	bool *ok;
-	size_t n;
-	int timeout_ms;
-	atomic_size_t next;
-};
-
-/* Did the call get past connecting? The client reports dial failures as Go does: "dial ...". */
-static bool connected(const struct gs_err *e)
-{
-	return strncmp(e->msg, "dial ", 5) != 0 && !strstr(e->msg, "network namespace");
-}
-
-static void check_one(struct check_job *j, size_t i)
-{
-	struct gs_agent_timeouts t = { .connect_ms = j->timeout_ms, .idle_ms = j->timeout_ms };
-	struct gs_agent_loc *loc = malloc(sizeof(*loc));
-	struct gs_err e = { 0 };
-	struct gs_agent_addr a;
-	char buf[64];
-
-	j->ok[i] = false;
-	if (!loc)
-		return;
-	if (gs_agent_locate(j->pids[i], 0, loc, NULL) == 0 && loc->state == GS_AGENT_LIVE) {
-		gs_agent_loc_addr(loc, &a);
-		/* Accepted, even if a busy agent (a 30 s profile) does not answer in time. */
-		j->ok[i] = gs_agent_call_buf(&a, GS_AGENT_VERSION, 0, buf, sizeof(buf), &t, &e) >= 0 ||
-			   connected(&e);
-	}
-	free(loc);
-}
-
-static void *check_worker(void *arg)
-{
-	struct check_job *j = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&j->next, 1)) < j->n)
-		check_one(j, i);
-	return NULL;
-}
-
-void gs_agent_check(const int *pids, size_t n, bool *ok, int timeout_ms)
-{
-	struct check_job j = { .pids = pids, .ok = ok, .n = n, .timeout_ms = timeout_ms };
-	pthread_t th[CHECK_THREADS];
-	size_t nt = n < CHECK_THREADS ? n : CHECK_THREADS, started = 0;
-
-	atomic_init(&j.next, 0);
-	for (size_t i = 0; i < nt; i++) {
-		if (pthread_create(&th[i], NULL, check_worker, &j) != 0)
-			break;
-		started++;
-	}
-	/* This thread works too: with no thread started, it does it all. */
-	check_worker(&j);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(th[i], NULL);
 }
