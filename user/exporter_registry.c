@@ -38,16 +38,15 @@
 
 #include "bpfload.h"
 #include "classify.h"
+#include "exporter_bins.h"
 #include "exporter_worker.h"
 #include "modinfo.h"
 #include "nofile.h"
 #include "output.h"
 #include "versiontext.h"
 
-#define BIN_LINGER_NS	(60 * 1000000000ull)
 #define LIVE_TRIES	5		/* a process caught before its runtime is mapped */
 #define CGROUP_CAP	8192
-#define MAX_BINS	4096		/* as probe_bpf.c */
 /*
  * Descriptors kept for everything but uprobes: the HTTP connections (128),
  * the BPF objects, the worker's and the rescans' transient opens. Each
@@ -55,8 +54,6 @@
  * attaches up to LINKS_PER_BIN per binary.
  */
 #define FD_RESERVE	256
-#define LINKS_PER_BIN	4
-#define FD_LOG_GAP_NS	(60 * 1000000000ull)	/* descriptor errors: one line a minute */
 #define FIRST_WAIT_NS	(30 * 1000000000ull)	/* the first scan waits at most this for parses */
 
 uint64_t exporter_now_ns(void)
@@ -98,234 +95,6 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o)
 	return 0;
 }
 
-/* ---- descriptor exhaustion ------------------------------------------------ */
-
-static bool fd_error(const struct gs_err *err)
-{
-	return err->code == EMFILE || err->code == ENFILE;
-}
-
-/*
- * EMFILE/ENFILE on /proc or an executable: the process is there, goscope
- * could not look. Counted, logged as an error (once a minute), never taken
- * for a process that has gone; the next rescan tries again.
- */
-static void note_fd_error(struct exporter *x, int pid, const struct gs_err *err)
-{
-	uint64_t now = exporter_now_ns();
-
-	x->n_fd_errors++;
-	if (x->fd_error_logged_ns && now - x->fd_error_logged_ns < FD_LOG_GAP_NS)
-		return;
-	x->fd_error_logged_ns = now;
-	gs_warn("exporter: error: out of file descriptors reading process %d (%s); it stays "
-		"tracked or is retried at the next rescan (%llu such errors so far, "
-		"goscope_exporter_fd_errors_total); raise LimitNOFILE", pid, err->msg,
-		x->n_fd_errors);
-}
-
-/* ---- binaries ---------------------------------------------------------- */
-
-static void bin_free(struct exporter *x, struct xbin *b);
-
-/*
- * The table is full: drop the binary no tracked process runs that has been
- * unused longest (its uprobes go too), whatever BIN_LINGER_NS says. A
- * thousand short-lived binaries a minute must not lock out the next one.
- */
-static bool bin_evict(struct exporter *x)
-{
-	size_t best = x->nbins;
-
-	for (size_t i = 0; i < x->nbins; i++)
-		if (!x->bins[i]->refs &&
-		    (best == x->nbins || x->bins[i]->unused_since < x->bins[best]->unused_since))
-			best = i;
-	if (best == x->nbins)
-		return false;
-	bin_free(x, x->bins[best]);
-	x->bins[best] = x->bins[--x->nbins];
-	x->n_bins_evicted++;
-	return true;
-}
-
-static struct xbin *bin_get(struct exporter *x, dev_t dev, ino_t ino)
-{
-	struct xbin *b;
-
-	for (size_t i = 0; i < x->nbins; i++) {
-		if (x->bins[i]->dev == dev && x->bins[i]->ino == ino) {
-			x->bins[i]->refs++;
-			return x->bins[i];
-		}
-	}
-	if (x->nbins >= MAX_BINS && !bin_evict(x)) {
-		uint64_t now = exporter_now_ns();
-
-		x->n_bins_overflow++;
-		if (!x->overflow_logged_ns || now - x->overflow_logged_ns >= FD_LOG_GAP_NS) {
-			x->overflow_logged_ns = now;
-			gs_warn("exporter: error: %d executables with running processes: a process "
-				"of one more is not tracked (%llu so far, "
-				"goscope_exporter_binaries_overflow_total)", MAX_BINS,
-				x->n_bins_overflow);
-		}
-		return NULL;
-	}
-	if (x->nbins == x->capbins) {
-		size_t cap = x->capbins ? x->capbins * 2 : 16;
-		struct xbin **nb;
-
-		if (cap > MAX_BINS)
-			cap = MAX_BINS;
-		nb = realloc(x->bins, cap * sizeof(*nb));
-		if (!nb)
-			return NULL;
-		x->bins = nb;
-		x->capbins = cap;
-	}
-	b = calloc(1, sizeof(*b));
-	if (!b)
-		return NULL;
-	b->dev = dev;
-	b->ino = ino;
-	b->refs = 1;
-	x->bins[x->nbins++] = b;
-	return b;
-}
-
-static void bin_put(struct xbin *b)
-{
-	if (b && b->refs && --b->refs == 0)
-		b->unused_since = exporter_now_ns();
-}
-
-static void bin_free(struct exporter *x, struct xbin *b)
-{
-	/* At exit gs_rtprobe_close removes every uprobe at once (one at a time is slow). */
-	if (b->rtbin && x->rp && !x->closing)
-		gs_rtprobe_detach(x->rp, b->rtbin);
-	free(b->lay);
-	free(b);
-}
-
-/* Binaries unused for long enough: uprobes off, layout freed. */
-static void bins_release(struct exporter *x, uint64_t now, bool all)
-{
-	size_t i = 0;
-
-	while (i < x->nbins) {
-		struct xbin *b = x->bins[i];
-
-		if (!all && (b->refs || now - b->unused_since < BIN_LINGER_NS)) {
-			i++;
-			continue;
-		}
-		bin_free(x, b);
-		x->bins[i] = x->bins[--x->nbins];
-	}
-}
-
-static void note_probe(const struct xproc *p, const struct gs_rtbin *rb)
-{
-	if (!gs_opts.verbose)
-		return;
-	for (int k = 0; k < GS_RTP_COUNT; k++)
-		if (rb->note[k][0])
-			gs_warn("exporter: %s (PID %d, %s): %s", p->exe, p->pid,
-				p->version[0] ? p->version : "unknown Go version", rb->note[k]);
-}
-
-/* Uprobes and layout of p's binary, the first time a process of it is seen. */
-static void bin_setup(struct exporter *x, struct xproc *p)
-{
-	struct xbin *b = p->bin;
-	struct gs_err err = { 0 };
-
-	if (x->rp && !x->uprobes_denied && !b->probe_tried) {
-		struct gs_rtbin *rb = NULL;
-		bool fresh = false;
-		unsigned nb = 0, nl = 0;
-
-		gs_rtprobe_counts(x->rp, &nb, &nl);
-		if (nl + LINKS_PER_BIN > x->uprobe_link_budget) {
-			/* Counted per binary; said once, the counter tells the rest. */
-			b->probe_tried = true;
-			if (!x->n_probe_skipped[XSKIP_FD_BUDGET]++)
-				gs_warn("exporter: error: the descriptor limit leaves room for %lu uprobe "
-					"links, all in use: %s (PID %d) and later binaries get no GC "
-					"probes (goscope_exporter_probe_skipped_total"
-					"{reason=\"fd_budget\"}); raise LimitNOFILE",
-					x->uprobe_link_budget, p->exe, p->pid);
-			goto layout;
-		}
-		if (gs_rtprobe_attach(x->rp, p->pid, &rb, &fresh, &err) < 0) {
-			if (gs_proc_gone(&err) && !rb)
-				goto layout;	/* try again with another process of it */
-			if (!rb && err.code == ENOSPC)
-				x->n_probe_skipped[XSKIP_BINS_FULL]++;
-			else if (!rb && fd_error(&err))
-				note_fd_error(x, p->pid, &err);
-			if (gs_opts.verbose)
-				gs_warn("exporter: %s (PID %d): no GC probes: %s", p->exe, p->pid,
-					err.msg);
-		}
-		if (rb && fresh && (rb->attach_errno == EMFILE || rb->attach_errno == ENFILE)) {
-			struct gs_err e2 = { rb->attach_errno, "" };
-
-			snprintf(e2.msg, sizeof(e2.msg), "attaching uprobes: %s",
-				 strerror(rb->attach_errno));
-			x->n_probe_skipped[XSKIP_NO_FDS]++;
-			note_fd_error(x, p->pid, &e2);
-		}
-		b->probe_tried = true;
-		b->rtbin = rb;
-		if (rb && fresh)
-			note_probe(p, rb);
-		/*
-		 * Refused for want of privilege, not for this binary: since the
-		 * fix of CVE-2025-38466 (Linux 6.16, and the stable kernels from
-		 * July 2025) a uprobe perf event needs CAP_SYS_ADMIN, CAP_PERFMON
-		 * no longer suffices. Say so once, stop trying.
-		 */
-		if (rb && !rb->attached &&
-		    (rb->attach_errno == EACCES || rb->attach_errno == EPERM)) {
-			x->uprobes_denied = true;
-			gs_warn("exporter: the kernel refused uprobes (%s): no GC or stop-the-world "
-				"metrics; uprobes need CAP_SYS_ADMIN on recent kernels "
-				"(docs/deploy.md)", strerror(rb->attach_errno));
-		}
-	}
-layout:
-	if (x->o.live && !b->lay_tried && x->handoff_lay && x->handoff_dev == b->dev &&
-	    x->handoff_ino == b->ino) {
-		/* Loaded by the worker with the class. */
-		b->lay_tried = true;
-		b->lay = *x->handoff_lay;
-		*x->handoff_lay = NULL;
-	}
-	if (x->o.live && !b->lay_tried) {
-		int fd = gs_proc_open_exe(p->pid, &err);
-
-		if (fd < 0) {
-			if (fd_error(&err))
-				note_fd_error(x, p->pid, &err);
-			else if (!gs_proc_gone(&err))
-				b->lay_tried = true;
-			return;
-		}
-		b->lay_tried = true;
-		b->lay = malloc(sizeof(*b->lay));
-		if (b->lay && gs_rt_layout_load(fd, b->lay, &err) < 0) {
-			if (gs_opts.verbose)
-				gs_warn("exporter: %s: no live reads: %s", p->exe, err.msg);
-			free(b->lay);
-			b->lay = NULL;
-		}
-		close(fd);
-	}
-}
-
 /* ---- processes ---------------------------------------------------------- */
 
 /* What /proc says about a PID that may be a Go process. */
@@ -342,8 +111,8 @@ enum { XF_GONE, XF_DENIED, XF_OTHER, XF_GO, XF_PENDING };
 static int examine_failed(struct exporter *x, struct xfound *f, struct gs_proc_scan *s,
 			  const struct gs_err *err)
 {
-	if (fd_error(err)) {
-		note_fd_error(x, f->pid, err);
+	if (exporter_fd_error(err)) {
+		exporter_note_fd_error(x, f->pid, err);
 		return XF_OTHER;	/* not "gone": the next rescan tries again */
 	}
 	if (s)
@@ -473,13 +242,13 @@ static void proc_add(struct exporter *x, struct xfound *f)
 	p->exe = strdup(path);
 	gs_proc_read_name(p->pid, f->st.comm, NULL, p->name, sizeof(p->name));
 	set_container(p);
-	p->bin = bin_get(x, f->dev, f->ino);
+	p->bin = exporter_bin_get(x, f->dev, f->ino);
 	if (!p->exe || !p->bin || wmap_put(&x->procs, (uint64_t)p->pid, p) < 0) {
-		bin_put(p->bin);
+		exporter_bin_put(p->bin);
 		proc_free(p);
 		goto out;
 	}
-	bin_setup(x, p);
+	exporter_bin_setup(x, p);
 	x->dirty = true;
 out:
 	gs_class_put(f->cls);
@@ -492,7 +261,7 @@ static void proc_remove(struct exporter *x, struct xproc *p)
 	/* Its BPF state goes too: a later process with this PID starts from zero. */
 	if (x->rp)
 		gs_rtprobe_forget(x->rp, p->pid);
-	bin_put(p->bin);
+	exporter_bin_put(p->bin);
 	proc_free(p);
 	x->dirty = true;
 }
@@ -566,8 +335,8 @@ static void on_parsed(void *ctx, int pid, unsigned long long starttime, struct g
 		/* Its process left before the worker opened it: queue the next waiter. */
 		if (gs_proc_gone(err))
 			on_exec(x, pid);
-		else if (fd_error(err))
-			note_fd_error(x, pid, err);	/* the next rescan tries again */
+		else if (exporter_fd_error(err))
+			exporter_note_fd_error(x, pid, err);	/* the next rescan tries again */
 		else if (gs_opts.verbose)
 			gs_warn("exporter: process %d: %s", pid, err->msg);
 		return;
@@ -648,9 +417,9 @@ static bool still_running(struct exporter *x, const struct xproc *p)
 	struct gs_err err = { 0 };
 
 	if (gs_proc_read_stat(p->pid, &st, &err) < 0) {
-		if (!fd_error(&err))
+		if (!exporter_fd_error(&err))
 			return false;
-		note_fd_error(x, p->pid, &err);
+		exporter_note_fd_error(x, p->pid, &err);
 		return true;
 	}
 	return st.starttime == p->starttime && st.state != 'Z' && st.state != 'X';
@@ -668,8 +437,8 @@ void exporter_rescan(struct exporter *x)
 	x->rescan_soon = false;
 	reap(x);
 	if (gs_proc_scan_open(&s, &err) < 0) {
-		if (fd_error(&err))
-			note_fd_error(x, 0, &err);
+		if (exporter_fd_error(&err))
+			exporter_note_fd_error(x, 0, &err);
 		else
 			gs_warn("exporter: rescan: %s", err.msg);
 		return;
@@ -717,7 +486,7 @@ void exporter_rescan(struct exporter *x)
 	}
 	if (x->rp)
 		gs_rtprobe_prune(x->rp, keep_state, x);
-	bins_release(x, exporter_now_ns(), false);
+	exporter_bins_release(x, exporter_now_ns(), false);
 	/*
 	 * Before the first snapshot, wait for the worker: the processes already
 	 * running are in the first exposition, as when parsing was inline. Each
@@ -825,13 +594,13 @@ void exporter_fini(struct exporter *x)
 	for (size_t i = 0; vals && i < n; i++) {
 		struct xproc *p = vals[i];
 
-		bin_put(p->bin);
+		exporter_bin_put(p->bin);
 		proc_free(p);
 	}
 	free(vals);
 	wmap_free(&x->procs);
 	x->closing = true;
-	bins_release(x, 0, true);
+	exporter_bins_release(x, 0, true);
 	free(x->bins);
 	free(x->q);
 	exporter_snap_free(x->snap);
