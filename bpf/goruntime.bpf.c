@@ -69,10 +69,10 @@ static __always_inline void stat_inc(__u32 which)
  * cmp): the call is not going in yet, it will come back to the entry and
  * hit the probe again.
  */
-static __always_inline bool to_morestack(struct pt_regs *ctx)
+static __always_inline bool to_morestack(struct pt_regs *ctx, __u64 cookie)
 {
 #if defined(__TARGET_ARCH_x86)
-	if (bpf_get_attach_cookie(ctx) == GS_RT_COOKIE_STACKCHECK && (ctx->flags & 0x41)) {
+	if ((cookie & GS_RT_COOKIE_STACKCHECK) && (ctx->flags & 0x41)) {
 		stat_inc(GS_RTS_REENTRY);
 		return true;
 	}
@@ -81,11 +81,12 @@ static __always_inline bool to_morestack(struct pt_regs *ctx)
 }
 
 /* The calling process's state, created on first use; NULL when not traced. */
-static __always_inline struct gs_rt_state *state(struct pt_regs *ctx, __u32 *tgid, __u64 now)
+static __always_inline struct gs_rt_state *state(struct pt_regs *ctx, __u64 cookie, __u32 *tgid,
+						       __u64 now)
 {
 	struct gs_rt_state *st;
 
-	if (to_morestack(ctx))
+	if (to_morestack(ctx, cookie))
 		return NULL;
 	*tgid = (__u32)(bpf_get_current_pid_tgid() >> 32);
 	if (filter_tgids && !bpf_map_lookup_elem(&gs_rt_tgids, tgid)) {
@@ -129,14 +130,13 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r | (__u32)(v >> 1);
 }
 
-SEC("uprobe")
-int gs_gc_start(struct pt_regs *ctx)
+static __always_inline int on_gc_start(struct pt_regs *ctx, __u64 cookie)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct gs_rt_state *st;
 	__u32 tgid;
 
-	st = state(ctx, &tgid, now);
+	st = state(ctx, cookie, &tgid, now);
 	if (!st)
 		return 0;
 	st->gc_starts++;
@@ -144,14 +144,13 @@ int gs_gc_start(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int gs_mark_term(struct pt_regs *ctx)
+static __always_inline int on_mark_term(struct pt_regs *ctx, __u64 cookie)
 {
 	__u64 now = bpf_ktime_get_ns(), d;
 	struct gs_rt_state *st;
 	__u32 tgid;
 
-	st = state(ctx, &tgid, now);
+	st = state(ctx, cookie, &tgid, now);
 	if (!st)
 		return 0;
 	st->gc_cycles++;
@@ -166,14 +165,13 @@ int gs_mark_term(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int gs_stw_stop(struct pt_regs *ctx)
+static __always_inline int on_stw_stop(struct pt_regs *ctx, __u64 cookie)
 {
 	__u64 now = bpf_ktime_get_ns();
 	struct gs_rt_state *st;
 	__u32 tgid;
 
-	st = state(ctx, &tgid, now);
+	st = state(ctx, cookie, &tgid, now);
 	if (!st)
 		return 0;
 	st->stw_stops++;
@@ -181,14 +179,13 @@ int gs_stw_stop(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int gs_stw_start(struct pt_regs *ctx)
+static __always_inline int on_stw_start(struct pt_regs *ctx, __u64 cookie)
 {
 	__u64 now = bpf_ktime_get_ns(), d, *m;
 	struct gs_rt_state *st;
 	__u32 tgid, slot;
 
-	st = state(ctx, &tgid, now);
+	st = state(ctx, cookie, &tgid, now);
 	if (!st || !st->stw_start_ns || now < st->stw_start_ns)
 		return 0;
 	d = now - st->stw_start_ns;
@@ -209,26 +206,83 @@ int gs_stw_start(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uprobe")
-int gs_newproc(struct pt_regs *ctx)
+static __always_inline int on_newproc(struct pt_regs *ctx, __u64 cookie)
 {
 	struct gs_rt_state *st;
 	__u32 tgid;
 
-	st = state(ctx, &tgid, bpf_ktime_get_ns());
+	st = state(ctx, cookie, &tgid, bpf_ktime_get_ns());
 	if (st)
 		__sync_fetch_and_add(&st->newproc, 1);
 	return 0;
 }
 
-SEC("uprobe")
-int gs_goexit(struct pt_regs *ctx)
+static __always_inline int on_goexit(struct pt_regs *ctx, __u64 cookie)
 {
 	struct gs_rt_state *st;
 	__u32 tgid;
 
-	st = state(ctx, &tgid, bpf_ktime_get_ns());
+	st = state(ctx, cookie, &tgid, bpf_ktime_get_ns());
 	if (st)
 		__sync_fetch_and_add(&st->goexit, 1);
 	return 0;
+}
+
+/*
+ * Entry points. Where the kernel has multi-uprobe links (Linux 6.6), user
+ * space attaches gs_rt_multi once per executable at every probed offset,
+ * the probe kind in each offset's cookie: one link, one descriptor and one
+ * grace period at detach for the whole binary. Elsewhere each program below
+ * gets its own perf-event uprobe.
+ */
+SEC("uprobe")
+int gs_rt_multi(struct pt_regs *ctx)
+{
+	__u64 cookie = bpf_get_attach_cookie(ctx);
+
+	switch (cookie >> GS_RT_COOKIE_PROBE_SHIFT) {
+	case GS_RTP_GC_START: return on_gc_start(ctx, cookie);
+	case GS_RTP_MARK_TERM: return on_mark_term(ctx, cookie);
+	case GS_RTP_STW_STOP: return on_stw_stop(ctx, cookie);
+	case GS_RTP_STW_START: return on_stw_start(ctx, cookie);
+	case GS_RTP_NEWPROC: return on_newproc(ctx, cookie);
+	case GS_RTP_GOEXIT: return on_goexit(ctx, cookie);
+	default: return 0;
+	}
+}
+
+SEC("uprobe")
+int gs_gc_start(struct pt_regs *ctx)
+{
+	return on_gc_start(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int gs_mark_term(struct pt_regs *ctx)
+{
+	return on_mark_term(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int gs_stw_stop(struct pt_regs *ctx)
+{
+	return on_stw_stop(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int gs_stw_start(struct pt_regs *ctx)
+{
+	return on_stw_start(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int gs_newproc(struct pt_regs *ctx)
+{
+	return on_newproc(ctx, bpf_get_attach_cookie(ctx));
+}
+
+SEC("uprobe")
+int gs_goexit(struct pt_regs *ctx)
+{
+	return on_goexit(ctx, bpf_get_attach_cookie(ctx));
 }

@@ -29,6 +29,8 @@ typedef unsigned long long gs_u64;
 
 /* bpf_get_attach_cookie(): the probe sits on a stack check's `jbe` (x86-64). */
 #define GS_RT_COOKIE_STACKCHECK	1
+/* On a multi-uprobe link the cookie also says which probe (enum gs_rt_probe) it is. */
+#define GS_RT_COOKIE_PROBE_SHIFT	8
 
 /* Pause histogram: slot i counts pauses of [2^i, 2^(i+1)) ns; the last is open. */
 #define GS_RT_HIST_SLOTS	32

@@ -150,7 +150,8 @@ static int run(struct probe *p, uint64_t duration, uint64_t interval, uint64_t r
 			p->t[i]->tend = now;
 	gs_rtprobe_stats(p->rp, stats);
 	gs_rtprobe_counts(p->rp, &bins, &links);
-	gs_probe_summary(&p->view, p->t, p->n, now, start, stats, bins, links);
+	gs_probe_summary(&p->view, p->t, p->n, now, start, stats, bins, links,
+			 gs_rtprobe_link_kind(p->rp));
 	return GS_EXIT_OK;
 }
 

@@ -38,6 +38,8 @@
 #include "proc.h"
 #include "watch.h"	/* struct wmap */
 
+struct xparsed;
+
 #define XP_NAME_MAX	256
 #define XP_MODULE_MAX	256
 
@@ -140,10 +142,10 @@ struct exporter {
 	unsigned long long n_fd_errors;	/* /proc reads and opens failing with EMFILE/ENFILE */
 	uint64_t fd_error_logged_ns;	/* when the last such error was logged */
 	uint64_t overflow_logged_ns;
-	unsigned long uprobe_link_budget;	/* links the descriptor limit leaves room for */
+	unsigned long uprobe_fd_budget;		/* descriptors the limit leaves for uprobe links */
 	struct xworker *worker;		/* binaries parsed off the collector (NULL: inline) */
 	bool closing;			/* exporter_fini: uprobes go with gs_rtprobe_close */
-	struct gs_rt_layout **handoff_lay;	/* a worker's layout for the binary being added */
+	struct xparsed *handoff;	/* a worker's results for the binary being added */
 	dev_t handoff_dev;
 	ino_t handoff_ino;
 	unsigned long uninspectable;	/* permission denied at the last rescan */

@@ -157,30 +157,57 @@ static void note_probe(const struct xproc *p, const struct gs_rtbin *rb)
 				p->version[0] ? p->version : "unknown Go version", rb->note[k]);
 }
 
-/* Uprobes and layout of p's binary, the first time a process of it is seen. */
+/* The worker's results for (dev, ino), when they are being handed over. */
+static struct xparsed *handoff_for(const struct exporter *x, dev_t dev, ino_t ino)
+{
+	return x->handoff && x->handoff_dev == dev && x->handoff_ino == ino ? x->handoff : NULL;
+}
+
+unsigned exporter_bin_wants(const struct exporter *x, dev_t dev, ino_t ino)
+{
+	const struct xbin *b = NULL;
+	unsigned want = 0;
+
+	if (handoff_for(x, dev, ino))
+		return 0;
+	for (size_t i = 0; i < x->nbins && !b; i++)
+		if (x->bins[i]->dev == dev && x->bins[i]->ino == ino)
+			b = x->bins[i];
+	if (x->o.live && (!b || !b->lay_tried))
+		want |= XW_WANT_LAYOUT;
+	if (x->rp && !x->uprobes_denied && (!b || !b->probe_tried))
+		want |= XW_WANT_POINTS;
+	return want;
+}
+
+/*
+ * Uprobes and layout of p's binary, the first time a process of it is seen,
+ * from what the worker found (the collector parses only when there is no
+ * worker, or the worker's allocation failed).
+ */
 void exporter_bin_setup(struct exporter *x, struct xproc *p)
 {
 	struct xbin *b = p->bin;
+	struct xparsed *h = handoff_for(x, b->dev, b->ino);
 	struct gs_err err = { 0 };
 
 	if (x->rp && !x->uprobes_denied && !b->probe_tried) {
 		struct gs_rtbin *rb = NULL;
 		bool fresh = false;
-		unsigned nb = 0, nl = 0;
+		unsigned per_bin = 0, held = gs_rtprobe_fds(x->rp, &per_bin);
 
-		gs_rtprobe_counts(x->rp, &nb, &nl);
-		if (nl + LINKS_PER_BIN > x->uprobe_link_budget) {
+		if (held + per_bin > x->uprobe_fd_budget) {
 			/* Counted per binary; said once, the counter tells the rest. */
 			b->probe_tried = true;
 			if (!x->n_probe_skipped[XSKIP_FD_BUDGET]++)
-				gs_warn("exporter: error: the descriptor limit leaves room for %lu uprobe "
-					"links, all in use: %s (PID %d) and later binaries get no GC "
+				gs_warn("exporter: error: the descriptor limit leaves %lu descriptors for "
+					"uprobes, all in use: %s (PID %d) and later binaries get no GC "
 					"probes (goscope_exporter_probe_skipped_total"
 					"{reason=\"fd_budget\"}); raise LimitNOFILE",
-					x->uprobe_link_budget, p->exe, p->pid);
+					x->uprobe_fd_budget, p->exe, p->pid);
 			goto layout;
 		}
-		if (gs_rtprobe_attach(x->rp, p->pid, &rb, &fresh, &err) < 0) {
+		if (gs_rtprobe_attach(x->rp, p->pid, h ? h->pts : NULL, &rb, &fresh, &err) < 0) {
 			if (gs_proc_gone(&err) && !rb)
 				goto layout;	/* try again with another process of it */
 			if (!rb && err.code == ENOSPC)
@@ -218,12 +245,11 @@ void exporter_bin_setup(struct exporter *x, struct xproc *p)
 		}
 	}
 layout:
-	if (x->o.live && !b->lay_tried && x->handoff_lay && x->handoff_dev == b->dev &&
-	    x->handoff_ino == b->ino) {
+	if (x->o.live && !b->lay_tried && h) {
 		/* Loaded by the worker with the class. */
 		b->lay_tried = true;
-		b->lay = *x->handoff_lay;
-		*x->handoff_lay = NULL;
+		b->lay = h->lay;
+		h->lay = NULL;
 	}
 	if (x->o.live && !b->lay_tried) {
 		int fd = gs_proc_open_exe(p->pid, &err);

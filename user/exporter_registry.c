@@ -49,9 +49,9 @@
 #define CGROUP_CAP	8192
 /*
  * Descriptors kept for everything but uprobes: the HTTP connections (128),
- * the BPF objects, the worker's and the rescans' transient opens. Each
- * uprobe link holds two (its perf event and its BPF link), and the exporter
- * attaches up to LINKS_PER_BIN per binary.
+ * the BPF objects, the worker's and the rescans' transient opens. A probed
+ * binary holds one more (its multi-uprobe link), or two per probe where
+ * the kernel has only perf-event uprobes.
  */
 #define FD_RESERVE	256
 #define FIRST_WAIT_NS	(30 * 1000000000ull)	/* the first scan waits at most this for parses */
@@ -74,13 +74,13 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o)
 	x->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
 	/*
 	 * Services get a soft limit of 1024 whatever their hard limit; every
-	 * probed binary costs LINKS_PER_BIN * 2 of them. Take what the hard
-	 * limit allows, and give uprobes what is left beyond FD_RESERVE.
+	 * probed binary costs one to a dozen of them. Take what the hard limit
+	 * allows, and give uprobes what is left beyond FD_RESERVE.
 	 */
 	{
 		rlim_t soft = gs_raise_nofile(RLIM_INFINITY);
 
-		x->uprobe_link_budget = soft > FD_RESERVE ? (unsigned long)(soft - FD_RESERVE) / 2 : 0;
+		x->uprobe_fd_budget = soft > FD_RESERVE ? (unsigned long)(soft - FD_RESERVE) : 0;
 	}
 	if (pthread_mutex_init(&x->snap_lock, NULL))
 		return -1;
@@ -133,6 +133,7 @@ static int examine_exe(struct exporter *x, struct xfound *f, struct gs_proc_scan
 
 	if (x->worker) {
 		char path[64];
+		unsigned want;
 		int r;
 
 		/* stat() follows the magic link, with open()'s access check, and no fd. */
@@ -146,8 +147,19 @@ static int examine_exe(struct exporter *x, struct xfound *f, struct gs_proc_scan
 		if (exporter_worker_skipped(x->worker, &sb))
 			return XF_OTHER;
 		f->cls = gs_class_lookup(&sb);
+		/*
+		 * A class in the cache for a Go binary without its entry (or
+		 * not set up yet) goes to the worker too: loading its layout
+		 * and placing its uprobes parse the file, which the collector
+		 * never does.
+		 */
+		want = exporter_bin_wants(x, sb.st_dev, sb.st_ino);
+		if (f->cls && want && f->cls->verdict != GS_NOT_GO) {
+			gs_class_put(f->cls);
+			f->cls = NULL;
+		}
 		if (!f->cls) {
-			r = exporter_worker_submit(x->worker, f->pid, f->st.starttime, &sb, x->o.live,
+			r = exporter_worker_submit(x->worker, f->pid, f->st.starttime, &sb, want,
 						   &err);
 			if (r < 0)
 				return examine_failed(x, f, s, &err);
@@ -324,7 +336,7 @@ static void on_exec(struct exporter *x, int pid)
 
 /* A worker finished the binary pid waited for (exporter_worker.h). */
 static void on_parsed(void *ctx, int pid, unsigned long long starttime, struct gs_class *cls,
-		      dev_t dev, ino_t ino, struct gs_rt_layout **lay, const struct gs_err *err)
+		      dev_t dev, ino_t ino, struct xparsed *res, const struct gs_err *err)
 {
 	struct exporter *x = ctx;
 	struct xproc *p = wmap_get(&x->procs, (uint64_t)pid);
@@ -343,11 +355,11 @@ static void on_parsed(void *ctx, int pid, unsigned long long starttime, struct g
 	}
 	if (cls->verdict == GS_NOT_GO)
 		return;
-	x->handoff_lay = lay;
+	x->handoff = res;
 	x->handoff_dev = dev;
 	x->handoff_ino = ino;
 	on_exec(x, pid);	/* a cache hit now */
-	x->handoff_lay = NULL;
+	x->handoff = NULL;
 }
 
 static void reap(struct exporter *x)

@@ -148,10 +148,11 @@ static void counter(FILE *f, const char *name, const char *help, unsigned long l
 static void render_self(FILE *f, struct exporter *x, size_t n)
 {
 	uint64_t rts[GS_RTS_COUNT] = { 0 };
-	unsigned bins = 0, links = 0;
+	unsigned bins = 0, links = 0, fds = 0, per_bin = 0;
 
 	if (x->rp) {
 		gs_rtprobe_counts(x->rp, &bins, &links);
+		fds = gs_rtprobe_fds(x->rp, &per_bin);
 		gs_rtprobe_stats(x->rp, rts);
 	}
 	gs_prom_family(f, "goscope_exporter_build_info", "gauge",
@@ -163,10 +164,13 @@ static void render_self(FILE *f, struct exporter *x, size_t n)
 	gs_prom_family(f, "goscope_exporter_bpf_enabled", "gauge",
 		       "1 when a BPF feature works: exec_events (without them processes are "
 		       "found by rescans only), gc_uprobes (without them no GC or stop-the-world "
-		       "series). Why one is off is on stderr.");
+		       "series), uprobe_multi (one multi-uprobe link per binary, else a "
+		       "perf-event uprobe per probe). Why one is off is on stderr.");
 	fprintf(f, "goscope_exporter_bpf_enabled{feature=\"exec_events\"} %d\n", x->tracer != NULL);
 	fprintf(f, "goscope_exporter_bpf_enabled{feature=\"gc_uprobes\"} %d\n",
 		x->rp && !x->uprobes_denied);
+	fprintf(f, "goscope_exporter_bpf_enabled{feature=\"uprobe_multi\"} %d\n",
+		x->rp && !x->uprobes_denied && !strcmp(gs_rtprobe_link_kind(x->rp), "multi"));
 	gauge(f, "goscope_exporter_processes_tracked", "Go processes in this exposition.", n);
 	gauge(f, "goscope_exporter_processes_uninspectable",
 	      "Processes whose executable could not be opened at the last rescan (permission "
@@ -220,8 +224,9 @@ static void render_self(FILE *f, struct exporter *x, size_t n)
 		x->n_probe_skipped[XSKIP_NO_FDS]);
 	fprintf(f, "goscope_exporter_probe_skipped_total{reason=\"bins_full\"} %llu\n",
 		x->n_probe_skipped[XSKIP_BINS_FULL]);
-	gauge(f, "goscope_exporter_uprobe_link_budget",
-	      "Uprobe links the descriptor limit leaves room for.", x->uprobe_link_budget);
+	gauge(f, "goscope_exporter_uprobe_fd_budget",
+	      "Descriptors the descriptor limit leaves for uprobe links.", x->uprobe_fd_budget);
+	gauge(f, "goscope_exporter_uprobe_fds", "Descriptors the uprobe links hold.", fds);
 	counter(f, "goscope_exporter_fd_errors_total",
 		"Reads of /proc and opens of executables that failed with EMFILE or ENFILE "
 		"(the process was kept or retried, never taken for gone).", x->n_fd_errors);

@@ -59,7 +59,7 @@ struct xjob {
 	int64_t mtime_ns;
 	int pid;			/* whose /proc/PID/exe the worker opens */
 	int fd;				/* the worker's, while it runs */
-	bool want_layout;
+	unsigned want;			/* XW_WANT_* */
 	char path[256];
 
 	/* under the pool's lock */
@@ -68,7 +68,7 @@ struct xjob {
 
 	/* results, the worker's until done */
 	struct gs_class *cls;
-	struct gs_rt_layout *lay;
+	struct xparsed res;
 	struct gs_err err;
 
 	/* the collector's */
@@ -108,7 +108,8 @@ static void job_free(struct xjob *j)
 	if (j->fd >= 0)
 		close(j->fd);
 	gs_class_put(j->cls);
-	free(j->lay);
+	free(j->res.lay);
+	free(j->res.pts);
 	free(j->w);
 	free(j);
 }
@@ -149,16 +150,22 @@ static void run_job(struct xworker *w, struct xjob *j)
 			;
 	}
 	j->cls = gs_classify_fd(j->fd, &j->err);
-	if (j->cls && j->cls->verdict != GS_NOT_GO && j->want_layout) {
+	if (j->cls && j->cls->verdict != GS_NOT_GO && (j->want & XW_WANT_LAYOUT)) {
 		struct gs_err e2 = { 0 };
 
-		j->lay = malloc(sizeof(*j->lay));
-		if (j->lay && gs_rt_layout_load(j->fd, j->lay, &e2) < 0) {
+		j->res.lay = malloc(sizeof(*j->res.lay));
+		if (j->res.lay && gs_rt_layout_load(j->fd, j->res.lay, &e2) < 0) {
 			if (gs_opts.verbose)
 				gs_warn("exporter: %s: no live reads: %s", j->path, e2.msg);
-			free(j->lay);
-			j->lay = NULL;
+			free(j->res.lay);
+			j->res.lay = NULL;
 		}
+	}
+	/* The uprobes' places too: the collector only attaches. */
+	if (j->cls && j->cls->verdict != GS_NOT_GO && (j->want & XW_WANT_POINTS)) {
+		j->res.pts = malloc(sizeof(*j->res.pts));
+		if (j->res.pts)
+			gs_rtprobe_locate(j->fd, j->res.pts);
 	}
 	close(j->fd);
 	j->fd = -1;
@@ -314,7 +321,7 @@ bool exporter_worker_skipped(const struct xworker *w, const struct stat *st)
 }
 
 int exporter_worker_submit(struct xworker *w, int pid, unsigned long long starttime,
-			   const struct stat *st, bool want_layout, struct gs_err *err)
+			   const struct stat *st, unsigned want, struct gs_err *err)
 {
 	struct xjob *j;
 	char path[64];
@@ -337,7 +344,7 @@ int exporter_worker_submit(struct xworker *w, int pid, unsigned long long startt
 		j->ino = st->st_ino;
 		j->size = st->st_size;
 		j->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-		j->want_layout = want_layout;
+		j->want = want;
 		snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), pid);
 		n = readlink(path, j->path, sizeof(j->path) - 1);
 		j->path[n > 0 ? n : 0] = '\0';
@@ -434,7 +441,7 @@ void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 	while ((j = ready)) {
 		ready = j->cnext;
 		for (size_t i = 0; i < j->nw; i++)
-			done(ctx, j->w[i].pid, j->w[i].starttime, j->cls, j->dev, j->ino, &j->lay,
+			done(ctx, j->w[i].pid, j->w[i].starttime, j->cls, j->dev, j->ino, &j->res,
 			     &j->err);
 		job_free(j);
 	}

@@ -20,22 +20,30 @@ struct xworker *exporter_worker_start(void);
 void exporter_worker_stop(struct xworker *w);
 
 enum { XW_PENDING = 1, XW_SKIPPED = 2 };
+/* What a job finds beside the class, for a Go binary. */
+enum { XW_WANT_LAYOUT = 1, XW_WANT_POINTS = 2 };
 /*
- * pid (with starttime) runs the executable st, not in the class cache:
- * queue its parse, or join the one queued. XW_PENDING, XW_SKIPPED (its
- * binary blew the deadline before), or -1 with err (opening /proc/PID/exe).
+ * pid (with starttime) runs the executable st, whose class, runtime
+ * layout or uprobe points (want: XW_WANT_*) the collector lacks: queue its
+ * parse, or join the one queued. XW_PENDING, XW_SKIPPED (its binary blew
+ * the deadline before), or -1 with err (opening /proc/PID/exe).
  */
 int exporter_worker_submit(struct xworker *w, int pid, unsigned long long starttime,
-			   const struct stat *st, bool want_layout, struct gs_err *err);
+			   const struct stat *st, unsigned want, struct gs_err *err);
 
+/* A job's results beyond the class: each NULL when not wanted or not found. */
+struct xparsed {
+	struct gs_rt_layout *lay;
+	struct gs_rtpoints *pts;
+};
 /*
  * For each process that waited on a finished job: cls is the class (NULL
- * with err on failure; a reference the callee does not keep), *lay the
- * layout (the callee may take it, setting *lay to NULL).
+ * with err on failure; a reference the callee does not keep), res what
+ * else was found (the callee may take a member, setting it to NULL).
  */
 typedef void (*xworker_done_fn)(void *ctx, int pid, unsigned long long starttime,
 				struct gs_class *cls, dev_t dev, ino_t ino,
-				struct gs_rt_layout **lay, const struct gs_err *err);
+				struct xparsed *res, const struct gs_err *err);
 /* Hand finished jobs to done, abandon the ones past their deadline. */
 void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx);
 /*

@@ -7,6 +7,12 @@
  * process really runs (deleted, replaced, or in another mount namespace),
  * with pid -1: every process of that binary, now and later, hits it, and
  * the BPF side keys state by tgid (filtering when asked).
+ *
+ * One multi-uprobe link per executable where the kernel has them (see
+ * uprobe_multi.h): one descriptor per binary, and detaching every binary
+ * at exit costs about one grace period, not one per probe. Elsewhere, or
+ * when the multi link is refused as unknown, one perf-event uprobe per
+ * probe, as before Linux 6.6.
  */
 #include "probe_bpf.h"
 
@@ -26,6 +32,7 @@
 #include "output.h"
 #include "probepoint.h"
 #include "proc.h"
+#include "uprobe_multi.h"
 #include "goruntime.skel.h"
 
 _Static_assert(sizeof(struct gs_rt_state) == (15 + GS_RT_HIST_SLOTS) * 8,
@@ -66,7 +73,9 @@ struct gs_rtprobe {
 	struct gs_rtprobe_opts opts;
 	struct gs_rtbin **bins;
 	unsigned nbins, cap;
-	unsigned nlinks;
+	unsigned nlinks;		/* uprobes in place */
+	unsigned nfds;			/* descriptors they hold */
+	bool multi;			/* multi-uprobe links (until the kernel refuses one) */
 	uint64_t last_attach_ns;
 };
 
@@ -118,6 +127,15 @@ struct gs_rtprobe *gs_rtprobe_open(const struct gs_rtprobe_opts *o, bool *nocap,
 		goto fail;
 	}
 	p->skel->rodata->filter_tgids = o->filter;
+	/* A test hook forces the perf-event path, which older kernels take. */
+	p->multi = !getenv("GOSCOPE_TEST_NO_UPROBE_MULTI");
+	if (!p->multi)
+		gs_warn("test hook GOSCOPE_TEST_NO_UPROBE_MULTI: perf-event uprobes only");
+	if (p->multi)
+		bpf_program__set_expected_attach_type(p->skel->progs.gs_rt_multi,
+						      GS_BPF_TRACE_UPROBE_MULTI);
+	else
+		bpf_program__set_autoload(p->skel->progs.gs_rt_multi, false);
 	if (!o->goroutines) {
 		bpf_program__set_autoload(p->skel->progs.gs_newproc, false);
 		bpf_program__set_autoload(p->skel->progs.gs_goexit, false);
@@ -135,13 +153,47 @@ fail:
 	return NULL;
 }
 
+static void destroy_links(struct gs_rtbin *b)
+{
+	for (int k = 0; k < GS_RTP_COUNT; k++) {
+		bpf_link__destroy(b->links[k]);
+		b->links[k] = NULL;
+	}
+	if (b->mlink >= 0)
+		close(b->mlink);
+	b->mlink = -1;
+}
+
+/* Detach b's uprobes and take them off the counts. */
+static void drop_links(struct gs_rtprobe *p, struct gs_rtbin *b)
+{
+	unsigned n = (unsigned)__builtin_popcount(b->attached);
+
+	p->nlinks -= n <= p->nlinks ? n : p->nlinks;
+	n = b->mlink >= 0 ? 1 : 2 * n;
+	p->nfds -= n <= p->nfds ? n : p->nfds;
+	b->attached = 0;
+	destroy_links(b);
+}
+
 void gs_rtprobe_close(struct gs_rtprobe *p)
 {
+	int *fds;
+
 	if (!p)
 		return;
+	/* The multi links all at once (their grace periods overlap), then the rest. */
+	fds = p->nbins ? malloc(p->nbins * sizeof(*fds)) : NULL;
+	if (fds) {
+		for (unsigned i = 0; i < p->nbins; i++) {
+			fds[i] = p->bins[i]->mlink;
+			p->bins[i]->mlink = -1;
+		}
+		gs_uprobe_multi_close_all(fds, p->nbins);
+		free(fds);
+	}
 	for (unsigned i = 0; i < p->nbins; i++) {
-		for (int k = 0; k < GS_RTP_COUNT; k++)
-			bpf_link__destroy(p->bins[i]->links[k]);
+		destroy_links(p->bins[i]);
 		free(p->bins[i]);
 	}
 	free(p->bins);
@@ -175,32 +227,121 @@ static int add_bin(struct gs_rtprobe *p, struct gs_rtbin *b, struct gs_err *err)
 	return 0;
 }
 
-static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const char *path)
+/*
+ * All of b's probes on one multi-uprobe link, the probe kind in each
+ * cookie. 0 when b is settled (attached, or refused for itself: the notes
+ * say why); -1 when the kernel has no multi links, and the caller falls
+ * back to perf-event uprobes for this binary and every later one.
+ */
+static int attach_multi(struct gs_rtprobe *p, struct gs_rtbin *b,
+			const struct gs_probe_point *pts, const int *slot, const char *path)
 {
-	struct gs_probe_point pts[GS_RTP_COUNT];
-	int slot[GS_RTP_COUNT];		/* pts index of each probe, or -1 */
-	unsigned n = 0;
-	struct gs_err e2;
+	uint64_t offs[GS_RTP_COUNT], cookies[GS_RTP_COUNT];
+	unsigned n = 0, want = 0;
+	bool pause_whole = true;
+	int fd;
 
+	for (int k = GS_RTP_STW_STOP; k <= GS_RTP_STW_START; k++)
+		if (slot[k] < 0 || !pts[slot[k]].found)
+			pause_whole = false;
 	for (int k = 0; k < GS_RTP_COUNT; k++) {
-		slot[k] = -1;
-		if (!bpf_program__autoload(prog_for(p->skel, k)))
+		const struct gs_probe_point *pt = slot[k] >= 0 ? &pts[slot[k]] : NULL;
+
+		if (!pt)
 			continue;
-		pts[n].func = funcs[k];
-		slot[k] = (int)n++;
+		if (!pt->found) {
+			snprintf(b->note[k], sizeof(b->note[k]), "%s: no %s", pt->why, loses[k]);
+			continue;
+		}
+		/* A pause needs both ends. */
+		if ((k == GS_RTP_STW_STOP || k == GS_RTP_STW_START) && !pause_whole) {
+			snprintf(b->note[k], sizeof(b->note[k]),
+				 "%s: not probed, its other half is missing", funcs[k]);
+			continue;
+		}
+		offs[n] = pt->off;
+		cookies[n] = ((uint64_t)k << GS_RT_COOKIE_PROBE_SHIFT) |
+			     (pt->branch ? GS_RT_COOKIE_STACKCHECK : 0);
+		want |= 1u << k;
+		n++;
 	}
+	if (!n)
+		return 0;
+	/* At the functions' start, never a uretprobe on Go code (see goruntime.h). */
+	fd = gs_uprobe_multi_attach(bpf_program__fd(p->skel->progs.gs_rt_multi), path, offs,
+				    cookies, n);
+	if (fd < 0) {
+		int code = errno;
+
+		if (code == EINVAL || code == EOPNOTSUPP || code == ENOSYS) {
+			p->multi = false;
+			if (gs_opts.verbose)
+				gs_warn("multi-uprobe links refused (%s): one perf-event uprobe "
+					"per probe from now on", strerror(code));
+			memset(b->note, 0, sizeof(b->note));
+			return -1;
+		}
+		b->attach_errno = code;
+		for (int k = 0; k < GS_RTP_COUNT; k++)
+			if (want & (1u << k))
+				snprintf(b->note[k], sizeof(b->note[k]),
+					 "%s: attach failed (%s): no %s", funcs[k], strerror(code),
+					 loses[k]);
+		return 0;
+	}
+	b->mlink = fd;
+	b->attached = want;
+	p->nlinks += n;
+	p->nfds++;
+	for (int k = 0; k < GS_RTP_COUNT; k++)
+		if ((want & (1u << k)) && pts[slot[k]].why[0])
+			snprintf(b->note[k], sizeof(b->note[k]), "%s", pts[slot[k]].why);
+	return 0;
+}
+
+void gs_rtprobe_locate(int fd, struct gs_rtpoints *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int k = 0; k < GS_RTP_COUNT; k++)
+		out->pts[k].func = funcs[k];
 	/*
 	 * The library places each probe (probepoint.h): on the stack check's
 	 * branch where there is one (see goruntime.h), else at the entry with
 	 * a caveat.
 	 */
-	if (gs_probe_points_fd(fd, pts, n, &e2) < 0) {
+	out->rc = gs_probe_points_fd(fd, out->pts, GS_RTP_COUNT, &out->err);
+}
+
+static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const char *path,
+		       const struct gs_rtpoints *pre)
+{
+	struct gs_rtpoints *here = NULL;
+	const struct gs_probe_point *pts;
+	int slot[GS_RTP_COUNT];		/* pts index of each probe, or -1 */
+
+	if (!pre) {
+		here = malloc(sizeof(*here));
+		if (!here) {
+			for (int k = 0; k < GS_RTP_COUNT; k++)
+				snprintf(b->note[k], sizeof(b->note[k]), "out of memory: no %s",
+					 loses[k]);
+			return;
+		}
+		gs_rtprobe_locate(fd, here);
+		pre = here;
+	}
+	pts = pre->pts;
+	for (int k = 0; k < GS_RTP_COUNT; k++)
+		slot[k] = bpf_program__autoload(prog_for(p->skel, k)) ? k : -1;
+	if (pre->rc < 0) {
 		for (int k = 0; k < GS_RTP_COUNT; k++)
 			if (slot[k] >= 0)
-				snprintf(b->note[k], sizeof(b->note[k]), "%.100s: no %s", e2.msg,
-					 loses[k]);
-		return;
+				snprintf(b->note[k], sizeof(b->note[k]), "%.100s: no %s",
+					 pre->err.msg, loses[k]);
+		goto out;
 	}
+	if (p->multi && attach_multi(p, b, pts, slot, path) == 0)
+		goto done;
 	for (int k = 0; k < GS_RTP_COUNT; k++) {
 		const struct gs_probe_point *pt = slot[k] >= 0 ? &pts[slot[k]] : NULL;
 		LIBBPF_OPTS(bpf_uprobe_opts, uo,
@@ -228,6 +369,7 @@ static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const c
 		b->links[k] = link;
 		b->attached |= 1u << k;
 		p->nlinks++;
+		p->nfds += 2;	/* the perf event and the BPF link */
 		if (pt->why[0])
 			snprintf(b->note[k], sizeof(b->note[k]), "%s", pt->why);
 	}
@@ -239,16 +381,20 @@ static void attach_all(struct gs_rtprobe *p, struct gs_rtbin *b, int fd, const c
 				b->links[k] = NULL;
 				b->attached &= ~(1u << k);
 				p->nlinks--;
+				p->nfds -= 2;
 				snprintf(b->note[k], sizeof(b->note[k]),
 					 "%s: not probed, its other half is missing", funcs[k]);
 			}
 		}
 	}
+done:
 	p->last_attach_ns = now_ns();
+out:
+	free(here);
 }
 
-int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, struct gs_rtbin **bin, bool *fresh,
-		      struct gs_err *err)
+int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, const struct gs_rtpoints *pre,
+		      struct gs_rtbin **bin, bool *fresh, struct gs_err *err)
 {
 	struct gs_rtbin *b;
 	char path[64];
@@ -278,13 +424,13 @@ int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, struct gs_rtbin **bin, bool
 	}
 	b->dev = st.st_dev;
 	b->ino = st.st_ino;
+	b->mlink = -1;
 	/* The kernel resolves the magic link to the inode the process runs. */
 	snprintf(path, sizeof(path), "%s/%d/exe", gs_proc_root(), pid);
-	attach_all(p, b, fd, path);
+	attach_all(p, b, fd, path, pre);
 	close(fd);
 	if (add_bin(p, b, err) < 0) {
-		for (int k = 0; k < GS_RTP_COUNT; k++)
-			bpf_link__destroy(b->links[k]);
+		drop_links(p, b);
 		free(b);
 		return -1;
 	}
@@ -381,6 +527,21 @@ void gs_rtprobe_counts(const struct gs_rtprobe *p, unsigned *bins, unsigned *lin
 	*links = p->nlinks;
 }
 
+unsigned gs_rtprobe_fds(const struct gs_rtprobe *p, unsigned *per_bin)
+{
+	unsigned probes = 0;
+
+	for (int k = 0; k < GS_RTP_COUNT; k++)
+		probes += bpf_program__autoload(prog_for(p->skel, k));
+	*per_bin = p->multi ? 1 : 2 * probes;
+	return p->nfds;
+}
+
+const char *gs_rtprobe_link_kind(const struct gs_rtprobe *p)
+{
+	return p->multi ? "multi" : "perf";
+}
+
 void gs_rtprobe_settle(struct gs_rtprobe *p)
 {
 	uint64_t until = p->last_attach_ns + GS_RTPROBE_SETTLE_NS, now = now_ns();
@@ -399,12 +560,7 @@ void gs_rtprobe_detach(struct gs_rtprobe *p, struct gs_rtbin *bin)
 	for (unsigned i = 0; i < p->nbins; i++) {
 		if (p->bins[i] != bin)
 			continue;
-		for (int k = 0; k < GS_RTP_COUNT; k++) {
-			if (bin->links[k]) {
-				bpf_link__destroy(bin->links[k]);
-				p->nlinks--;
-			}
-		}
+		drop_links(p, bin);
 		p->bins[i] = p->bins[--p->nbins];
 		free(bin);
 		return;

@@ -14,6 +14,7 @@
 
 #include "goruntime.h"
 #include "gserr.h"
+#include "probepoint.h"
 
 struct gs_rtprobe;
 
@@ -28,7 +29,8 @@ struct gs_rtbin {
 	ino_t ino;
 	unsigned attached;			/* bit (1 << GS_RTP_*) per attached probe */
 	char note[GS_RTP_COUNT][160];		/* why a probe is missing, or a caveat ("" otherwise) */
-	void *links[GS_RTP_COUNT];		/* struct bpf_link * */
+	void *links[GS_RTP_COUNT];		/* struct bpf_link *, one per perf-event uprobe */
+	int mlink;				/* or one multi-uprobe link for all (-1: none) */
 	int attach_errno;			/* of the first refused uprobe (0: none) */
 };
 
@@ -46,12 +48,26 @@ struct gs_rtprobe *gs_rtprobe_open(const struct gs_rtprobe_opts *o, bool *nocap,
 void gs_rtprobe_close(struct gs_rtprobe *p);
 
 /*
- * Attach to pid's executable unless that (dev, inode) is already probed;
- * *bin gets its record either way. Fails (ENOENT) when not even
- * runtime.gcMarkTermination can be probed; ESRCH when pid is gone.
+ * Where every probe goes in one executable (pts indexed by enum
+ * gs_rt_probe). Finding them parses pclntab and code, with no BPF and no
+ * shared state, so a worker thread can do it for a caller that must not
+ * wait on a hostile file.
  */
-int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, struct gs_rtbin **bin, bool *fresh,
-		      struct gs_err *err);
+struct gs_rtpoints {
+	int rc;					/* 0, or -1 with err */
+	struct gs_err err;
+	struct gs_probe_point pts[GS_RTP_COUNT];
+};
+void gs_rtprobe_locate(int fd, struct gs_rtpoints *out);
+
+/*
+ * Attach to pid's executable unless that (dev, inode) is already probed;
+ * *bin gets its record either way. pre: the points gs_rtprobe_locate found
+ * for this executable, or NULL to find them here. Fails (ENOENT) when not
+ * even runtime.gcMarkTermination can be probed; ESRCH when pid is gone.
+ */
+int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, const struct gs_rtpoints *pre,
+		      struct gs_rtbin **bin, bool *fresh, struct gs_err *err);
 
 /*
  * New uprobes can take a few milliseconds to fire on every CPU: on this
@@ -75,8 +91,15 @@ void gs_rtprobe_forget(struct gs_rtprobe *p, int tgid);
 void gs_rtprobe_prune(struct gs_rtprobe *p, bool (*keep)(void *ctx, int tgid), void *ctx);
 /* Global counters (enum gs_rt_stat), summed over CPUs. */
 void gs_rtprobe_stats(struct gs_rtprobe *p, uint64_t out[GS_RTS_COUNT]);
-/* Binaries probed, and uprobe links in place. */
+/* Binaries probed, and uprobes in place. */
 void gs_rtprobe_counts(const struct gs_rtprobe *p, unsigned *bins, unsigned *links);
+/*
+ * Descriptors the uprobes hold now, and at most how many one more binary
+ * takes: 1 with multi-uprobe links, 2 per probe with perf-event ones.
+ */
+unsigned gs_rtprobe_fds(const struct gs_rtprobe *p, unsigned *per_bin);
+/* Multi-uprobe links in use ("multi"), or perf-event uprobes ("perf"). */
+const char *gs_rtprobe_link_kind(const struct gs_rtprobe *p);
 /*
  * Detach bin's uprobes and free its record, for a binary no process of
  * interest runs any more (a long-running caller must not keep uprobes on

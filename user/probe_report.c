@@ -383,7 +383,7 @@ static void text_summary(const struct gs_probe_view *v, const struct gs_ptarget 
 
 void gs_probe_summary(const struct gs_probe_view *v, struct gs_ptarget **t, unsigned n,
 		      uint64_t now, uint64_t start, const uint64_t stats[GS_RTS_COUNT],
-		      unsigned bins, unsigned links)
+		      unsigned bins, unsigned uprobes, const char *links)
 {
 	static const struct gs_rt_state zero;
 	json_t *doc = NULL, *procs = NULL, *b;
@@ -415,7 +415,8 @@ void gs_probe_summary(const struct gs_probe_view *v, struct gs_ptarget **t, unsi
 		json_object_set_new(doc, "processes", procs);
 		b = json_object();
 		json_object_set_new(b, "binaries", json_integer(bins));
-		json_object_set_new(b, "uprobes", json_integer(links));
+		json_object_set_new(b, "uprobes", json_integer(uprobes));
+		json_object_set_new(b, "links", json_string(links));
 		json_object_set_new(b, "hits", json_integer((json_int_t)stats[GS_RTS_HITS]));
 		json_object_set_new(b, "filtered", json_integer((json_int_t)stats[GS_RTS_FILTERED]));
 		json_object_set_new(b, "dropped", json_integer((json_int_t)stats[GS_RTS_NO_ROOM]));
@@ -424,8 +425,10 @@ void gs_probe_summary(const struct gs_probe_view *v, struct gs_ptarget **t, unsi
 		gs_json_emit(doc);
 		json_decref(doc);
 	} else {
-		printf("BPF: %u binar%s, %u uprobes, %" PRIu64 " hits", bins, bins == 1 ? "y" : "ies",
-		       links, stats[GS_RTS_HITS]);
+		printf("BPF: %u binar%s, %u uprobes (%s), %" PRIu64 " hits", bins,
+		       bins == 1 ? "y" : "ies", uprobes,
+		       strcmp(links, "multi") ? "perf-event uprobes" : "multi-uprobe links",
+		       stats[GS_RTS_HITS]);
 		if (stats[GS_RTS_FILTERED])
 			printf(", %" PRIu64 " in other processes of the same binaries",
 			       stats[GS_RTS_FILTERED]);

@@ -53,10 +53,13 @@ void gs_probe_header(const struct gs_probe_view *v);
  */
 void gs_probe_interval(const struct gs_probe_view *v, struct gs_ptarget **t, unsigned n,
 		       uint64_t now, uint64_t start);
-/* The summary: totals since each target was first seen. */
+/*
+ * The summary: totals since each target was first seen; links says how the
+ * uprobes are attached ("multi": a multi-uprobe link per binary, "perf").
+ */
 void gs_probe_summary(const struct gs_probe_view *v, struct gs_ptarget **t, unsigned n,
 		      uint64_t now, uint64_t start, const uint64_t stats[GS_RTS_COUNT],
-		      unsigned bins, unsigned links);
+		      unsigned bins, unsigned uprobes, const char *links);
 
 /*
  * Percentile q (0..1) of the pauses counted by hist (log2 slots), linearly

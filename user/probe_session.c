@@ -166,7 +166,7 @@ int probe_add_target(struct probe *p, int pid, const struct gs_proc_stat *known,
 	/* Track first, so no event between the attach and the track is lost. */
 	if (gs_rtprobe_track(p->rp, pid, err) < 0)
 		goto fail;
-	if (gs_rtprobe_attach(p->rp, pid, &t->bin, &fresh, err) < 0) {
+	if (gs_rtprobe_attach(p->rp, pid, NULL, &t->bin, &fresh, err) < 0) {
 		if (t->bin && fresh)
 			note_bin(t);
 		gs_rtprobe_forget(p->rp, pid);

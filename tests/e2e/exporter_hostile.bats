@@ -12,7 +12,7 @@
 #     dropped, the skipped probes are counted and logged;
 #   - a binary whose parse never ends (a test-only delay, see below): new
 #     processes keep appearing, the binary is skipped after its deadline, and
-#     SIGTERM ends the exporter within 2 s.
+#     SIGTERM ends the exporter within 2 s, with uprobes on 24 binaries too.
 
 load helpers
 
@@ -195,10 +195,8 @@ copies() {
 	wait "$EXP_PID"
 	EXP_PID=
 	# SIGTERM while slow parses are in progress: the exporter ends within 2 s,
-	# exit 0. Without BPF here: removing uprobes costs the kernel a grace
-	# period each (about 150 ms a link, 4 links a binary, one after the
-	# other), and on a shared machine this exporter would probe every other
-	# Go program running too (docs/security.md, section 9).
+	# exit 0. Without BPF here, so that nothing but the parses is measured
+	# (the next test ends an exporter with uprobes on 24 binaries).
 	GOSCOPE_TEST_PARSE_DELAY=slowparse:60 exporter_start --no-bpf --rescan 200ms
 	start_fixture "$SCRATCH/slowparse"
 	start_fixture "$SCRATCH/slowparse2"
@@ -212,6 +210,63 @@ copies() {
 	echo "# SIGTERM to exit during two stuck parses: $(( (t1 - t0) / 1000000 )) ms" >&3
 	[ $(( (t1 - t0) / 1000000 )) -lt 2000 ]
 	grep -q 'SIGTERM, stopping' "$EXP_ERR"
+}
+
+# probed_with_gc PID: PID's GC cycles are counted by the uprobes.
+probed_with_gc() {
+	scrape_has "^goscope_go_gc_cycles_total\\{pid=\"$1\"\\} [1-9]"
+}
+
+@test "SIGTERM with uprobes on 24 binaries: one multi-uprobe link (one descriptor) each, the exporter ends within 2 s" {
+	make_scratch
+	local i pids=() t0 t1 bins
+	copies "$SCRATCH" g 24 "$FIXTURES/gcload"
+	for i in $(seq 24); do
+		start_fixture "$SCRATCH/g$i" -duration 90s -workers 1
+		pids+=("$BG_PID")
+	done
+	exporter_start --rescan 1s
+	for i in "${pids[@]}"; do
+		wait_for 20 probed_with_gc "$i" || { echo "PID $i: no GC cycles"; return 1; }
+	done
+	scrape >"$BATS_TEST_TMPDIR/m"
+	grep -E '^goscope_exporter_(probed_binaries|uprobe_links|uprobe_fds|bpf_enabled)[{ ]' \
+		"$BATS_TEST_TMPDIR/m"
+	grep -q '^goscope_exporter_bpf_enabled{feature="uprobe_multi"} 1$' "$BATS_TEST_TMPDIR/m"
+	bins=$(awk '$1 == "goscope_exporter_probed_binaries" { print $2 }' "$BATS_TEST_TMPDIR/m")
+	# (Go programs of other users of this machine are probed too.)
+	[ "$bins" -ge 24 ]
+	grep -q "^goscope_exporter_uprobe_fds $bins\$" "$BATS_TEST_TMPDIR/m"
+	# Detaching costs the kernel a grace period per link; one link per
+	# binary, all closed at once, share it. One perf-event uprobe per probe
+	# took 7.2 s here for 20 binaries.
+	t0=$(date +%s%N)
+	kill -TERM "$EXP_PID"
+	wait "$EXP_PID"
+	t1=$(date +%s%N)
+	EXP_PID=
+	echo "# SIGTERM to exit with $bins probed binaries: $(( (t1 - t0) / 1000000 )) ms" >&3
+	[ $(( (t1 - t0) / 1000000 )) -lt 2000 ]
+	grep -q 'SIGTERM, stopping' "$EXP_ERR"
+	# The targets run on, unharmed by the removal.
+	for i in "${pids[@]}"; do
+		kill -0 "$i"
+	done
+}
+
+@test "perf-event uprobes where the kernel has no multi-uprobe links (test hook): GC counted, two descriptors a uprobe" {
+	start_fixture gcload -duration 60s -workers 1
+	GOSCOPE_TEST_NO_UPROBE_MULTI=1 exporter_start --rescan 1s
+	grep -q 'test hook GOSCOPE_TEST_NO_UPROBE_MULTI' "$EXP_ERR"
+	wait_for 20 probed_with_gc "$BG_PID"
+	scrape >"$BATS_TEST_TMPDIR/m"
+	grep -q '^goscope_exporter_bpf_enabled{feature="uprobe_multi"} 0$' "$BATS_TEST_TMPDIR/m"
+	grep -q '^goscope_exporter_bpf_enabled{feature="gc_uprobes"} 1$' "$BATS_TEST_TMPDIR/m"
+	[ "$(awk '$1 == "goscope_exporter_uprobe_fds" { print $2 }' "$BATS_TEST_TMPDIR/m")" = \
+	  "$(awk '$1 == "goscope_exporter_uprobe_links" { print 2 * $2 }' "$BATS_TEST_TMPDIR/m")" ]
+	kill -TERM "$EXP_PID"
+	wait "$EXP_PID"
+	EXP_PID=
 }
 
 @test "5,000 distinct executables run briefly: unused binaries are evicted, a Go process started later is tracked with its GC probes" {
@@ -268,11 +323,13 @@ nfds() {
 	wait "$EXP_PID"
 	EXP_PID=
 
-	# 320 in all: 64 beyond the 256 kept in reserve, room for 32 uprobe links,
-	# i.e. 8 binaries of 4 probes. 24 distinct copies of a Go program.
+	# 264 in all: 8 beyond the 256 kept in reserve, room for the multi-uprobe
+	# links of 8 binaries (one descriptor each). 24 distinct copies of a Go
+	# program.
 	copies "$SCRATCH" g 24 "$FIXTURES/gcload"
-	exporter_start --pre "prlimit --nofile=320:320" --rescan 1s
-	[ "$(value goscope_exporter_uprobe_link_budget)" = 32 ]
+	exporter_start --pre "prlimit --nofile=264:264" --rescan 1s
+	[ "$(value goscope_exporter_uprobe_fd_budget)" = 8 ]
+	[ "$(value 'goscope_exporter_bpf_enabled{feature="uprobe_multi"}')" = 1 ]
 	for i in $(seq 24); do
 		start_fixture "$SCRATCH/g$i" -duration 90s -workers 1
 		pids+=("$BG_PID")
@@ -282,8 +339,9 @@ nfds() {
 	done
 	# (Go programs of other users of this machine count too: at least 16.)
 	[ "$(value 'goscope_exporter_probe_skipped_total{reason="fd_budget"}')" -ge 16 ]
-	[ "$(grep -c 'descriptor limit leaves room for 32 uprobe links' "$EXP_ERR")" = 1 ]
-	[ "$(value goscope_exporter_uprobe_links)" -le 32 ]
+	[ "$(grep -c 'descriptor limit leaves 8 descriptors for uprobes' "$EXP_ERR")" = 1 ]
+	[ "$(value goscope_exporter_uprobe_fds)" -le 8 ]
+	[ "$(value goscope_exporter_probed_binaries)" -ge 1 ]
 
 	# Now /proc reads themselves fail: the soft limit lowered, live, to 3
 	# (a new descriptor must be numbered below it: only stdin, stdout and
@@ -291,9 +349,9 @@ nfds() {
 	# second) fails with EMFILE; descriptors already open keep working.
 	nf=$(nfds "$EXP_PID")
 	echo "exporter descriptors: $nf"
-	prlimit --pid "$EXP_PID" --nofile=3:320
+	prlimit --pid "$EXP_PID" --nofile=3:264
 	sleep 3
-	prlimit --pid "$EXP_PID" --nofile=320:320
+	prlimit --pid "$EXP_PID" --nofile=264:264
 	sleep 0.5
 	scrape >"$BATS_TEST_TMPDIR/m"
 	grep -E '^goscope_exporter_(fd_errors_total|rescan_corrections_total)' "$BATS_TEST_TMPDIR/m"

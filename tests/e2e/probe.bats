@@ -56,7 +56,7 @@ summary_of() {
 
 # exact FIXTURE: the probe's GC count equals NumGC over the load window.
 exact() {
-	local fx=$1 log start done cycles pauses stops s
+	local fx=$1 log start done cycles pauses stops s links
 	require_root
 	require_cmd jq
 	start_fixture "$fx" -wait -duration 3s
@@ -84,6 +84,11 @@ exact() {
 	[ "$stops" -eq "$pauses" ]
 	[ "$(jq -r .exited <<<"$s")" = true ]
 	grep -q "PID $BG_PID (.*) exited" "$PROBE_ERR"
+	# How the uprobes were attached: a multi-uprobe link on this kernel,
+	# perf-event uprobes with the test hook (the path before Linux 6.6).
+	links=multi
+	[ -n "${GOSCOPE_TEST_NO_UPROBE_MULTI:-}" ] && links=perf
+	[ "$(jq -r 'select(.type == "summary") | .bpf.links' "$PROBE_OUT")" = "$links" ]
 	BG_PIDS=()
 }
 
@@ -101,6 +106,11 @@ exact() {
 
 @test "probe: exact GC count, cgo build" {
 	exact gcload.cgo
+}
+
+@test "probe: exact GC count on perf-event uprobes (test hook: the kernels without multi-uprobe links)" {
+	GOSCOPE_TEST_NO_UPROBE_MULTI=1 exact gcload
+	grep -q 'test hook GOSCOPE_TEST_NO_UPROBE_MULTI' "$PROBE_ERR"
 }
 
 @test "probe: text rows and summary, live columns, detach on SIGINT and SIGTERM" {
