@@ -222,7 +222,7 @@ test: test-deps
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }
 	$(Q)$(MAKE) --no-print-directory fixtures
 	$(Q)tools/fetch-corpus.sh || { [ -n "$$CI" ] && exit 1; true; }
-	$(Q)BUILD=$(BUILD) tests/run.sh
+	$(Q)BUILD=$(BUILD) $(if $(filter 1,$(SANITIZE)),GOSCOPE_TEST_EXCLUDE_TAGS=first-pass) tests/run.sh
 
 BENCH_BIN := $(BUILD)/bench/timeit $(BUILD)/bench/floor $(BUILD)/bench/parsecost $(BUILD)/bench/watch_spawn \
 	$(BUILD)/bench/statscost

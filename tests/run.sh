@@ -25,6 +25,20 @@ export GOSCOPE=${GOSCOPE:-$BUILD/goscope}
 export GOSCOPE_FIXTURES=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 export GOSCOPE_CORPUS=${GOSCOPE_CORPUS:-/var/cache/goscope/corpus}
 export GOSCOPE_MATRIX=${GOSCOPE_MATRIX:-$(dirname "$GOSCOPE_FIXTURES")/matrix}
+# GOSCOPE_TEST_EXCLUDE_TAGS=TAG[,TAG]: bats tests tagged so (`# bats
+# test_tags=` or `file_tags=`) are left out of this run. The sanitizer pass
+# leaves out `first-pass`: tests whose code the first pass already ran
+# (valgrind's, on the plain build) or the middle rows of the toolchain
+# matrices (the oldest and newest rows run in both passes).
+bats_filter=()
+if [ -n "${GOSCOPE_TEST_EXCLUDE_TAGS:-}" ]; then
+	f=
+	IFS=, read -ra xtags <<<"$GOSCOPE_TEST_EXCLUDE_TAGS"
+	for t in "${xtags[@]}"; do
+		f+="${f:+,}!$t"
+	done
+	bats_filter=(--filter-tags "$f")
+fi
 # A hung test must not eat CI's whole budget.
 limit=${GOSCOPE_TEST_TIMEOUT:-900}
 
@@ -127,9 +141,11 @@ tap_count() {
 	failed=$((failed + f))
 	skipped=$((skipped + s))
 
-	local summary="$p ok"
+	local summary="$p ok" ms=$((($(date +%s%N) - t_start) / 1000000))
 	[ $f -gt 0 ] && summary+=", $f failed"
 	[ $s -gt 0 ] && summary+=", $s skipped"
+	# How long the file took, for keeping CI within its budget.
+	summary+=", $((ms / 1000)).$((ms % 1000 / 100)) s"
 	if [ $f -gt 0 ]; then
 		printf '  %-8s %s (%s)\n' FAIL "$name" "$summary"
 		[ -n "$why" ] && printf '    %s\n' "$why"
@@ -142,6 +158,7 @@ tap_count() {
 
 run_unit() {
 	local bin=$1 rc
+	t_start=$(date +%s%N)
 	# In a subshell, so bash's own "Killed" notice lands with the output.
 	(CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "$limit" "$bin" \
 		</dev/null >"$tmp/out" 2>"$tmp/err"; exit $?) 2>>"$tmp/err"
@@ -156,7 +173,8 @@ run_bats() {
 		failed=$((failed + 1))
 		return
 	fi
-	(timeout -k 10 "$limit" bats --tap "$file" </dev/null >"$tmp/out" \
+	t_start=$(date +%s%N)
+	(timeout -k 10 "$limit" bats --tap ${bats_filter[@]+"${bats_filter[@]}"} "$file" </dev/null >"$tmp/out" \
 		2>"$tmp/err"; exit $?) 2>>"$tmp/err"
 	rc=$?
 	tap_count "${file#"$root"/}" "$rc" "$tmp/out" "$tmp/err"
@@ -180,6 +198,8 @@ else
 	done
 fi
 
+[ ${#bats_filter[@]} -gt 0 ] &&
+	echo "  NOTE     tests tagged $GOSCOPE_TEST_EXCLUDE_TAGS are left out of this run"
 for t in ${units[@]+"${units[@]}"}; do
 	run_unit "$t"
 done
