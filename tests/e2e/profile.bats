@@ -129,30 +129,39 @@ check_toolchain() {
 	check_toolchain 1.15
 }
 
+# The rows between the oldest and newest toolchain are tagged first-pass: the
+# sanitizer pass (make test SANITIZE=1) runs the two ends, the first pass all.
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.19 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.19
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.21 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.21
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.22 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.22
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.23 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.23
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.24 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.24
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.25 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.25
 }
 
+# bats test_tags=first-pass
 @test "pprof-cpu: go1.26 plain, stripped, PIE, cgo: 2:1 flat ratio, caller, samples per CPU-second" {
 	check_toolchain 1.26
 }

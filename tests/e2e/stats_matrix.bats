@@ -119,12 +119,21 @@ mcache-in-use mcache-sys buck-hash-sys other-sys gc-sys next-gc last-gc gc-pause
 gc-pause-end num-gc num-forced-gc gc-cpu-fraction enable-gc debug-gc "
 
 @test "stats matrix: go1.15, every build mode: the program's own numbers" { matrix_line 1.15; }
+# The rows between the oldest and newest toolchain are tagged first-pass: the
+# sanitizer pass (make test SANITIZE=1) runs the two ends, the first pass all.
+# bats test_tags=first-pass
 @test "stats matrix: go1.19, every build mode: the program's own numbers" { matrix_line 1.19; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.21, every build mode: the program's own numbers" { matrix_line 1.21; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.22, every build mode: the program's own numbers" { matrix_line 1.22; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.23, every build mode: the program's own numbers" { matrix_line 1.23; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.24, every build mode: the program's own numbers" { matrix_line 1.24; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.25, every build mode: the program's own numbers" { matrix_line 1.25; }
+# bats test_tags=first-pass
 @test "stats matrix: go1.26, every build mode: the program's own numbers" { matrix_line 1.26; }
 @test "stats matrix: go1.27, every build mode: the program's own numbers" { matrix_line 1.27; }
 

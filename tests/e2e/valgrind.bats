@@ -4,6 +4,8 @@
 # and the exit status the command owes. Uses the plain build (the sanitizer
 # build cannot run under valgrind). valgrind.supp holds the only
 # suppressions: libbpf's bpf(2) arguments, which valgrind misreads.
+# The plain build whichever pass runs it, so only the first pass does.
+# bats file_tags=first-pass
 
 load helpers
 
