@@ -402,14 +402,9 @@ int gs_rtprobe_attach(struct gs_rtprobe *p, int pid, const struct gs_rtpoints *p
 	int fd;
 
 	*fresh = false;
-	fd = gs_proc_open_exe(pid, err);
+	fd = gs_proc_open_exe_stat(pid, &st, err);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		gs_errf(err, errno, "fstat: %s", strerror(errno));
-		close(fd);
-		return -1;
-	}
 	b = find_bin(p, st.st_dev, st.st_ino);
 	if (b) {
 		close(fd);

@@ -55,13 +55,9 @@ static const struct layout_ent *layout_for(struct probe *p, int pid)
 	struct gs_err err;
 	int fd;
 
-	fd = gs_proc_open_exe(pid, &err);
+	fd = gs_proc_open_exe_stat(pid, &sb, &err);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &sb) < 0) {
-		close(fd);
-		return NULL;
-	}
 	for (unsigned i = 0; i < p->nlays; i++) {
 		if (p->lays[i]->dev == sb.st_dev && p->lays[i]->ino == sb.st_ino) {
 			close(fd);

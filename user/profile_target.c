@@ -174,15 +174,9 @@ static int bin_for(struct gs_psession *s, int pid, struct gs_pbin **out, struct 
 	struct stat st;
 	int fd;
 
-	fd = gs_proc_open_exe(pid, err);
+	fd = gs_proc_open_exe_stat(pid, &st, err);
 	if (fd < 0)
 		return -1;
-	if (fstat(fd, &st) < 0) {
-		int e = errno;
-
-		close(fd);
-		return gs_errf(err, e, "fstat: %s", strerror(e));
-	}
 	for (size_t i = 0; i < s->nbins; i++) {
 		if (s->bins[i]->dev == st.st_dev && s->bins[i]->ino == st.st_ino) {
 			close(fd);

@@ -187,6 +187,21 @@ int gs_proc_open_exe(int pid, struct gs_err *err)
 	return fd;
 }
 
+int gs_proc_open_exe_stat(int pid, struct stat *st, struct gs_err *err)
+{
+	int fd = gs_proc_open_exe(pid, err);
+
+	if (fd < 0)
+		return -1;
+	if (fstat(fd, st) < 0) {
+		int e = errno;
+
+		close(fd);
+		return proc_errf(err, e, pid, "exe");
+	}
+	return fd;
+}
+
 int gs_proc_exe_path(int pid, char *buf, size_t sz, struct gs_err *err)
 {
 	char path[PATH_MAX];

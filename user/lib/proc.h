@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "gserr.h"
@@ -131,6 +132,11 @@ int gs_proc_path(char *buf, size_t sz, int pid, const char *name, struct gs_err 
 
 /* Open the process's executable: O_RDONLY|O_CLOEXEC on /proc/PID/exe. */
 int gs_proc_open_exe(int pid, struct gs_err *err);
+/*
+ * The same, and *st its identity (dev, inode, size, mtime: what caches per
+ * binary key on), taken from the open file, so both name one executable.
+ */
+int gs_proc_open_exe_stat(int pid, struct stat *st, struct gs_err *err);
 
 /*
  * The name gops shows for a running process (gs_proc_name's rule): comm,

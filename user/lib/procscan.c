@@ -88,14 +88,9 @@ struct gs_class *gs_proc_classify_exe(int pid, struct stat *sb, struct gs_err *e
 			*sb = st;
 		return c;
 	}
-	fd = gs_proc_open_exe(pid, err);
+	fd = gs_proc_open_exe_stat(pid, &st, err);
 	if (fd < 0)
 		return NULL;
-	if (fstat(fd, &st) < 0) {
-		gs_errf(err, errno, "%s: fstat: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
 	c = gs_classify_fd(fd, err);
 	close(fd);
 	if (c && sb)
