@@ -8,6 +8,7 @@
 # in docs/deploy.md (each capability dropped in turn loses exactly its part).
 
 load helpers
+load exporter_lib
 
 bats_require_minimum_version 1.5.0
 
@@ -38,65 +39,11 @@ teardown() {
 	true
 }
 
-# A scratch directory every user may enter (bats' own are private to root).
-make_scratch() {
-	SCRATCH=$(mktemp -d /tmp/goscope-exporter.XXXXXX)
-	chmod 755 "$SCRATCH"
-}
-
 # The support status goscope's table (newest major: go1.27) gives a release.
 support_of() {
 	local minor=${1#go1.}
 	minor=${minor%%[!0-9]*}
 	if [ "$minor" -ge 26 ]; then echo supported; else echo unsupported; fi
-}
-
-# exporter_start [--as 'SETPRIV ARGS'] [EXPORTER ARGS...]: run the exporter on a
-# free loopback port in the background until it serves; sets EXP_PID, EXP_URL.
-exporter_start() {
-	local pre=()
-	if [ "${1:-}" = --as ]; then
-		# shellcheck disable=SC2206
-		pre=(setpriv $2 --)
-		shift 2
-	fi
-	EXP_ERR=$BATS_TEST_TMPDIR/exporter.err
-	# Not the last run's: the shell may open (truncate) it after wait_for first looks.
-	rm -f "$EXP_ERR"
-	${pre[@]+"${pre[@]}"} "$GOSCOPE" exporter --listen 127.0.0.1:0 "$@" \
-		</dev/null >"$BATS_TEST_TMPDIR/exporter.out" 2>"$EXP_ERR" 3>&- &
-	EXP_PID=$!
-	if ! wait_for 20 grep -qs 'serving http' "$EXP_ERR"; then
-		cat "$EXP_ERR" >&2
-		return 1
-	fi
-	EXP_URL=$(sed -n 's/.*serving \(http:[^ ]*\).*/\1/p' "$EXP_ERR")
-	[ -n "$EXP_URL" ]
-}
-
-exporter_stop() {
-	EXP_RC=0
-	kill -TERM "$EXP_PID"
-	wait "$EXP_PID" || EXP_RC=$?
-	EXP_PID=
-}
-
-scrape() {
-	curl -sf --max-time 5 "$EXP_URL"
-}
-
-# scrape_has ERE: the exposition has a line matching it.
-scrape_has() {
-	scrape | grep -qE "$1"
-}
-
-scrape_lacks() {
-	! scrape | grep -qE "$1"
-}
-
-# value NAME{LABELS}: the sample's value in one scrape (empty when absent).
-value() {
-	scrape | awk -v k="$1" '$1 == k { print $2 }'
 }
 
 # A TCP port nobody listens on (for Prometheus itself).

@@ -15,6 +15,7 @@
 #     SIGTERM ends the exporter within 2 s, with uprobes on 24 binaries too.
 
 load helpers
+load exporter_lib
 
 bats_require_minimum_version 1.5.0
 
@@ -43,55 +44,6 @@ teardown() {
 	stop_fixtures
 	[ -n "$SCRATCH" ] && rm -rf "$SCRATCH"
 	true
-}
-
-make_scratch() {
-	SCRATCH=$(mktemp -d /tmp/goscope-hostile.XXXXXX)
-	chmod 755 "$SCRATCH"
-}
-
-# exporter_start [--pre 'CMD ARGS'] [EXPORTER ARGS...]: as in exporter.bats.
-exporter_start() {
-	local pre=()
-	if [ "${1:-}" = --pre ]; then
-		# shellcheck disable=SC2206
-		pre=($2)
-		shift 2
-	fi
-	EXP_ERR=$BATS_TEST_TMPDIR/exporter.err
-	# Not the last run's: the shell may open (truncate) it after wait_for first looks.
-	rm -f "$EXP_ERR"
-	${pre[@]+"${pre[@]}"} "$GOSCOPE" exporter --listen 127.0.0.1:0 "$@" \
-		</dev/null >"$BATS_TEST_TMPDIR/exporter.out" 2>"$EXP_ERR" 3>&- &
-	EXP_PID=$!
-	if ! wait_for 20 grep -qs 'serving http' "$EXP_ERR"; then
-		cat "$EXP_ERR" >&2
-		return 1
-	fi
-	EXP_URL=$(sed -n 's/.*serving \(http:[^ ]*\).*/\1/p' "$EXP_ERR")
-	EXP_PORT=${EXP_URL##*:}
-	EXP_PORT=${EXP_PORT%%/*}
-	[ -n "$EXP_URL" ]
-}
-
-scrape() {
-	curl -sf --max-time 5 "$EXP_URL"
-}
-
-scrape_has() {
-	scrape | grep -qE "$1"
-}
-
-scrape_lacks() {
-	! scrape | grep -qE "$1"
-}
-
-value() {
-	scrape | awk -v k="$1" '$1 == k { print $2 }'
-}
-
-value_is() {
-	[ "$(value "$1")" = "$2" ]
 }
 
 # bins_seen N: at least N binaries got a table entry (in it now, or evicted).

@@ -16,6 +16,7 @@
 #include "reply.h"
 #include "ttysafe.h"
 #include "utf8.h"
+#include "fuzzcheck.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,15 +28,6 @@
 #include <unistd.h>
 
 #define REPLY_MAX (256 * 1024)
-
-#define check(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 static const int cmds[] = {
 	GS_AGENT_STACK, GS_AGENT_GC, GS_AGENT_MEMSTATS, GS_AGENT_VERSION,

@@ -8,21 +8,13 @@
  * not hold.
  */
 #include "utf8.h"
+#include "fuzzcheck.h"
 
 #include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define check(c)                                                              \
-	do {                                                                  \
-		if (!(c)) {                                                   \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, \
-				__LINE__, #c);                                \
-			abort();                                              \
-		}                                                             \
-	} while (0)
 
 /* Whole, in chunks of step bytes and in place: one answer, as long as the text. */
 static void fuzz_utf8(const uint8_t *in, size_t n, size_t step)
