@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The command line of the agent commands and of `goscope version`: options
- * anywhere, --name=value or --name value, -o value or -ovalue, "--" ends
- * them, and a negative number is an argument (setgc -5). Durations are Go
- * durations or whole seconds (user/lib/godur.h).
+ * The command line of the agent commands and of `goscope version`, by the
+ * one parser (cliopt.h): options anywhere, grouped short ones, "--" ends
+ * them, and a negative number is an argument (setgc -5). Each command's
+ * table holds only what it takes. Durations are Go durations or whole
+ * seconds (user/lib/godur.h).
  */
 #include "agentcmd.h"
 
@@ -15,12 +16,6 @@
 #include "cliopt.h"
 #include "godur.h"
 #include "output.h"
-
-/* A negative number is an argument (setgc -5), not an option. */
-static bool is_option(const char *a)
-{
-	return a[0] == '-' && a[1] && !(a[1] >= '0' && a[1] <= '9');
-}
 
 int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
 {
@@ -37,136 +32,150 @@ int agent_parse_ms(const char *cmd, const char *opt, const char *v, int *ms)
 	return 0;
 }
 
+enum {
+	AO_TIMEOUT = 256, AO_CONNECT, AO_BINOUT, AO_MAXSIZE, AO_MAXBIN, AO_NOLAUNCH, AO_SECONDS,
+	AO_AGENT, AO_NOAGENT, AO_ALL, AO_SYSTEM, AO_SUMMARY, AO_FREEZE,
+};
+
+/* Every option and who takes it (allow: AGENT_O_*, 0: every command). */
+static const struct {
+	struct option o;
+	unsigned allow;
+	bool not_trace;		/* trace sends no binary */
+} defs[] = {
+	{ { "help", no_argument, NULL, 'h' }, 0, false },
+	{ { "timeout", required_argument, NULL, AO_TIMEOUT }, 0, false },
+	{ { "connect-timeout", required_argument, NULL, AO_CONNECT }, 0, false },
+	{ { "output", required_argument, NULL, 'o' }, AGENT_O_FILE, false },
+	{ { "binary-output", required_argument, NULL, AO_BINOUT }, AGENT_O_FILE, true },
+	{ { "max-size", required_argument, NULL, AO_MAXSIZE }, AGENT_O_FILE, false },
+	{ { "max-binary", required_argument, NULL, AO_MAXBIN }, AGENT_O_FILE, true },
+	{ { "no-launch", no_argument, NULL, AO_NOLAUNCH }, AGENT_O_FILE, false },
+	{ { "seconds", optional_argument, NULL, AO_SECONDS }, AGENT_O_FILE, false },
+	{ { "modules", no_argument, NULL, 'm' }, AGENT_O_VERSION, false },
+	{ { "agent", no_argument, NULL, AO_AGENT }, AGENT_O_VERSION | AGENT_O_AGENTLESS, false },
+	{ { "no-agent", no_argument, NULL, AO_NOAGENT }, AGENT_O_VERSION | AGENT_O_AGENTLESS, false },
+	{ { "agentless", no_argument, NULL, AO_NOAGENT }, AGENT_O_AGENTLESS, false },
+	{ { "duration", required_argument, NULL, 'd' }, AGENT_O_PROFILE, false },
+	{ { "all", no_argument, NULL, AO_ALL }, AGENT_O_PROFILE, false },
+	{ { "system", no_argument, NULL, AO_SYSTEM }, AGENT_O_STACK, false },
+	{ { "summary", no_argument, NULL, AO_SUMMARY }, AGENT_O_STACK, false },
+	{ { "freeze", no_argument, NULL, AO_FREEZE }, AGENT_O_STACK, false },
+};
+#define NDEFS (sizeof(defs) / sizeof(defs[0]))
+
+/* A file name option's value: not empty. */
+static int file_value(const char *cmd, const char *name, const char *v, const char **out)
+{
+	if (!*v)
+		return gs_usage_error(cmd, "%s needs a file name", name);
+	*out = v;
+	return 0;
+}
+
+/* One option of the command (c as gs_getopt returns it) into o. */
+static int take(const char *cmd, int c, const char *v, struct agent_opts *o)
+{
+	struct gs_err err = { 0 };
+
+	switch (c) {
+	case 'h':
+		o->help = true;
+		return 0;
+	case AO_TIMEOUT:
+		/* The deadline for the whole reply; no shorter silence limit under it. */
+		if (agent_parse_ms(cmd, "--timeout", v, &o->t.total_ms))
+			return GS_EXIT_USAGE;
+		o->t.idle_ms = o->t.total_ms;
+		return 0;
+	case AO_CONNECT:
+		return agent_parse_ms(cmd, "--connect-timeout", v, &o->t.connect_ms) ? GS_EXIT_USAGE : 0;
+	case 'o':
+		return file_value(cmd, "--output", v, &o->out);
+	case AO_BINOUT:
+		return file_value(cmd, "--binary-output", v, &o->bin_out);
+	case AO_MAXSIZE:
+	case AO_MAXBIN:
+		if (gs_parse_size(v, UINT64_MAX, c == AO_MAXSIZE ? &o->max_size : &o->max_binary,
+				  &err))
+			return gs_usage_error(cmd, "%s: %s",
+					      c == AO_MAXSIZE ? "--max-size" : "--max-binary", err.msg);
+		return 0;
+	case AO_NOLAUNCH:
+		o->no_launch = true;
+		return 0;
+	case AO_SECONDS:
+		return gs_usage_error(cmd, "--seconds: the gops agent protocol takes no duration: "
+				      "a CPU profile always takes 30 s, a trace 5 s, and a heap "
+				      "profile is a snapshot");
+	case 'm':
+		o->modules = true;
+		return 0;
+	case AO_AGENT:
+		o->agent = true;
+		return 0;
+	case AO_NOAGENT:
+		o->no_agent = true;
+		return 0;
+	case 'd':
+		if (gs_parse_period(v, &o->duration_ns, &err))
+			return gs_usage_error(cmd, "--duration: %s", err.msg);
+		if (o->duration_ns <= 0)
+			return gs_usage_error(cmd, "--duration: want a duration above zero");
+		return 0;
+	case AO_ALL:
+		o->all = true;
+		return 0;
+	case AO_SYSTEM:
+		o->system = true;
+		return 0;
+	case AO_SUMMARY:
+		o->summary = true;
+		return 0;
+	case AO_FREEZE:
+		o->freeze = true;
+		return 0;
+	default:
+		return gs_usage_error(cmd, "unknown option");
+	}
+}
+
 int agent_parse_opts(const char *cmd, int argc, char **argv, unsigned allow, struct agent_opts *o)
 {
-	bool dashdash = false;
+	struct option longs[NDEFS + 1];
+	char shorts[16];
+	size_t nl = 0, ns = 0;
+	int c, r;
 
 	memset(o, 0, sizeof(*o));
 	o->pos = calloc((size_t)argc + 1, sizeof(*o->pos));
 	if (!o->pos)
 		return gs_error(GS_EXIT_ERROR, "out of memory");
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i], *v = NULL, *eq;
-		char name[32];
-		size_t nl;
-
-		if (dashdash || !is_option(a)) {
-			o->pos[o->npos++] = a;
+	/* The table for this command: what it does not take stays unknown. */
+	shorts[ns++] = 'h';
+	for (size_t k = 0; k < NDEFS; k++) {
+		if ((defs[k].allow && !(defs[k].allow & allow)) ||
+		    (defs[k].not_trace && !strcmp(cmd, "trace")))
 			continue;
+		longs[nl++] = defs[k].o;
+		if (defs[k].o.val < 256 && defs[k].o.val != 'h') {
+			shorts[ns++] = (char)defs[k].o.val;
+			if (defs[k].o.has_arg == required_argument)
+				shorts[ns++] = ':';
 		}
-		if (strcmp(a, "--") == 0) {
-			dashdash = true;
-			continue;
-		}
-		/* --name=value, --name value, -o value, -ovalue */
-		eq = a[1] == '-' ? strchr(a, '=') : NULL;
-		nl = eq ? (size_t)(eq - a) : strlen(a);
-		if (a[1] != '-' && nl > 2)
-			nl = 2;
-		if (nl >= sizeof(name))
-			return gs_usage_error(cmd, "unknown option '%s'", a);
-		memcpy(name, a, nl);
-		name[nl] = '\0';
-		if (eq)
-			v = eq + 1;
-		else if (a[1] != '-' && a[2])
-			v = a + 2;
-
-#define TAKE()                                                                       \
-	do {                                                                         \
-		if (!v) {                                                            \
-			if (i + 1 >= argc)                                           \
-				return gs_usage_error(cmd, "%s needs a value", name); \
-			v = argv[++i];                                               \
-		}                                                                    \
-	} while (0)
-#define FLAG()                                                                      \
-	do {                                                                        \
-		if (v)                                                              \
-			return gs_usage_error(cmd, "%s takes no value", name);      \
-	} while (0)
-
-		if (!strcmp(name, "-h") || !strcmp(name, "--help")) {
-			FLAG();
-			o->help = true;
-		} else if (!v && gs_global_option(name)) {
-			/* goscope's own options (cliopt.h), after the command too */
-		} else if (!strcmp(name, "--timeout")) {
-			TAKE();
-			/* The deadline for the whole reply; no shorter silence limit under it. */
-			if (agent_parse_ms(cmd, name, v, &o->t.total_ms))
-				return GS_EXIT_USAGE;
-			o->t.idle_ms = o->t.total_ms;
-		} else if (!strcmp(name, "--connect-timeout")) {
-			TAKE();
-			if (agent_parse_ms(cmd, name, v, &o->t.connect_ms))
-				return GS_EXIT_USAGE;
-		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "-o") || !strcmp(name, "--output"))) {
-			TAKE();
-			if (!*v)
-				return gs_usage_error(cmd, "%s needs a file name", name);
-			o->out = v;
-		} else if ((allow & AGENT_O_FILE) && !strcmp(name, "--binary-output") &&
-			   strcmp(cmd, "trace") != 0) {
-			TAKE();
-			if (!*v)
-				return gs_usage_error(cmd, "%s needs a file name", name);
-			o->bin_out = v;
-		} else if ((allow & AGENT_O_FILE) && (!strcmp(name, "--max-size") ||
-						      (!strcmp(name, "--max-binary") &&
-						       strcmp(cmd, "trace") != 0))) {
-			struct gs_err err = { 0 };
-
-			TAKE();
-			if (gs_parse_size(v, UINT64_MAX,
-					  !strcmp(name, "--max-size") ? &o->max_size : &o->max_binary,
-					  &err))
-				return gs_usage_error(cmd, "%s: %s", name, err.msg);
-		} else if ((allow & AGENT_O_FILE) && !strcmp(name, "--no-launch")) {
-			FLAG();
-			o->no_launch = true;
-		} else if ((allow & AGENT_O_FILE) && !strcmp(name, "--seconds")) {
-			return gs_usage_error(cmd,
-					      "--seconds: the gops agent protocol takes no duration: "
-					      "a CPU profile always takes 30 s, a trace 5 s, and a heap "
-					      "profile is a snapshot");
-		} else if ((allow & AGENT_O_VERSION) && (!strcmp(name, "-m") || !strcmp(name, "--modules"))) {
-			FLAG();
-			o->modules = true;
-		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) && !strcmp(name, "--agent")) {
-			FLAG();
-			o->agent = true;
-		} else if ((allow & (AGENT_O_VERSION | AGENT_O_AGENTLESS)) &&
-			   (!strcmp(name, "--no-agent") ||
-			    ((allow & AGENT_O_AGENTLESS) && !strcmp(name, "--agentless")))) {
-			FLAG();
-			o->no_agent = true;
-		} else if ((allow & AGENT_O_PROFILE) && (!strcmp(name, "-d") || !strcmp(name, "--duration"))) {
-			struct gs_err err = { 0 };
-
-			TAKE();
-			if (gs_parse_period(v, &o->duration_ns, &err))
-				return gs_usage_error(cmd, "%s: %s", name, err.msg);
-			if (o->duration_ns <= 0)
-				return gs_usage_error(cmd, "%s: want a duration above zero", name);
-		} else if ((allow & AGENT_O_PROFILE) && !strcmp(name, "--all")) {
-			FLAG();
-			o->all = true;
-		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--system")) {
-			FLAG();
-			o->system = true;
-		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--summary")) {
-			FLAG();
-			o->summary = true;
-		} else if ((allow & AGENT_O_STACK) && !strcmp(name, "--freeze")) {
-			FLAG();
-			o->freeze = true;
-		} else {
-			return gs_usage_error(cmd, "unknown option '%s'", a);
-		}
-#undef TAKE
-#undef FLAG
 	}
+	shorts[ns] = '\0';
+	memset(&longs[nl], 0, sizeof(longs[nl]));
+	optind = 0;	/* a new line */
+	while ((c = gs_getopt(argc, argv, shorts, longs)) != -1) {
+		if (c == '?')
+			return gs_getopt_error(cmd, argv);
+		r = take(cmd, c, optarg, o);
+		if (r)
+			return r;
+	}
+	for (int i = optind; i < argc; i++)
+		o->pos[o->npos++] = argv[i];
 	/*
 	 * Only the process itself can give these: the agent prints neither, and
 	 * its CPU profile always takes 30 s and covers one process.

@@ -38,6 +38,7 @@ static struct {
 	int first_operand;	/* opt_end, or past the "--" */
 	bool done;		/* -1 returned: it stays -1 */
 	bool plain;		/* no room for the tables: getopt_long as is */
+	const char *elem;	/* the element the last option came from */
 	char cmd_shorts[MAX_SHORT];	/* the command's own letters, as given */
 	char shorts[MAX_SHORT];
 	struct option longs[MAX_LONG + NGLOBALS + 1];
@@ -218,6 +219,30 @@ static int permute(int argc, char **argv)
 	return 0;
 }
 
+int gs_getopt_error(const char *cmd, char **argv)
+{
+	const char *a = st.argv == argv ? st.elem : NULL;
+	const struct option *lo;
+
+	if (a && a[0] == '-' && a[1] == '-' && a[2]) {
+		lo = find_long(a + 2);
+		if (lo && lo->has_arg == no_argument && strchr(a, '='))
+			return gs_usage_error(cmd, "option '%.*s' takes no value",
+					      (int)(strchr(a, '=') - a), a);
+		if (lo && lo->has_arg == required_argument)
+			return gs_usage_error(cmd, "option '%s' needs a value", a);
+		return gs_usage_error(cmd, "unknown option '%s'", a);
+	}
+	if (optopt > 0 && optopt < 256) {
+		const char *s = short_spec(st.cmd_shorts, optopt);
+
+		if (s && s[1] == ':')
+			return gs_usage_error(cmd, "option '-%c' needs a value", optopt);
+		return gs_usage_error(cmd, "unknown option '-%c'", optopt);
+	}
+	return gs_usage_error(cmd, "unknown option '%s'", a ? a : "?");
+}
+
 int gs_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
 	int c, li;
@@ -230,8 +255,10 @@ int gs_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		st.plain = build_spec(shortopts, longopts) < 0 || permute(argc, argv) < 0;
 		optind = 0;	/* getopt_long starts over */
 	}
-	if (st.plain)
+	if (st.plain) {
+		st.elem = (optind ? optind : 1) < argc ? argv[optind ? optind : 1] : NULL;
 		return getopt_long(argc, argv, shortopts, longopts, NULL);
+	}
 	for (;;) {
 		/* optind 0 is getopt's "start over", element 1 */
 		if (st.done || (optind ? optind : 1) >= st.opt_end) {
@@ -240,6 +267,8 @@ int gs_getopt(int argc, char **argv, const char *shortopts, const struct option 
 			return -1;
 		}
 		li = -1;
+		/* mid-group ("-xj") optind stays on the element; past it, it moves on */
+		st.elem = argv[optind ? optind : 1];
 		c = getopt_long(argc, argv, st.shorts, st.longs, &li);
 		if (c == -1) {
 			optind = st.first_operand;

@@ -28,6 +28,13 @@
 int gs_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
 /*
+ * The usage error (exit 2) for the '?' gs_getopt just returned: "unknown
+ * option '-x'" or "'--frob'", "option '-d' needs a value", "option
+ * '--all' takes no value". argv as given to gs_getopt.
+ */
+int gs_getopt_error(const char *cmd, char **argv);
+
+/*
  * A global option given by name ("-j", "--json", ...: no value) to a
  * command that parses its line itself: applied and true, or false.
  */

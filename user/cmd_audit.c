@@ -192,13 +192,7 @@ int cmd_audit(int argc, char **argv)
 			return GS_EXIT_OK;
 		default:
 			free(paths);
-			if (optopt && optopt != 'P' && optopt != 'm' && optopt != 'o' &&
-			    optopt != 'f' && optopt != 't')
-				return gs_usage_error("audit", "unknown option '-%c'", optopt);
-			if (optopt)
-				return gs_usage_error("audit", "option '%s' needs a value",
-						      argv[optind - 1]);
-			return gs_usage_error("audit", "unknown option '%s'", argv[optind - 1]);
+			return gs_getopt_error("audit", argv);
 		}
 	}
 	for (; optind < argc; optind++)

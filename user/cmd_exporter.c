@@ -273,12 +273,7 @@ int cmd_exporter(int argc, char **argv)
 			fputs(usage, stdout);
 			return GS_EXIT_OK;
 		default:
-			if (optopt && optopt < OPT_RESCAN && optopt != 'l' && optopt != 'i')
-				return gs_usage_error("exporter", "unknown option '-%c'", optopt);
-			if (optopt)
-				return gs_usage_error("exporter", "option '%s' needs a value",
-						      argv[optind - 1]);
-			return gs_usage_error("exporter", "unknown option '%s'", argv[optind - 1]);
+			return gs_getopt_error("exporter", argv);
 		}
 	}
 	if (optind < argc)

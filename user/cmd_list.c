@@ -160,7 +160,7 @@ int cmd_list(int argc, char **argv)
 				return GS_EXIT_USAGE;
 			continue;
 		}
-		return gs_bad_option("list", optopt, argv[optind - 1]);
+		return gs_getopt_error("list", argv);
 	}
 	if (optind < argc)
 		return gs_usage_error("list", "unexpected argument '%s'", argv[optind]);

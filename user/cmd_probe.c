@@ -215,7 +215,7 @@ int cmd_probe(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		default:
-			return gs_bad_option("probe", optopt, argv[optind - 1]);
+			return gs_getopt_error("probe", argv);
 		}
 	}
 	if (p.all && optind < argc)

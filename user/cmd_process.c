@@ -468,7 +468,7 @@ int cmd_process(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		}
-		return gs_bad_option("process", optopt, argv[optind - 1]);
+		return gs_getopt_error("process", argv);
 	}
 	/* a negative period is an operand, for its own error */
 	for (int i = optind; i < argc; i++) {

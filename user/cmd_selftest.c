@@ -225,7 +225,7 @@ int cmd_selftest(int argc, char **argv)
 			gs_opts.json = true;
 			break;
 		default:
-			return gs_bad_option("selftest", optopt, argv[optind - 1]);
+			return gs_getopt_error("selftest", argv);
 		}
 	}
 	if (optind < argc)

@@ -211,7 +211,7 @@ int cmd_stats(int argc, char **argv)
 			help();
 			return GS_EXIT_OK;
 		default:
-			return gs_bad_option("stats", optopt, argv[optind - 1]);
+			return gs_getopt_error("stats", argv);
 		}
 	}
 	if (need_agent && !want_agent)

@@ -273,7 +273,7 @@ int cmd_tree(int argc, char **argv)
 				return GS_EXIT_USAGE;
 			continue;
 		}
-		return gs_bad_option("tree", optopt, argv[optind - 1]);
+		return gs_getopt_error("tree", argv);
 	}
 	if (optind < argc)
 		return gs_usage_error("tree", "unexpected argument '%s'", argv[optind]);

@@ -301,12 +301,7 @@ int cmd_watch(int argc, char **argv)
 			r.interval_ms = (unsigned int)v;
 			break;
 		default:
-			if (optopt && optopt < OPT_RB)
-				return gs_usage_error("watch", "unknown option '-%c'", optopt);
-			if (optopt)
-				return gs_usage_error("watch", "option '%s' needs a value",
-						      argv[optind - 1]);
-			return gs_usage_error("watch", "unknown option '%s'", argv[optind - 1]);
+			return gs_getopt_error("watch", argv);
 		}
 	}
 	if (optind < argc)

@@ -278,7 +278,7 @@ int cmd_completion(int argc, char **argv)
 		}
 		if (c == OPT_PIDS)
 			return print_pids();
-		return gs_bad_option("completion", optopt, argv[optind - 1]);
+		return gs_getopt_error("completion", argv);
 	}
 	if (optind + 1 != argc)
 		return gs_usage_error("completion", "expected one shell: bash, zsh or fish");

@@ -138,7 +138,10 @@ int main(int argc, char **argv)
 			check_agents = true;
 			break;
 		default:
-			return gs_bad_option(NULL, optopt, argv[optind - 1]);
+			/* goscope's own options before the command take no value */
+			if (optopt > 0 && optopt < 256)
+				return gs_usage_error(NULL, "unknown option '-%c'", optopt);
+			return gs_usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 

@@ -427,13 +427,6 @@ int gs_usage_error(const char *cmd, const char *fmt, ...)
 	return GS_EXIT_USAGE;
 }
 
-int gs_bad_option(const char *cmd, int opt, const char *arg)
-{
-	if (opt)
-		return gs_usage_error(cmd, "unknown option '-%c'", opt);
-	return gs_usage_error(cmd, "unknown option '%s'", arg);
-}
-
 void gs_warn(const char *fmt, ...)
 {
 	char *msg = NULL;

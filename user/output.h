@@ -121,7 +121,6 @@ int gs_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(
  * getopt_long's '?' with opterr = 0: "unknown option '-x'" when optopt names
  * a short option, else the long one as written (argv[optind - 1]).
  */
-int gs_bad_option(const char *cmd, int opt, const char *arg);
 /*
  * A warning on stderr (never JSON stdout); suppressed by nothing, printed
  * once per call. Errors and warnings pass the terminal filter as text of

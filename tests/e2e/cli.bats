@@ -268,6 +268,26 @@ start_demo() {
 	done
 }
 
+@test "agent commands and version: grouped short options; a missing value, a stray value and an unknown option named" {
+	require_fixture hello
+	run --separate-stderr "$GOSCOPE" version -mj "$FIXTURES/hello"
+	[ "$status" -eq 0 ]
+	jq -e '.files[0].go.deps | length > 0' <<<"$output" >/dev/null
+	run --separate-stderr "$GOSCOPE" pprof-cpu 1 -d
+	[ "$status" -eq 2 ]
+	[[ $stderr == "Error: option '-d' needs a value"* ]]
+	run --separate-stderr "$GOSCOPE" stack --summary=3 1
+	[ "$status" -eq 2 ]
+	[[ $stderr == "Error: option '--summary' takes no value"* ]]
+	# trace sends no binary: the options for one are not trace's
+	run --separate-stderr "$GOSCOPE" trace 1 --binary-output x
+	[ "$status" -eq 2 ]
+	[[ $stderr == "Error: unknown option '--binary-output'"* ]]
+	run --separate-stderr "$GOSCOPE" memstats -jx 1
+	[ "$status" -eq 2 ]
+	jq -e '.error | test("unknown option .-x.")' <<<"$output" >/dev/null
+}
+
 @test "'--' ends the options: what follows is an operand, even --json" {
 	run --separate-stderr "$GOSCOPE" tree -- --json
 	[ "$status" -eq 2 ]

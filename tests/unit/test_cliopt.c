@@ -8,11 +8,27 @@
  */
 #include "testlib.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cliopt.c"
 
 struct gs_global_opts gs_opts;
+
+/* The usage error gs_getopt_error words, kept here instead of printed. */
+static char usage_msg[256];
+
+int gs_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)cmd;
+	va_start(ap, fmt);
+	vsnprintf(usage_msg, sizeof(usage_msg), fmt, ap);
+	va_end(ap);
+	return 2;
+}
 
 #define ARGV(...)                                                        \
 	char *argv[] = { __VA_ARGS__, NULL };                             \
@@ -156,6 +172,50 @@ static void test_global_option_by_name(void **state)
 	assert_int_equal(gs_opts.verbose, 2);
 }
 
+/* getopt's '?' -> its words: unknown, needs a value, takes no value; short and long, grouped. */
+static void expect_error(char **argv, int argc, const char *shorts, const char *want)
+{
+	int c;
+
+	reset();
+	usage_msg[0] = '\0';
+	while ((c = gs_getopt(argc, argv, shorts, longs)) != -1 && c != '?')
+		;
+	assert_int_equal(c, '?');
+	assert_int_equal(gs_getopt_error("probe", argv), 2);
+	assert_string_equal(usage_msg, want);
+}
+
+static void test_error_words(void **state)
+{
+	(void)state;
+	{
+		ARGV("probe", "1", "-d");
+		expect_error(argv, argc, "d:h", "option '-d' needs a value");
+	}
+	{
+		ARGV("probe", "--duration");
+		expect_error(argv, argc, "d:h", "option '--duration' needs a value");
+	}
+	{
+		ARGV("probe", "--all=yes", "1");
+		expect_error(argv, argc, "d:h", "option '--all' takes no value");
+	}
+	{
+		ARGV("probe", "--frob");
+		expect_error(argv, argc, "d:h", "unknown option '--frob'");
+	}
+	{
+		/* mid-group, after a long option: the letter, not the element before */
+		ARGV("probe", "--all", "-jx", "1");
+		expect_error(argv, argc, "d:h", "unknown option '-x'");
+	}
+	{
+		ARGV("probe", "-x");
+		expect_error(argv, argc, "d:h", "unknown option '-x'");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_own_letters_win),
 		cmocka_unit_test(test_missing_value_and_unknown),
 		cmocka_unit_test(test_global_option_by_name),
+		cmocka_unit_test(test_error_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
