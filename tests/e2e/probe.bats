@@ -425,10 +425,14 @@ corpus_gctrace() {
 	corpus_gctrace 0.8.57
 }
 
+# The middle rows of the corpus are tagged first-pass: the sanitizer pass
+# (make test SANITIZE=1) runs the oldest and newest, the first pass all.
+# bats test_tags=first-pass
 @test "probe: esbuild 0.13.15 (go1.17) served and loaded: cycles equal gctrace lines" {
 	corpus_gctrace 0.13.15
 }
 
+# bats test_tags=first-pass
 @test "probe: esbuild 0.15.18 (go1.19) served and loaded: cycles equal gctrace lines" {
 	corpus_gctrace 0.15.18
 }
