@@ -215,8 +215,10 @@ corpus:
 toolchains:
 	$(Q)tools/fetch-go-toolchains.sh
 
+# The fuzz harnesses carry their own sanitizers: only the first pass builds and runs them.
+TEST_FUZZ_BIN = $(if $(filter 1,$(SANITIZE)),,$(FUZZ_BIN))
 test: test-deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BIN) $(TEST_FUZZ_BIN) build/tests/failmalloc.so build/tests/churn build/tests/elfcut build/tests/elfbomb build/tests/modbomb \
 		build/tests/slowloris \
 		build/tests/dwarfbomb build/tests/flipdump build/tests/goliar $(BUILD)/bench/watch_spawn $(BUILD)/tools/rtlayout-gen
 	$(Q)tools/fetch-go-toolchains.sh || { [ -n "$$CI" ] && exit 1; true; }

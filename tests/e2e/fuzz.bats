@@ -3,6 +3,9 @@
 # The fuzz harnesses cannot rot: every regression input is replayed, and each
 # target fuzzes for a few seconds (FUZZ_SMOKE_SECONDS, default 5) from seeds.
 # `make fuzz FUZZ_SECONDS=N` is the long run.
+# The harnesses are built with AddressSanitizer and UBSan in either pass, so
+# only the first pass runs them.
+# bats file_tags=first-pass
 
 load helpers
 
