@@ -77,6 +77,8 @@ static int file_value(const char *cmd, const char *name, const char *v, const ch
 static int take(const char *cmd, int c, const char *v, struct agent_opts *o)
 {
 	struct gs_err err = { 0 };
+	char nb[40];
+	const char *name = gs_getopt_name(c, nb, sizeof(nb));
 
 	switch (c) {
 	case 'h':
@@ -84,30 +86,29 @@ static int take(const char *cmd, int c, const char *v, struct agent_opts *o)
 		return 0;
 	case AO_TIMEOUT:
 		/* The deadline for the whole reply; no shorter silence limit under it. */
-		if (agent_parse_ms(cmd, "--timeout", v, &o->t.total_ms))
+		if (agent_parse_ms(cmd, name, v, &o->t.total_ms))
 			return GS_EXIT_USAGE;
 		o->t.idle_ms = o->t.total_ms;
 		return 0;
 	case AO_CONNECT:
-		return agent_parse_ms(cmd, "--connect-timeout", v, &o->t.connect_ms) ? GS_EXIT_USAGE : 0;
+		return agent_parse_ms(cmd, name, v, &o->t.connect_ms) ? GS_EXIT_USAGE : 0;
 	case 'o':
-		return file_value(cmd, "--output", v, &o->out);
+		return file_value(cmd, name, v, &o->out);
 	case AO_BINOUT:
-		return file_value(cmd, "--binary-output", v, &o->bin_out);
+		return file_value(cmd, name, v, &o->bin_out);
 	case AO_MAXSIZE:
 	case AO_MAXBIN:
 		if (gs_parse_size(v, UINT64_MAX, c == AO_MAXSIZE ? &o->max_size : &o->max_binary,
 				  &err))
-			return gs_usage_error(cmd, "%s: %s",
-					      c == AO_MAXSIZE ? "--max-size" : "--max-binary", err.msg);
+			return gs_usage_error(cmd, "%s: %s", name, err.msg);
 		return 0;
 	case AO_NOLAUNCH:
 		o->no_launch = true;
 		return 0;
 	case AO_SECONDS:
-		return gs_usage_error(cmd, "--seconds: the gops agent protocol takes no duration: "
+		return gs_usage_error(cmd, "%s: the gops agent protocol takes no duration: "
 				      "a CPU profile always takes 30 s, a trace 5 s, and a heap "
-				      "profile is a snapshot");
+				      "profile is a snapshot", name);
 	case 'm':
 		o->modules = true;
 		return 0;
@@ -119,9 +120,9 @@ static int take(const char *cmd, int c, const char *v, struct agent_opts *o)
 		return 0;
 	case 'd':
 		if (gs_parse_period(v, &o->duration_ns, &err))
-			return gs_usage_error(cmd, "--duration: %s", err.msg);
+			return gs_usage_error(cmd, "%s: %s", name, err.msg);
 		if (o->duration_ns <= 0)
-			return gs_usage_error(cmd, "--duration: want a duration above zero");
+			return gs_usage_error(cmd, "%s: want a duration above zero", name);
 		return 0;
 	case AO_ALL:
 		o->all = true;

@@ -219,6 +219,19 @@ static int permute(int argc, char **argv)
 	return 0;
 }
 
+const char *gs_getopt_name(int c, char *buf, size_t n)
+{
+	const char *a = st.elem;
+
+	if (a && a[0] == '-' && a[1] == '-' && a[2])
+		snprintf(buf, n, "%.*s", (int)strcspn(a, "="), a);
+	else if (c > 0 && c < 256)
+		snprintf(buf, n, "-%c", c);
+	else
+		snprintf(buf, n, "%s", a ? a : "?");
+	return buf;
+}
+
 int gs_getopt_error(const char *cmd, char **argv)
 {
 	const char *a = st.argv == argv ? st.elem : NULL;

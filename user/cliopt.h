@@ -10,6 +10,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /*
  * getopt_long() for a command's argv (argv[0] = the command's name), with
@@ -33,6 +34,12 @@ int gs_getopt(int argc, char **argv, const char *shortopts, const struct option 
  * '--all' takes no value". argv as given to gs_getopt.
  */
 int gs_getopt_error(const char *cmd, char **argv);
+
+/*
+ * The option gs_getopt just returned (c), as the line wrote it: "-d" or
+ * "--duration" (without "=value"), for messages about its value.
+ */
+const char *gs_getopt_name(int c, char *buf, size_t n);
 
 /*
  * A global option given by name ("-j", "--json", ...: no value) to a
