@@ -392,12 +392,19 @@ unsigned long long exporter_worker_timeouts(const struct xworker *w)
 void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 {
 	struct xjob **pp, *j, *ready = NULL;
-	uint64_t now = exporter_now_ns();
+	uint64_t now;
 	bool slow = false;
 
 	if (!w)
 		return;
 	pthread_mutex_lock(&w->lock);
+	/*
+	 * Read the clock with the lock held, as the workers stamp started_ns:
+	 * a job started between an earlier reading and the lock would look
+	 * started in the future, and now - started_ns wrap to a deadline long
+	 * past (a quick parse taken for a stuck one under an exec storm).
+	 */
+	now = exporter_now_ns();
 	pp = &w->jobs;
 	while ((j = *pp)) {
 		if (j->done) {
@@ -406,7 +413,8 @@ void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 			ready = j;
 			continue;
 		}
-		if (j->started_ns && now - j->started_ns > XJOB_DEADLINE_NS) {
+		if (j->started_ns && now > j->started_ns &&
+		    now - j->started_ns > XJOB_DEADLINE_NS) {
 			struct xskip *s = &w->skip[w->skip_next];
 
 			*s = (struct xskip){ j->dev, j->ino, j->size, j->mtime_ns };
@@ -424,7 +432,7 @@ void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 			*pp = j->cnext;
 			continue;
 		}
-		if (j->started_ns && now - j->started_ns > XBUSY_NS)
+		if (j->started_ns && now > j->started_ns && now - j->started_ns > XBUSY_NS)
 			slow = true;
 		pp = &j->cnext;
 	}
