@@ -299,10 +299,12 @@ int cmd_exporter(int argc, char **argv)
 				err.msg);
 
 	x = malloc(sizeof(*x));
-	if (!x || exporter_init(x, &o) < 0) {
+	if (!x)
+		gs_errf(&err, ENOMEM, "out of memory");
+	if (!x || exporter_init(x, &o, &err) < 0) {
 		free(x);
 		close(fd);
-		return gs_error(GS_EXIT_ERROR, "exporter: out of memory");
+		return gs_error(GS_EXIT_ERROR, "exporter: %s", err.msg);
 	}
 	if (o.bpf) {
 		rc = open_bpf(x, require);

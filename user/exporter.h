@@ -55,6 +55,7 @@ struct xbin {
 	struct gs_rtbin *rtbin;		/* uprobes (NULL: none) */
 	bool lay_tried;
 	struct gs_rt_layout *lay;	/* live-read layout (NULL: unavailable) */
+	struct xbin *hnext;		/* next in its bin_hash bucket */
 };
 
 /* One tracked Go process. */
@@ -99,6 +100,7 @@ enum {
 
 #define XQ_MAX		(64u * 1024)	/* queued events before they count as lost */
 #define XSCRAPE_BUCKETS	12
+#define XBIN_BUCKETS	1024		/* the binaries' hash (MAX_BINS 4096: chains of ~4) */
 
 /* A published exposition: immutable once published. */
 struct xsnap {
@@ -124,8 +126,10 @@ struct exporter {
 	char bpf_why[256];		/* why BPF is off ("" when on) */
 	bool uprobes_denied;		/* the kernel refused a uprobe: stop trying */
 	struct wmap procs;		/* pid -> struct xproc */
-	struct xbin **bins;
+	struct xbin **bins;		/* every entry, for eviction and release */
 	size_t nbins, capbins;
+	struct xbin *bin_hash[XBIN_BUCKETS];	/* the same, by (dev, inode) */
+	uint64_t bin_linger_ns;		/* BIN_LINGER_NS, or the test hook's */
 	unsigned long gen;
 	uint64_t ns_per_tick;
 
@@ -168,7 +172,8 @@ struct exporter {
 uint64_t exporter_now_ns(void);	/* CLOCK_MONOTONIC */
 
 /* exporter_registry.c */
-int exporter_init(struct exporter *x, const struct exporter_opts *o);
+/* Fails with err set (out of memory, a bad test hook). */
+int exporter_init(struct exporter *x, const struct exporter_opts *o, struct gs_err *err);
 void exporter_fini(struct exporter *x);
 /* gs_exec_event_fn: queue the event for exporter_drain (no /proc, no parsing here). */
 int exporter_on_event(void *ctx, const struct gs_exec_event *ev);

@@ -14,6 +14,7 @@
 #include "classify.h"
 #include "exporter_bins.h"
 #include "exporter_worker.h"
+#include "filekey.h"
 #include "output.h"
 
 #define MAX_BINS	4096		/* as probe_bpf.c */
@@ -49,6 +50,33 @@ void exporter_note_fd_error(struct exporter *x, int pid, const struct gs_err *er
 
 static void bin_free(struct exporter *x, struct xbin *b);
 
+static struct xbin **bin_slot(struct exporter *x, dev_t dev, ino_t ino)
+{
+	return &x->bin_hash[gs_filekey_bucket(dev, ino, XBIN_BUCKETS)];
+}
+
+static struct xbin *bin_find(const struct exporter *x, dev_t dev, ino_t ino)
+{
+	struct xbin *b = x->bin_hash[gs_filekey_bucket(dev, ino, XBIN_BUCKETS)];
+
+	while (b && !(b->dev == dev && b->ino == ino))
+		b = b->hnext;
+	return b;
+}
+
+/* Entry i out of the table and the hash, freed (uprobes detached). */
+static void bin_drop(struct exporter *x, size_t i)
+{
+	struct xbin *b = x->bins[i], **pp = bin_slot(x, b->dev, b->ino);
+
+	while (*pp && *pp != b)
+		pp = &(*pp)->hnext;
+	if (*pp)
+		*pp = b->hnext;
+	x->bins[i] = x->bins[--x->nbins];
+	bin_free(x, b);
+}
+
 /*
  * The table is full: drop the binary no tracked process runs that has been
  * unused longest (its uprobes go too), whatever BIN_LINGER_NS says. A
@@ -64,21 +92,18 @@ static bool bin_evict(struct exporter *x)
 			best = i;
 	if (best == x->nbins)
 		return false;
-	bin_free(x, x->bins[best]);
-	x->bins[best] = x->bins[--x->nbins];
+	bin_drop(x, best);
 	x->n_bins_evicted++;
 	return true;
 }
 
 struct xbin *exporter_bin_get(struct exporter *x, dev_t dev, ino_t ino)
 {
-	struct xbin *b;
+	struct xbin *b = bin_find(x, dev, ino), **slot;
 
-	for (size_t i = 0; i < x->nbins; i++) {
-		if (x->bins[i]->dev == dev && x->bins[i]->ino == ino) {
-			x->bins[i]->refs++;
-			return x->bins[i];
-		}
+	if (b) {
+		b->refs++;
+		return b;
 	}
 	if (x->nbins >= MAX_BINS && !bin_evict(x)) {
 		uint64_t now = exporter_now_ns();
@@ -111,6 +136,9 @@ struct xbin *exporter_bin_get(struct exporter *x, dev_t dev, ino_t ino)
 	b->dev = dev;
 	b->ino = ino;
 	b->refs = 1;
+	slot = bin_slot(x, dev, ino);
+	b->hnext = *slot;
+	*slot = b;
 	x->bins[x->nbins++] = b;
 	return b;
 }
@@ -138,12 +166,11 @@ void exporter_bins_release(struct exporter *x, uint64_t now, bool all)
 	while (i < x->nbins) {
 		struct xbin *b = x->bins[i];
 
-		if (!all && (b->refs || now - b->unused_since < BIN_LINGER_NS)) {
+		if (!all && (b->refs || now - b->unused_since < x->bin_linger_ns)) {
 			i++;
 			continue;
 		}
-		bin_free(x, b);
-		x->bins[i] = x->bins[--x->nbins];
+		bin_drop(x, i);
 	}
 }
 
@@ -165,14 +192,12 @@ static struct xparsed *handoff_for(const struct exporter *x, dev_t dev, ino_t in
 
 unsigned exporter_bin_wants(const struct exporter *x, dev_t dev, ino_t ino)
 {
-	const struct xbin *b = NULL;
+	const struct xbin *b;
 	unsigned want = 0;
 
 	if (handoff_for(x, dev, ino))
 		return 0;
-	for (size_t i = 0; i < x->nbins && !b; i++)
-		if (x->bins[i]->dev == dev && x->bins[i]->ino == ino)
-			b = x->bins[i];
+	b = bin_find(x, dev, ino);
 	if (x->o.live && (!b || !b->lay_tried))
 		want |= XW_WANT_LAYOUT;
 	if (x->rp && !x->uprobes_denied && (!b || !b->probe_tried))

@@ -40,6 +40,7 @@
 #include "classify.h"
 #include "exporter_bins.h"
 #include "exporter_worker.h"
+#include "godur.h"
 #include "modinfo.h"
 #include "nofile.h"
 #include "output.h"
@@ -64,7 +65,7 @@ uint64_t exporter_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-int exporter_init(struct exporter *x, const struct exporter_opts *o)
+int exporter_init(struct exporter *x, const struct exporter_opts *o, struct gs_err *err)
 {
 	long hz = sysconf(_SC_CLK_TCK);
 
@@ -72,6 +73,27 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o)
 	x->o = *o;
 	x->bpf_mode = "off";
 	x->ns_per_tick = hz > 0 ? 1000000000ull / (uint64_t)hz : 10000000ull;
+	x->bin_linger_ns = BIN_LINGER_NS;
+	/*
+	 * Test hook: GOSCOPE_TEST_BIN_LINGER=DURATION keeps a binary no process
+	 * runs for DURATION instead of a minute, so that a test sees its entry
+	 * go and a new process of it set up again (from the class cache). Said
+	 * on stderr; a value that does not parse is refused.
+	 */
+	{
+		const char *hook = getenv("GOSCOPE_TEST_BIN_LINGER");
+		struct gs_err perr = { 0 };
+		uint64_t ns;
+
+		if (hook && *hook) {
+			if (gs_parse_duration(hook, &ns, &perr) < 0)
+				return gs_errf(err, EINVAL, "test hook GOSCOPE_TEST_BIN_LINGER: %s",
+					       perr.msg);
+			x->bin_linger_ns = ns;
+			gs_warn("exporter: test hook GOSCOPE_TEST_BIN_LINGER: a binary no process "
+				"runs is released after %s", hook);
+		}
+	}
 	/*
 	 * Services get a soft limit of 1024 whatever their hard limit; every
 	 * probed binary costs one to a dozen of them. Take what the hard limit
@@ -83,10 +105,10 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o)
 		x->uprobe_fd_budget = soft > FD_RESERVE ? (unsigned long)(soft - FD_RESERVE) : 0;
 	}
 	if (pthread_mutex_init(&x->snap_lock, NULL))
-		return -1;
+		return gs_errf(err, ENOMEM, "cannot create a lock");
 	if (pthread_mutex_init(&x->scrape_lock, NULL)) {
 		pthread_mutex_destroy(&x->snap_lock);
-		return -1;
+		return gs_errf(err, ENOMEM, "cannot create a lock");
 	}
 	x->worker = exporter_worker_start();
 	if (!x->worker)

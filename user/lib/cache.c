@@ -9,6 +9,7 @@
  * turn into "file changed while reading" instead of dying.
  */
 #include "classify.h"
+#include "filekey.h"
 #include "mapguard.h"
 
 #include <errno.h>
@@ -101,9 +102,7 @@ static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static unsigned hash_key(dev_t dev, ino_t ino)
 {
-	uint64_t h = (uint64_t)ino * 0x9e3779b97f4a7c15ull ^ (uint64_t)dev * 0xc2b2ae3d27d4eb4full;
-
-	return (unsigned)(h >> 32) % CACHE_BUCKETS;
+	return gs_filekey_bucket(dev, ino, CACHE_BUCKETS);
 }
 
 static bool same_file(const struct gs_class *c, const struct stat *st)
