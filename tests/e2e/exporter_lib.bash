@@ -72,3 +72,23 @@ value() {
 value_is() {
 	[ "$(value "$1")" = "$2" ]
 }
+
+# exporter_term_within MS LABEL: SIGTERM ends the exporter within MS
+# milliseconds, with exit status 0 and the reason logged; the time it took
+# goes to the test log, after "SIGTERM to exit LABEL".
+exporter_term_within() {
+	local t0 t1 rc=0 ms
+	t0=$(date +%s%N)
+	kill -TERM "$EXP_PID"
+	wait "$EXP_PID" || rc=$?
+	t1=$(date +%s%N)
+	EXP_PID=
+	ms=$(((t1 - t0) / 1000000))
+	echo "# SIGTERM to exit $2: $ms ms" >&3
+	if [ "$rc" != 0 ] || [ "$ms" -ge "$1" ]; then
+		echo "exporter: exit status $rc after $ms ms (limit $1 ms)" >&2
+		cat "$EXP_ERR" >&2
+		return 1
+	fi
+	grep -q 'SIGTERM, stopping' "$EXP_ERR"
+}
