@@ -413,8 +413,7 @@ void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 			ready = j;
 			continue;
 		}
-		if (j->started_ns && now > j->started_ns &&
-		    now - j->started_ns > XJOB_DEADLINE_NS) {
+		if (j->started_ns && now - j->started_ns > XJOB_DEADLINE_NS) {
 			struct xskip *s = &w->skip[w->skip_next];
 
 			*s = (struct xskip){ j->dev, j->ino, j->size, j->mtime_ns };
@@ -432,7 +431,7 @@ void exporter_worker_reap(struct xworker *w, xworker_done_fn done, void *ctx)
 			*pp = j->cnext;
 			continue;
 		}
-		if (j->started_ns && now > j->started_ns && now - j->started_ns > XBUSY_NS)
+		if (j->started_ns && now - j->started_ns > XBUSY_NS)
 			slow = true;
 		pp = &j->cnext;
 	}
