@@ -110,10 +110,19 @@ int exporter_init(struct exporter *x, const struct exporter_opts *o, struct gs_e
 		pthread_mutex_destroy(&x->snap_lock);
 		return gs_errf(err, ENOMEM, "cannot create a lock");
 	}
-	x->worker = exporter_worker_start();
-	if (!x->worker)
-		gs_warn("exporter: cannot start the parse worker: binaries are parsed on the "
-			"collector thread");
+	{
+		struct gs_err werr = { 0 };
+
+		x->worker = exporter_worker_start(&werr);
+		if (!x->worker && werr.code == EINVAL) {
+			pthread_mutex_destroy(&x->scrape_lock);
+			pthread_mutex_destroy(&x->snap_lock);
+			return gs_errf(err, EINVAL, "%s", werr.msg);
+		}
+		if (!x->worker)
+			gs_warn("exporter: cannot start the parse worker (%s): binaries are parsed "
+				"on the collector thread", werr.msg);
+	}
 	return 0;
 }
 

@@ -23,9 +23,10 @@
  * exit nobody waits for a worker: the process ends under them.
  *
  * Test hook (test-only, documented in docs/security.md): with
- * GOSCOPE_TEST_PARSE_DELAY=SUBSTRING:SECONDS in the environment, a worker
- * sleeps SECONDS before parsing any executable whose path contains
- * SUBSTRING. The scan budgets make every real bomb fast, so this is how
+ * GOSCOPE_TEST_PARSE_DELAY=SUBSTRING:DURATION in the environment (a
+ * duration as every option takes it: "7" or "7s", "500ms"), a worker sleeps
+ * that long before parsing any executable whose path contains SUBSTRING; a
+ * value that does not parse is refused. The scan budgets make every real bomb fast, so this is how
  * tests/e2e/exporter_hostile.bats holds a parse open to prove the deadline
  * and the shutdown bound. It only ever delays the exporter's own work.
  */
@@ -37,6 +38,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "godur.h"
 #include "output.h"
 
 #define XSTUCK_MAX		4
@@ -99,7 +101,7 @@ struct xworker {
 	size_t nskip, skip_next;
 	unsigned long long n_timeouts;
 	const char *delay_sub;		/* the test hook */
-	unsigned delay_s;
+	uint64_t delay_ns;
 	char delay_buf[128];
 };
 
@@ -144,7 +146,8 @@ static void run_job(struct xworker *w, struct xjob *j)
 		return;
 	}
 	if (w->delay_sub && strstr(j->path, w->delay_sub)) {
-		struct timespec ts = { (time_t)w->delay_s, 0 };
+		struct timespec ts = { (time_t)(w->delay_ns / GS_NS_PER_SEC),
+				       (long)(w->delay_ns % GS_NS_PER_SEC) };
 
 		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 			;
@@ -235,41 +238,58 @@ static bool spawn_locked(struct xworker *w)
 	return ok;
 }
 
-struct xworker *exporter_worker_start(void)
+/* The test hook, SUBSTRING:DURATION (the last colon splits them). */
+static int parse_delay_hook(struct xworker *w, const char *hook, struct gs_err *err)
+{
+	struct gs_err perr = { 0 };
+	char *colon;
+
+	if (strlen(hook) >= sizeof(w->delay_buf))
+		return gs_errf(err, EINVAL, "test hook GOSCOPE_TEST_PARSE_DELAY: too long");
+	snprintf(w->delay_buf, sizeof(w->delay_buf), "%s", hook);
+	colon = strrchr(w->delay_buf, ':');
+	if (!colon || colon == w->delay_buf)
+		return gs_errf(err, EINVAL, "test hook GOSCOPE_TEST_PARSE_DELAY: '%s' is not "
+			       "SUBSTRING:DURATION", hook);
+	*colon = '\0';
+	if (gs_parse_duration(colon + 1, &w->delay_ns, &perr) < 0)
+		return gs_errf(err, EINVAL, "test hook GOSCOPE_TEST_PARSE_DELAY: %s", perr.msg);
+	w->delay_sub = w->delay_buf;
+	gs_warn("exporter: test hook GOSCOPE_TEST_PARSE_DELAY: parsing binaries "
+		"whose path contains '%s' waits %s first", w->delay_sub, colon + 1);
+	return 0;
+}
+
+struct xworker *exporter_worker_start(struct gs_err *err)
 {
 	struct xworker *w = calloc(1, sizeof(*w));
 	const char *hook = getenv("GOSCOPE_TEST_PARSE_DELAY");
 
-	if (!w)
+	if (!w) {
+		gs_errf(err, ENOMEM, "out of memory");
 		return NULL;
+	}
 	if (pthread_mutex_init(&w->lock, NULL)) {
 		free(w);
+		gs_errf(err, ENOMEM, "cannot create a lock");
 		return NULL;
 	}
 	if (pthread_cond_init(&w->cond, NULL)) {
 		pthread_mutex_destroy(&w->lock);
 		free(w);
+		gs_errf(err, ENOMEM, "cannot create a condition variable");
 		return NULL;
 	}
 	w->refs = 1;
-	if (hook && *hook) {
-		char *colon;
-
-		snprintf(w->delay_buf, sizeof(w->delay_buf), "%s", hook);
-		colon = strrchr(w->delay_buf, ':');
-		if (colon && colon != w->delay_buf) {
-			*colon = '\0';
-			w->delay_sub = w->delay_buf;
-			w->delay_s = (unsigned)strtoul(colon + 1, NULL, 10);
-			gs_warn("exporter: test hook GOSCOPE_TEST_PARSE_DELAY: parsing binaries "
-				"whose path contains '%s' waits %u s first", w->delay_sub,
-				w->delay_s);
-		}
+	if (hook && *hook && parse_delay_hook(w, hook, err) < 0) {
+		pool_free(w);
+		return NULL;
 	}
 	pthread_mutex_lock(&w->lock);
 	if (!spawn_locked(w)) {
 		pthread_mutex_unlock(&w->lock);
 		pool_free(w);
+		gs_errf(err, EAGAIN, "cannot start a thread");
 		return NULL;
 	}
 	pthread_mutex_unlock(&w->lock);

@@ -15,7 +15,11 @@
 /* How long one binary may take (classification and layout) before it is skipped. */
 #define XJOB_DEADLINE_NS	(5 * 1000000000ull)
 
-struct xworker *exporter_worker_start(void);
+/*
+ * NULL with err: EINVAL for a test hook that does not parse (the exporter
+ * refuses to start), otherwise the lock or thread that could not be made.
+ */
+struct xworker *exporter_worker_start(struct gs_err *err);
 /* Stop taking jobs; never waits for a parse in progress. */
 void exporter_worker_stop(struct xworker *w);
 

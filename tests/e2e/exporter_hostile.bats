@@ -223,7 +223,7 @@ probed_bins() {
 	# the worker too. The worker's 3 s wait before each parse of 'back'
 	# shows where it happens: the collector keeps publishing meanwhile.
 	cp "$FIXTURES/gcload" "$SCRATCH/back"
-	GOSCOPE_TEST_BIN_LINGER=1s GOSCOPE_TEST_PARSE_DELAY=back:3 exporter_start --rescan 500ms
+	GOSCOPE_TEST_BIN_LINGER=1s GOSCOPE_TEST_PARSE_DELAY=back:3s exporter_start --rescan 500ms
 	grep -q 'test hook GOSCOPE_TEST_BIN_LINGER' "$EXP_ERR"
 	start_fixture "$SCRATCH/back" -duration 60s -workers 1
 	first=$BG_PID
@@ -250,6 +250,19 @@ probed_bins() {
 	probed_bins $((n0 + 1))		# and hello's
 	value_is goscope_exporter_parse_timeouts_total 0
 	exporter_term_within 2000 "after a binary came back"
+}
+
+@test "test hooks whose value does not parse are refused: the exporter says which and does not start" {
+	run -1 timeout 10 env GOSCOPE_TEST_PARSE_DELAY=slowparse:7x "$GOSCOPE" exporter \
+		--no-bpf --listen 127.0.0.1:0
+	[[ $output == *"Error: "*"GOSCOPE_TEST_PARSE_DELAY"* ]]
+	[[ $output != *"serving http"* ]]
+	run -1 timeout 10 env GOSCOPE_TEST_PARSE_DELAY=nocolon "$GOSCOPE" exporter \
+		--no-bpf --listen 127.0.0.1:0
+	[[ $output == *"Error: "*"SUBSTRING:DURATION"* ]]
+	run -1 timeout 10 env GOSCOPE_TEST_BIN_LINGER=soon "$GOSCOPE" exporter \
+		--no-bpf --listen 127.0.0.1:0
+	[[ $output == *"Error: "*"GOSCOPE_TEST_BIN_LINGER"* ]]
 }
 
 @test "5,000 distinct executables run briefly: unused binaries are evicted, a Go process started later is tracked with its GC probes" {
