@@ -4,13 +4,15 @@
 # What goscope probe costs the program it watches (run as root):
 #  1. one probe hit (bench/probehit.c: goscope's BPF program on a uprobe);
 #  2. throughput of the GC-heavy gcload fixture, unprobed vs probed;
+#     2b. the same against a concurrent control: two copies, one per CPU,
+#     one probed at a time (PAIRS rounds of CWIN-second windows);
 #  3. the stop-the-world time per pause the probes add (the runtime's own
 #     MemStats.PauseTotalNs, two pauses per GC cycle);
 #  4. goroutine-rate probes (--goroutines): cost per goroutine, from gcload
 #     -churn (one goroutine per unit of work).
 # Runs alternate unprobed and probed, RUNS times each; medians are printed.
 #
-#   BUILD=build RUNS=5 SECS=4 bench/probe.sh
+#   BUILD=build RUNS=5 SECS=4 PAIRS=8 CWIN=5 bench/probe.sh
 set -euo pipefail
 
 # shellcheck source=bench/lib.sh
@@ -20,7 +22,12 @@ SECS=${SECS:-4}
 G=$BUILD/goscope
 FX=${GOSCOPE_FIXTURES:-$BUILD/fixtures}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+cleanup() {
+	local p
+	for p in ${CONTROL_PIDS[@]+"${CONTROL_PIDS[@]}"}; do kill -KILL "$p" 2>/dev/null || true; done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
 
 need_root
 [ -x "$G" ] && [ -x "$BUILD/bench/probehit" ] ||
@@ -106,6 +113,21 @@ printf '  probe hits per GC cycle: %.1f; their cost, %.1f us each, as a share of
 	"$(awk -v h="$hit" '$4 > 0 { print $5 * h / $4 * 100 }' "$n1" | median)"
 printf '  stop-the-world time per pause, median paired change: %+.1f us\n' \
 	"$(paste -d' ' "$n0" "$n1" | awk '$2 > 0 && $7 > 0 { print ($8 / (2 * $7) - $3 / (2 * $2)) / 1000 }' | median)"
+
+PAIRS=${PAIRS:-8}
+CWIN=${CWIN:-5}
+echo "== 2b. the same cost against a concurrent control: two gcload, one pinned to each CPU,"
+echo "   ${PAIRS} rounds of ${CWIN}s windows: A probed, B probed, neither, neither"
+# bench/lib.sh control_pairs says how. Runs one after the other on this
+# shared VM vary far more than the effect; this cancels what both CPUs share.
+# attach PID SECS: goscope probe on PID until interrupted, in the background.
+attach() {
+	rm -f "$tmp/perr"
+	"$G" probe -i 0 "$1" >/dev/null 2>"$tmp/perr" &
+	OBS=$!
+	waitfor grep -q probing "$tmp/perr"
+}
+control_pairs "$FX/gcload" "$PAIRS" "$CWIN" attach "$tmp"
 
 echo "== 3b. one stop-the-world round trip (ReadMemStats back to back), probes on and off"
 # One process throughout; goscope attaches and detaches every WIN seconds,

@@ -36,7 +36,9 @@ pids=()
 stats_was=
 cleanup() {
 	local p
-	for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}" ${CONTROL_PIDS[@]+"${CONTROL_PIDS[@]}"}; do
+		kill -KILL "$p" 2>/dev/null || true
+	done
 	wait 2>/dev/null || true
 	[ -n "$stats_was" ] && sysctl -qw kernel.bpf_stats_enabled="$stats_was" || true
 	rm -rf "$tmp"
@@ -184,73 +186,21 @@ printf '  units per CPU-second: unprofiled %.0f, profiled %.0f; median paired ch
 printf '  units per wall second: median paired change %+.2f%%\n' \
 	"$(paste -d' ' "$tmp/none" "$tmp/prof" | awk '$1 > 0 { print ($3 / $1 - 1) * 100 }' | median)"
 
-echo "== 2b. the same cost against a concurrent control: two gcload, one pinned to each CPU,"
-echo "   ${PAIRS} rounds of ${WIN}s windows: A sampled, B sampled, neither, neither"
-# Two copies of one program run side by side, each pinned to its own CPU
-# (GOMAXPROCS=1, one worker), and the profile goes to one of them at a
-# time. Whatever slows the machine down in a window (other guests, the
-# host, frequency) slows both, so the ratio of their work in that window
-# cancels it, which separate runs one after the other cannot do. With k
-# the two CPUs' ratio unsampled and c the cost of being sampled, a window
-# with A sampled gives A/B = k(1 - c), one with B sampled B/A = (1 - c)/k:
-# c = 1 - sqrt of their product. The two windows with neither sampled give
-# the same formula's noise floor (its true value is 0). What this leaves
-# out is what every process pays while any profile runs (a timer
-# interrupt and the program's early return on each CPU every 10 ms): the
-# ns/run of section 1 bounds it.
 PAIRS=${PAIRS:-8}
 WIN=${WIN:-5}
-ga=$tmp/ga.log gb=$tmp/gb.log
-taskset -c 0 env GOMAXPROCS=1 "$FX/gcload" -duration 0 -workers 1 >"$ga" 2>&1 </dev/null &
-pa=$!
-pids+=("$pa")
-taskset -c 1 env GOMAXPROCS=1 "$FX/gcload" -duration 0 -workers 1 >"$gb" 2>&1 </dev/null &
-pb=$!
-pids+=("$pb")
-# more_stats LOG N: LOG has more than N "stats" lines.
-more_stats() { [ "$(grep -c '^stats ' "$1")" -gt "$2" ]; }
-# units PID LOG: the work done so far, from a fresh "stats" line.
-units() {
-	local n
-	n=$(grep -c '^stats ' "$2")
-	kill -USR1 "$1"
-	waitfor more_stats "$2" "$n"
-	grep '^stats ' "$2" | tail -n 1 | sed 's/.*\bunits=\([0-9]*\).*/\1/'
+echo "== 2b. the same cost against a concurrent control: two gcload, one pinned to each CPU,"
+echo "   ${PAIRS} rounds of ${WIN}s windows: A sampled, B sampled, neither, neither"
+# bench/lib.sh control_pairs says how. What it leaves out here is the timer
+# interrupt and the program's early return on each CPU every 10 ms that
+# every process pays while any profile runs: the ns/run of section 1 bounds it.
+# sample PID SECS: a CPU profile of PID for SECS seconds, in the background.
+sample() {
+	"$G" --json pprof-cpu "$1" -d "${2}s" -o "$tmp/w.pb.gz" >/dev/null 2>"$tmp/w.err" &
+	OBS=$!
+	waitfor grep -q profiling "$tmp/w.err"
+	sleep 0.5
 }
-# window [PID]: "dA dB" over WIN seconds, PID sampled meanwhile (none without one).
-window() {
-	local a0 b0 a1 b1 gp=
-	if [ -n "${1:-}" ]; then
-		"$G" --json pprof-cpu "$1" -d "$((WIN + 3))s" -o "$tmp/w.pb.gz" >/dev/null 2>"$tmp/w.err" &
-		gp=$!
-		waitfor grep -q profiling "$tmp/w.err"
-		sleep 0.5
-	fi
-	a0=$(units "$pa" "$ga"); b0=$(units "$pb" "$gb")
-	sleep "$WIN"
-	a1=$(units "$pa" "$ga"); b1=$(units "$pb" "$gb")
-	[ -n "$gp" ] && wait "$gp"
-	echo "$((a1 - a0)) $((b1 - b0))"
-}
-sleep 2
-: >"$tmp/pairs"
-for r in $(seq "$PAIRS"); do
-	wa=$(window "$pa"); wb=$(window "$pb"); n1=$(window); n2=$(window)
-	echo "$wa $wb $n1 $n2" >>"$tmp/pairs"
-done
-kill "$pa" "$pb"
-# Per round: c from the sampled windows, and the same from the unsampled ones.
-awk '{ if ($2 > 0 && $3 > 0 && $6 > 0 && $7 > 0) {
-	c = 1 - sqrt(($1 / $2) * ($4 / $3)); z = 1 - sqrt(($5 / $6) * ($8 / $7))
-	printf "%.5f %.5f\n", c * 100, z * 100 } }' "$tmp/pairs" >"$tmp/c"
-printf '  cost of being sampled: median %+.2f%%, mean %+.2f%% (rounds %+.2f%% to %+.2f%%)\n' \
-	"$(cut -d' ' -f1 "$tmp/c" | median)" \
-	"$(awk '{ s += $1 } END { if (NR) print s / NR; else print 0 }' "$tmp/c")" \
-	"$(cut -d' ' -f1 "$tmp/c" | sort -g | head -n 1)" "$(cut -d' ' -f1 "$tmp/c" | sort -g | tail -n 1)"
-printf '  the method unsampled:  median %+.2f%%, mean %+.2f%% (rounds %+.2f%% to %+.2f%%; its noise, true value 0)\n' \
-	"$(cut -d' ' -f2 "$tmp/c" | median)" \
-	"$(awk '{ s += $2 } END { if (NR) print s / NR; else print 0 }' "$tmp/c")" \
-	"$(cut -d' ' -f2 "$tmp/c" | sort -g | head -n 1)" "$(cut -d' ' -f2 "$tmp/c" | sort -g | tail -n 1)"
+control_pairs "$FX/gcload" "$PAIRS" "$WIN" sample "$tmp"
 
 echo "== 3. goscope's own CPU, one target (cpuburn) at 100 Hz, $RUNS ${SECS}s profiles"
 bg "$FX/cpuburn/cpuburn-1.19.plain" -mode ratio
