@@ -120,7 +120,8 @@ echo "== 2b. the same cost against a concurrent control: two gcload, one pinned 
 echo "   ${PAIRS} rounds of ${CWIN}s windows: A probed, B probed, neither, neither"
 # bench/lib.sh control_pairs says how. Runs one after the other on this
 # shared VM vary far more than the effect; this cancels what both CPUs share.
-# attach PID SECS: goscope probe on PID until interrupted, in the background.
+# attach PID [SECS]: goscope probe on PID until interrupted, in the background;
+# its pid in OBS (sections 2b and 3b).
 attach() {
 	rm -f "$tmp/perr"
 	"$G" probe -i 0 "$1" >/dev/null 2>"$tmp/perr" &
@@ -140,10 +141,8 @@ spid=$!
 sleep 1
 for r in $(seq "$RUNS"); do
 	sleep "$WIN"
-	rm -f "$tmp/perr"
-	"$G" probe -i 0 "$spid" >/dev/null 2>"$tmp/perr" &
-	ppid=$!
-	waitfor grep -q probing "$tmp/perr"
+	attach "$spid"
+	ppid=$OBS
 	t0=$(date +%s%N)
 	sleep "$WIN"
 	t1=$(date +%s%N)

@@ -26,9 +26,9 @@
  * GOSCOPE_TEST_PARSE_DELAY=SUBSTRING:DURATION in the environment (a
  * duration as every option takes it: "7" or "7s", "500ms"), a worker sleeps
  * that long before parsing any executable whose path contains SUBSTRING; a
- * value that does not parse is refused. The scan budgets make every real bomb fast, so this is how
- * tests/e2e/exporter_hostile.bats holds a parse open to prove the deadline
- * and the shutdown bound. It only ever delays the exporter's own work.
+ * value that does not parse is refused. The scan budgets make every real
+ * bomb fast, so this is how tests/e2e/exporter_hostile.bats holds a parse
+ * open to prove the deadline and the shutdown bound. It only ever delays the exporter's own work.
  */
 #include "exporter_worker.h"
 
